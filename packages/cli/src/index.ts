@@ -1,0 +1,2 @@
+export { freePort, startEmbeddedPostgres } from './embedded-postgres.ts';
+export type { EmbeddedPostgresHandle } from './embedded-postgres.ts';

@@ -1,0 +1,278 @@
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
+import { AppError, Type, type Actor, type Locale, type PluginDefinition, type PluginRouter } from '@laurel/plugin-sdk';
+import type { LaurelConfig } from './config/config.ts';
+import { CORE_VERSION } from './version.ts';
+import { PluginHost, resolvePlugins } from './platform/host.ts';
+import { Translator, isLocale, negotiateLocale } from './platform/i18n.ts';
+import { installProblemHandlers, sendNotFound } from './platform/problem.ts';
+import { DEFAULT_OUTBOX_OPTIONS, OutboxDispatcher, type OutboxOptions } from './platform/outbox.ts';
+import { createTemporalGateway, temporalGatewayRef, type TemporalGateway } from './platform/temporal.ts';
+import { createMetrics } from './platform/metrics.ts';
+import { isApiPath, loadWebHandler } from './platform/web.ts';
+import { uuidv7 } from './platform/ids.ts';
+import { coreModules } from './modules/index.ts';
+
+export interface BuildAppOptions {
+  /** Third-party plugins installed alongside the core modules. */
+  plugins?: PluginDefinition[];
+  /** Start draining the outbox when the server is ready (default true). */
+  startOutbox?: boolean;
+  outbox?: Partial<OutboxOptions>;
+  /** Replace the Temporal gateway (tests). */
+  temporal?: TemporalGateway;
+}
+
+export interface LaurelApp {
+  app: FastifyInstance;
+  orm: MikroORM;
+  host: PluginHost;
+  outbox: OutboxDispatcher;
+  temporal: TemporalGateway;
+  config: LaurelConfig;
+  /** Plugins in set-up order (dependencies first), for `laurel migrate`. */
+  plugins: PluginDefinition[];
+}
+
+export const LOCALE_COOKIE = 'laurel_locale';
+
+function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return undefined;
+}
+
+/** Locale of a request: a cookie the user chose, then `Accept-Language`. (Profiles come with user accounts.) */
+export function requestLocale(request: Pick<FastifyRequest, 'headers'>): Locale {
+  const cookie = readCookie(request.headers.cookie, LOCALE_COOKIE);
+  if (isLocale(cookie)) return cookie;
+  const header = request.headers['accept-language'];
+  return negotiateLocale(Array.isArray(header) ? header[0] : header);
+}
+
+function resolveActor(request: FastifyRequest, adminToken: string | null): Actor {
+  const auth = request.headers.authorization;
+  if (adminToken && typeof auth === 'string' && auth.startsWith('Bearer ')) {
+    const token = auth.slice(7).trim();
+    if (token.length === adminToken.length && timingSafeEqualString(token, adminToken)) return { kind: 'admin-token' };
+  }
+  return { kind: 'anonymous' };
+}
+
+function timingSafeEqualString(a: string, b: string): boolean {
+  let diff = 0;
+  for (let i = 0; i < a.length; i += 1) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+const HealthReadySchema = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
+  version: Type.String(),
+  checkedAt: Type.String({ format: 'date-time' }),
+  components: Type.Object({
+    postgres: Type.Object({ status: Type.Union([Type.Literal('up'), Type.Literal('down')]), latencyMs: Type.Optional(Type.Number()) }),
+    temporal: Type.Object({
+      status: Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('disabled')]),
+      address: Type.Optional(Type.String()),
+    }),
+  }),
+});
+
+/**
+ * Build the Laurel application: checks and sets up plugins, connects to PostgreSQL, mounts routes. It does
+ * not listen; the CLI's `server` entry does. Tests call `app.inject()`.
+ */
+export async function buildApp(config: LaurelConfig, options: BuildAppOptions = {}): Promise<LaurelApp> {
+  const resolution = resolvePlugins(coreModules, options.plugins ?? [], config);
+  const app = Fastify({
+    logger: { level: config.log.level, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    trustProxy: config.server.trustProxy,
+    requestIdHeader: 'x-request-id',
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : uuidv7();
+    },
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', useDefaults: true, removeAdditional: false } },
+    bodyLimit: 1024 * 1024,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  for (const warning of resolution.warnings) app.log.warn(warning);
+
+  const host = new PluginHost(resolution);
+  const temporal = options.temporal ?? createTemporalGateway(config.temporal, app.log);
+  host.providePlatform(temporalGatewayRef, temporal);
+  await host.setupAll(app.log);
+  const translator = new Translator(host.localeNamespaces);
+  host.setTranslator(translator);
+
+  const entities = resolution.enabled.flatMap((p) => p.definition.entities ?? []);
+  const orm = await MikroORM.init({
+    clientUrl: config.database.url,
+    entities,
+    pool: { min: 0, max: config.database.poolSize },
+    allowGlobalContext: false,
+    ensureDatabase: false,
+    debug: false,
+  });
+
+  const metrics = createMetrics();
+  const outboxOptions = { ...DEFAULT_OUTBOX_OPTIONS, pollIntervalMs: config.outbox.pollIntervalMs, batchSize: config.outbox.batchSize, ...options.outbox };
+  const outbox = new OutboxDispatcher(orm, host, app.log, outboxOptions, (r) => {
+    if (r.delivered) metrics.outboxDeliveries.inc({ outcome: 'delivered' }, r.delivered);
+    if (r.retried) metrics.outboxDeliveries.inc({ outcome: 'retried' }, r.retried);
+    if (r.dead) metrics.outboxDeliveries.inc({ outcome: 'dead' }, r.dead);
+  });
+
+  installProblemHandlers(app, translator, requestLocale);
+
+  // Request lifecycle (core only): request id, locale, actor, entity-manager fork -> request.ctx.
+  app.decorateRequest('ctx', null as never);
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+    request.ctx = host.createContext({
+      requestId: request.id,
+      locale: requestLocale(request),
+      actor: resolveActor(request, config.adminToken),
+      em: orm.em.fork({ useContext: true }) as EntityManager,
+      log: request.log,
+    });
+  });
+  // Authorization before the handler, in one place.
+  app.addHook('preHandler', async (request) => {
+    const access = request.routeOptions.config.access ?? 'public';
+    if (access === 'admin' && request.ctx.actor.kind !== 'admin-token') {
+      throw new AppError(request.ctx.actor.kind === 'anonymous' ? 'UNAUTHORIZED' : 'FORBIDDEN', request.ctx.actor.kind === 'anonymous' ? 401 : 403);
+    }
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Laurel API',
+        version: CORE_VERSION,
+        description: 'Laurel: self-hosted B2B loyalty and partner-incentive programs. Errors are RFC 9457 problem+json, localized by Accept-Language (en, pl, ru).',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+      },
+      components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
+    },
+    transform: ({ schema, url, route }) => {
+      const access = (route.config as { access?: string } | undefined)?.access;
+      const out = { ...(schema as object) } as Record<string, unknown>;
+      if (access === 'admin') out.security = [{ adminToken: [] }];
+      return { schema: out as never, url };
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.get(
+    '/health/live',
+    { schema: { tags: ['health'], summary: 'The process is alive', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    async () => ({ status: 'ok' as const }),
+  );
+  app.get(
+    '/health/ready',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Ready to serve: PostgreSQL answers (Temporal is reported as a separate component)',
+        response: { 200: HealthReadySchema, 503: HealthReadySchema },
+      },
+    },
+    async (_request, reply) => {
+      const started = performance.now();
+      let postgres: { status: 'up' | 'down'; latencyMs?: number };
+      try {
+        await orm.em.fork().getConnection().execute('select 1');
+        postgres = { status: 'up', latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+      } catch {
+        postgres = { status: 'down' };
+      }
+      const t = await temporal.status();
+      const temporalComponent = t.status === 'disabled' ? { status: t.status } : { status: t.status, address: t.address };
+      const body = {
+        status: postgres.status === 'up' ? ('ok' as const) : ('unavailable' as const),
+        version: CORE_VERSION,
+        checkedAt: new Date().toISOString(),
+        components: { postgres, temporal: temporalComponent },
+      };
+      return reply.status(postgres.status === 'up' ? 200 : 503).send(body);
+    },
+  );
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    const text = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(text);
+  });
+
+  // Every enabled plugin's routes, encapsulated under /api/v1/<id>.
+  for (const { pluginId, register } of host.routes) {
+    await app.register(
+      async (scope) => {
+        await register(scope as unknown as PluginRouter);
+      },
+      { prefix: `/api/v1/${pluginId}` },
+    );
+  }
+
+  const web = await loadWebHandler(config.web.dir);
+  await app.register(async (scope) => {
+    // The web app reads its own request bodies (form actions): leave the stream untouched.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    scope.route({
+      method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      url: '/*',
+      schema: { hide: true },
+      handler: async (request, reply) => {
+        if (!web || isApiPath(request.url)) {
+          sendNotFound(request, reply, translator, request.ctx.locale);
+          return reply;
+        }
+        reply.hijack();
+        web(request.raw, reply.raw, () => {
+          reply.raw.statusCode = 404;
+          reply.raw.end();
+        });
+        return reply;
+      },
+    });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    sendNotFound(request, reply, translator, requestLocale(request));
+  });
+
+  app.addHook('onReady', async () => {
+    await host.runReadyHooks();
+    if (options.startOutbox ?? true) outbox.start();
+  });
+  app.addHook('onClose', async () => {
+    await outbox.stop();
+    await host.runCloseHooks();
+    await temporal.close();
+    await orm.close(true);
+  });
+
+  return {
+    app,
+    orm,
+    host,
+    outbox,
+    temporal,
+    config,
+    plugins: resolution.enabled.map((p) => p.definition),
+  };
+}

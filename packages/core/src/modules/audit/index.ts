@@ -1,0 +1,22 @@
+import { definePlugin } from '@laurel/plugin-sdk';
+import { CORE_VERSION } from '../../version.ts';
+import { AuditRecord } from './audit.entity.ts';
+import { auditRoutes } from './audit.routes.ts';
+import { auditService, auditServiceRef } from './audit.service.ts';
+import { migration as m0001 } from './migrations/0001_audit_record.ts';
+
+/** Core module `audit`: the append-only trail of every admin action. */
+export const auditModule = definePlugin({
+  id: 'audit',
+  version: CORE_VERSION,
+  compatibility: `^${CORE_VERSION}`,
+  entities: [AuditRecord],
+  migrations: [m0001],
+  setup(ctx) {
+    ctx.provide(auditServiceRef, auditService);
+    ctx.routes(auditRoutes);
+  },
+});
+
+export { auditServiceRef };
+export type { AuditEntry, AuditEntryInput, AuditService } from './audit.service.ts';

@@ -1,0 +1,20 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export type WebHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+
+/** Load the SvelteKit app built with adapter-node (`<dir>/handler.js`), or null when it is not built. */
+export async function loadWebHandler(dir: string | null): Promise<WebHandler | null> {
+  if (!dir) return null;
+  const file = join(dir, 'handler.js');
+  if (!existsSync(file)) return null;
+  const mod = (await import(pathToFileURL(file).href)) as { handler: WebHandler };
+  return mod.handler;
+}
+
+/** Paths the API owns: an unknown one is a problem+json 404, never the web app. */
+export function isApiPath(url: string): boolean {
+  return /^\/(api|health|metrics)(\/|$|\?)/.test(url);
+}

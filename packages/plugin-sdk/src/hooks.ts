@@ -1,0 +1,45 @@
+/**
+ * Typed hook registries. Modules and plugins add their event and filter names by augmenting these
+ * interfaces, so a misspelt name is a compile error:
+ *
+ *   declare module '@laurel/plugin-sdk' {
+ *     interface LaurelEvents { 'ledger.entry.posted': { entryId: string } }
+ *     interface LaurelFilters { 'partner.validate': { value: PartnerDraft } }
+ *   }
+ *
+ * Event names follow `<module>.<entity>.<past-tense>`.
+ */
+import type { SignalWorkflowRequest, StartWorkflowRequest } from './context.ts';
+
+export interface LaurelEvents {
+  /** Emitted by `ctx.startWorkflow`; the platform starts the workflow, retrying while Temporal is unreachable. */
+  'system.workflow.start-requested': StartWorkflowRequest;
+  /** Emitted by `ctx.signalWorkflow`; the platform delivers the signal, retrying likewise. */
+  'system.workflow.signal-requested': SignalWorkflowRequest;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface LaurelFilters {}
+
+export type EventName = keyof LaurelEvents & string;
+export type FilterName = keyof LaurelFilters & string;
+export type EventPayload<N extends EventName> = LaurelEvents[N];
+export type FilterValue<N extends FilterName> = LaurelFilters[N] extends { value: infer V } ? V : never;
+
+/** An event as a listener receives it: delivered after commit, at least once. */
+export interface DeliveredEvent<N extends EventName = EventName> {
+  /** Outbox id of the event: the same on every redelivery, use it for idempotency. */
+  id: string;
+  name: N;
+  payload: EventPayload<N>;
+  occurredAt: Date;
+  /** 1 on the first delivery to this listener, 2 on the first retry, … */
+  attempt: number;
+}
+
+export interface ListenerOptions {
+  /** Stable name of the listener within its plugin (deliveries are tracked per listener). */
+  name?: string;
+  /** Deliveries tried before the event is parked in the dead-letter list (default 8). */
+  maxAttempts?: number;
+}

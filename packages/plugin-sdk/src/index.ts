@@ -1,0 +1,36 @@
+/**
+ * @laurel/plugin-sdk — the only package a Laurel plugin (and a core module) imports.
+ */
+export { AppError, isAppError } from './errors.ts';
+export type { AppErrorOptions, FieldProblem } from './errors.ts';
+export type {
+  DeliveredEvent,
+  EventName,
+  EventPayload,
+  FilterName,
+  FilterValue,
+  LaurelEvents,
+  LaurelFilters,
+  ListenerOptions,
+} from './hooks.ts';
+export { LOCALES } from './context.ts';
+export type { RouteAccess } from './fastify.ts';
+export type { Actor, Locale, Logger, RequestContext, SignalWorkflowRequest, StartWorkflowRequest } from './context.ts';
+export { createServiceRef, definePlugin } from './plugin.ts';
+export type {
+  ActivityDeps,
+  EventListener,
+  FilterHandler,
+  Migration,
+  MigrationDb,
+  PluginDefinition,
+  PluginRouter,
+  PluginSetupContext,
+  ServiceRef,
+  WorkflowContribution,
+} from './plugin.ts';
+// Re-exported so that a plugin needs no other Laurel-facing imports for schemas and entities.
+export { Type } from 'typebox';
+export type { Static, TSchema } from 'typebox';
+export { defineEntity, LockMode, p } from '@mikro-orm/core';
+export type { InferEntity } from '@mikro-orm/core';
