@@ -1,0 +1,2 @@
+/** Every core workflow, as the worker's bundle sees them. Workflow code only: no I/O, no Node APIs. */
+export { approvalWorkflow } from './approval/approval.workflow.ts';
