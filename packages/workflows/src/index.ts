@@ -4,3 +4,6 @@ export type { ApprovalCommand, ApprovalEvent, ApprovalPhase, ApprovalState, Appr
 export { createApprovalActivities } from './approval/approval.activities.ts';
 export { CORE_WORKFLOWS_PATH, activityDeps, allActivities, bundleWorkflows, createLaurelWorker, workflowsEntry } from './worker.ts';
 export { findTemporal } from './temporal-discovery.ts';
+export { startTemporalDevServer } from './temporal-dev-server.ts';
+export type { TemporalDevServer } from './temporal-dev-server.ts';
+export type { TemporalSource } from './temporal-discovery.ts';
