@@ -155,7 +155,7 @@ export function loadConfig(
       value = r.value;
     } else if (fromFile !== undefined && fromFile !== null) {
       const r = s.parse(fromFile);
-      if (!r.ok) throw new ConfigError(`${filePath}: ${s.path.join('.')} expects ${s.expects} (got ${show(fromFile)}); or set ${s.env}`);
+      if (!r.ok) throw new ConfigError(`${filePath}: ${s.path.join('.')} expects ${s.expects} (got ${show(JSON.stringify(fromFile))}); or set ${s.env}`);
       value = r.value;
     } else if (s.required) {
       throw new ConfigError(`${s.env}: is required; expects ${s.expects}`);

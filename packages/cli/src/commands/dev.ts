@@ -1,0 +1,162 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildApp, loadConfig, runMigrations, type LaurelApp } from '@laurel/core';
+import { createLaurelWorker, findTemporal, startTemporalDevServer } from '@laurel/workflows';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../embedded-postgres.ts';
+import { loadInstalledPlugins } from '../plugins.ts';
+import { defaultWebDir, untilSignal, webIsBuilt } from '../runtime.ts';
+import { seedAll } from './seed.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+
+function say(line: string): void {
+  console.log(`laurel dev: ${line}`);
+}
+
+/** The admin token of this installation, kept in `.laurel/admin-token` so that it survives restarts. */
+function adminToken(dataDir: string, env: NodeJS.ProcessEnv): string {
+  if (env.LAUREL_ADMIN_TOKEN) return env.LAUREL_ADMIN_TOKEN;
+  const file = join(dataDir, 'admin-token');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+async function buildWeb(): Promise<boolean> {
+  say('building the web app (first start only; `pnpm build` rebuilds it) ...');
+  return new Promise((resolve) => {
+    const child = spawn('pnpm', ['--filter', '@laurel/web', 'build'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('error', () => resolve(false));
+    child.on('exit', (code) => resolve(code === 0));
+  });
+}
+
+interface TemporalRuntime {
+  address: string;
+  describe: string;
+  stop(): Promise<void>;
+}
+
+async function startTemporal(dataDir: string, env: NodeJS.ProcessEnv): Promise<TemporalRuntime | { unavailable: string }> {
+  const source = findTemporal(env);
+  if (source.kind === 'address') return { address: source.address, describe: `TEMPORAL_ADDRESS ${source.address}`, stop: async () => {} };
+  const dbFile = join(dataDir, 'temporal.db');
+  if (source.kind === 'binary') {
+    const server = await startTemporalDevServer({ binary: source.path, dbFile });
+    return { address: server.address, describe: `dev server from ${source.path} at ${server.address}, state in ${relative(process.cwd(), dbFile)}`, stop: () => server.stop() };
+  }
+  // Last resort: the SDK downloads a Temporal CLI (works only where its download host is reachable).
+  try {
+    const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+    const download = TestWorkflowEnvironment.createLocal({ server: { dbFilename: dbFile, ip: '127.0.0.1' } });
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('download timed out after 90 s')), 90_000).unref());
+    const testEnv = await Promise.race([download, timeout]);
+    const address = (testEnv as unknown as { address: string }).address;
+    return { address, describe: `dev server downloaded by the Temporal SDK at ${address}`, stop: () => testEnv.teardown() };
+  } catch (error) {
+    const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+    const reason = message.split(': ').slice(-2).join(': ');
+    return { unavailable: `no TEMPORAL_ADDRESS, no temporal binary on TEMPORAL_CLI_PATH or PATH, SDK download failed: ${reason}` };
+  }
+}
+
+/**
+ * `laurel dev` (`pnpm start`): embedded PostgreSQL with its data in .laurel/, a Temporal dev server where
+ * one can be had, migrations, demo data, then server and worker in one process. Ctrl-C stops it all.
+ */
+export async function runDev(env: NodeJS.ProcessEnv): Promise<number> {
+  const dataDir = env.LAUREL_DATA_DIR ?? join(process.cwd(), '.laurel');
+  mkdirSync(dataDir, { recursive: true });
+  const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((error: unknown) => console.error('laurel dev: while stopping:', error));
+    }
+  };
+  try {
+    let databaseUrl = env.DATABASE_URL;
+    let postgresLine: string;
+    if (databaseUrl) {
+      postgresLine = 'DATABASE_URL';
+    } else {
+      const started = performance.now();
+      const pg: EmbeddedPostgresHandle = await startEmbeddedPostgres({ dataDir });
+      cleanups.push(() => pg.stop());
+      await pg.createDatabase('laurel');
+      databaseUrl = pg.url('laurel');
+      postgresLine = `embedded PostgreSQL on 127.0.0.1:${pg.port}, data in ${relative(process.cwd(), join(dataDir, 'postgres')) || dataDir} (started in ${Math.round(performance.now() - started)} ms)`;
+    }
+    say(`PostgreSQL: ${postgresLine}`);
+
+    let webDir: string | undefined = env.LAUREL_WEB_DIR ?? defaultWebDir();
+    if (!env.LAUREL_WEB_DIR && !webIsBuilt(webDir)) {
+      if (!(await buildWeb())) {
+        say('the web app did not build; serving the API only');
+        webDir = undefined;
+      }
+    }
+
+    const temporal = await startTemporal(dataDir, env);
+    if ('unavailable' in temporal) {
+      say(`Temporal: not available (${temporal.unavailable}); workflow starts wait in the outbox, everything else runs`);
+    } else {
+      cleanups.push(() => temporal.stop());
+      say(`Temporal: ${temporal.describe}`);
+    }
+
+    const token = adminToken(dataDir, env);
+    const config = loadConfig({
+      LOG_LEVEL: 'warn',
+      ...env,
+      DATABASE_URL: databaseUrl,
+      LAUREL_ADMIN_TOKEN: token,
+      ...(webDir ? { LAUREL_WEB_DIR: webDir } : {}),
+      ...('address' in temporal ? { TEMPORAL_ADDRESS: temporal.address } : {}),
+    });
+    const laurel: LaurelApp = await buildApp(config, { plugins: await loadInstalledPlugins(env) });
+    cleanups.push(() => laurel.app.close());
+    const report = await runMigrations(config.database.url, laurel.plugins);
+    say(`migrations: ${report.applied.length} applied, ${report.alreadyApplied} already applied`);
+    const seeded = await seedAll(laurel);
+    say(`demo data: ${seeded} module(s) seeded`);
+
+    if ('address' in temporal) {
+      const { worker, connection } = await createLaurelWorker(laurel, { address: temporal.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue });
+      const running = worker.run();
+      cleanups.push(async () => {
+        worker.shutdown();
+        await running.catch(() => {});
+        await connection.close();
+      });
+      say(`worker: polling task queue "${config.temporal.taskQueue}"`);
+    }
+
+    await laurel.app.listen({ host: config.server.host, port: config.server.port });
+    const url = config.server.publicUrl ?? `http://${config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host}:${config.server.port}`;
+    console.log(
+      [
+        '',
+        `  Laurel is running at ${url}`,
+        `  Web app:        ${webDir && webIsBuilt(webDir) ? `${url}/  (English, Polski, Русский)` : 'not built (run pnpm build)'}`,
+        `  API reference:  ${url}/api/docs`,
+        `  Health:         ${url}/health/ready`,
+        `  Admin sign-in:  send "Authorization: Bearer ${token}" (kept in ${relative(process.cwd(), join(dataDir, 'admin-token'))})`,
+        `  Running:        server, outbox${'address' in temporal ? ', worker, Temporal' : ' (Temporal not available)'}, PostgreSQL`,
+        '  Stop with Ctrl-C; data stays in .laurel/.',
+        '',
+      ].join('\n'),
+    );
+    const signal = await untilSignal();
+    say(`${signal}: stopping ...`);
+    await stopAll();
+    say('stopped');
+    return 0;
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

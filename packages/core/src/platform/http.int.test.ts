@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '@laurel/core/testing';
+import { coreModules, runMigrations } from '@laurel/core';
+import { createTestDatabase } from '../../../../test/database.ts';
+
+describe('HTTP contract: problem+json, health, metrics, OpenAPI', () => {
+  let t: TestApp;
+  let databaseUrl: string;
+  beforeAll(async () => {
+    databaseUrl = await createTestDatabase();
+    t = await startTestApp({ databaseUrl });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('answers malformed JSON with 400 MALFORMED_JSON in the caller language', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/system/approvals',
+      headers: { ...t.adminHeaders, 'content-type': 'application/json', 'accept-language': 'pl-PL,pl;q=0.9' },
+      payload: '{"subject": ',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(res.json()).toMatchObject({ code: 'MALFORMED_JSON', status: 400, title: 'Nieprawidłowe żądanie', detail: 'Treść żądania nie jest poprawnym JSON-em.' });
+  });
+
+  it('names every invalid field of a schema violation, localized', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/system/approvals',
+      headers: { ...t.adminHeaders, 'accept-language': 'ru' },
+      payload: { timeoutSeconds: -5, colour: 'red' },
+    });
+    expect(res.statusCode).toBe(400);
+    const body = res.json();
+    expect(body.code).toBe('VALIDATION_FAILED');
+    const fields = body.errors.map((e: { field: string }) => e.field).sort();
+    expect(fields).toEqual(['/body/colour', '/body/subject', '/body/timeoutSeconds']);
+    expect(body.detail).toBe(`В запросе 3 некорректных поля: ${body.errors.map((e: { field: string }) => e.field).join(', ')}.`);
+    expect(body.errors.find((e: { field: string }) => e.field === '/body/subject').message).toMatch(/[а-я]/);
+  });
+
+  it('answers an unknown API route with a problem+json 404', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/nothing/here?x=1', headers: { 'accept-language': 'en' } });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ code: 'NOT_FOUND', detail: 'Nothing exists at GET /api/v1/nothing/here.', instance: '/api/v1/nothing/here' });
+  });
+
+  it('prefers the locale cookie over Accept-Language', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/nothing', headers: { cookie: 'laurel_locale=ru', 'accept-language': 'pl' } });
+    expect(res.json().title).toBe('Не найдено');
+  });
+
+  it('refuses admin routes without the token and with a wrong one', async () => {
+    const none = await t.app.inject({ method: 'GET', url: '/api/v1/audit/records' });
+    expect(none.statusCode).toBe(401);
+    expect(none.json().code).toBe('UNAUTHORIZED');
+    const wrong = await t.app.inject({ method: 'GET', url: '/api/v1/audit/records', headers: { authorization: 'Bearer nope' } });
+    expect(wrong.statusCode).toBe(401);
+  });
+
+  it('reports readiness with PostgreSQL and Temporal as separate components', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/health/ready' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ status: 'ok', components: { postgres: { status: 'up' }, temporal: { status: 'disabled' } } });
+    expect((await t.app.inject({ method: 'GET', url: '/health/live' })).json()).toEqual({ status: 'ok' });
+  });
+
+  it('echoes a request id and exposes Prometheus metrics', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'abc-123' } });
+    expect(res.headers['x-request-id']).toBe('abc-123');
+    const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.body).toContain('laurel_http_request_duration_seconds_bucket');
+    expect(metrics.body).toContain('laurel_process_cpu_user_seconds_total');
+  });
+
+  it('serves OpenAPI 3.1 with the admin security scheme and a readable reference', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.paths['/api/v1/system/approvals'].post.security).toEqual([{ adminToken: [] }]);
+    const docs = await t.app.inject({ method: 'GET', url: '/api/docs/' });
+    expect(docs.statusCode).toBe(200);
+    expect(docs.body).toContain('swagger');
+  });
+
+  it('migrates idempotently: a second run applies nothing', async () => {
+    const report = await runMigrations(databaseUrl, coreModules);
+    expect(report.applied).toEqual([]);
+    expect(report.alreadyApplied).toBeGreaterThanOrEqual(3);
+  });
+
+  it('refuses an applied migration whose text changed', async () => {
+    const tampered = coreModules.map((m) => (m.id === 'audit' ? { ...m, migrations: [{ name: '0001_audit_record', up: 'select 1' }] } : m));
+    await expect(runMigrations(databaseUrl, tampered)).rejects.toThrow('Plugin "audit": migration "0001_audit_record" was changed after it was applied; add a new migration instead');
+  });
+});
