@@ -12,7 +12,7 @@ export async function loadInstalledPlugins(env: NodeJS.ProcessEnv): Promise<Plug
     try {
       mod = (await import(spec)) as { default?: PluginDefinition };
     } catch (error) {
-      throw new Error(`LAUREL_PLUGINS: cannot load plugin package "${spec}": ${(error as Error).message}`);
+      throw new Error(`LAUREL_PLUGINS: cannot load plugin package "${spec}": ${(error as Error).message}`, { cause: error });
     }
     if (!mod.default || typeof mod.default.id !== 'string') throw new Error(`LAUREL_PLUGINS: "${spec}" has no definePlugin(...) default export`);
     plugins.push(mod.default);

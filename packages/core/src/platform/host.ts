@@ -289,7 +289,8 @@ export class PluginHost {
 
   /** Build the context every service method takes first. */
   createContext(init: ContextInit): RequestContext {
-    const host = this;
+    const listeners = this.listeners;
+    const filters = this.filters;
     const translator = this.translator;
     const t = translator ? translator.fixed(init.locale) : (key: string) => key;
     const ctx: RequestContext = {
@@ -309,7 +310,7 @@ export class PluginHost {
           actor: init.actor,
         });
         init.em.persist(event);
-        for (const listener of host.listeners.get(name) ?? []) {
+        for (const listener of listeners.get(name) ?? []) {
           init.em.persist(
             init.em.create(OutboxDelivery, {
               id: uuidv7(),
@@ -329,7 +330,7 @@ export class PluginHost {
       },
       async applyFilter(name, value) {
         let current: unknown = value;
-        for (const { handler } of host.filters.get(name) ?? []) {
+        for (const { handler } of filters.get(name) ?? []) {
           current = await handler(current as never, ctx);
         }
         return current as typeof value;

@@ -25,11 +25,11 @@ export function auditRoutes(router: PluginRouter): void {
         querystring: Type.Object({
           subjectType: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
           subjectId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-          limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
         }),
         response: { 200: Type.Object({ items: Type.Array(AuditEntrySchema) }) },
       },
     },
-    async (request) => ({ items: await auditService.list(request.ctx, request.query) }),
+    async (request) => ({ items: await auditService.list(request.ctx, { ...request.query, limit: request.query.limit ?? 50 }) }),
   );
 }

@@ -41,11 +41,11 @@ export function systemRoutes(deadLetters: ReturnType<typeof createDeadLetterServ
         schema: {
           tags: ['system'],
           summary: 'List event deliveries parked after failing past their retries',
-          querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }) }),
+          querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })) }),
           response: { 200: Type.Object({ items: Type.Array(DeadLetterSchema) }) },
         },
       },
-      async (request) => ({ items: await deadLetters.list(request.ctx, request.query) }),
+      async (request) => ({ items: await deadLetters.list(request.ctx, { limit: request.query.limit ?? 100 }) }),
     );
 
     router.post(
@@ -73,14 +73,14 @@ export function systemRoutes(deadLetters: ReturnType<typeof createDeadLetterServ
             {
               subject: Type.String({ minLength: 1, maxLength: 200 }),
               reference: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-              timeoutSeconds: Type.Integer({ minimum: 1, maximum: 90 * 24 * 3600, default: 7 * 24 * 3600 }),
+              timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 90 * 24 * 3600, default: 7 * 24 * 3600 })),
             },
             { additionalProperties: false },
           ),
           response: { 201: ApprovalSchema },
         },
       },
-      async (request, reply) => reply.status(201).send(await approvals().request(request.ctx, request.body)),
+      async (request, reply) => reply.status(201).send(await approvals().request(request.ctx, { ...request.body, timeoutSeconds: request.body.timeoutSeconds ?? 7 * 24 * 3600 })),
     );
 
     router.get(
