@@ -1,6 +1,7 @@
 /**
- * Locale check: every message key exists in en, pl and ru, and every pluralised key has each plural
- * form its language needs (Intl.PluralRules), so no Polish or Russian count falls back to English.
+ * Locale check: every message key exists in en, pl and ru; every pluralised key has each plural form its
+ * language needs (Intl.PluralRules), so no Polish or Russian count falls back to English; no message is
+ * empty; and a translation uses the same {{placeholders}} as English (`count` may be left out of a form).
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -8,9 +9,15 @@ import { join, relative } from 'node:path';
 const LOCALES = ['en', 'pl', 'ru'] as const;
 const PLURAL_SUFFIXES = ['_zero', '_one', '_two', '_few', '_many', '_other'];
 
-function flatten(obj: unknown, prefix = ''): string[] {
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return [prefix];
-  return Object.entries(obj as Record<string, unknown>).flatMap(([k, v]) => flatten(v, prefix ? `${prefix}.${k}` : k));
+function entries(obj: unknown, prefix = ''): [string, unknown][] {
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return [[prefix, obj]];
+  return Object.entries(obj as Record<string, unknown>).flatMap(([k, v]) => entries(v, prefix ? `${prefix}.${k}` : k));
+}
+
+function placeholders(text: unknown): string {
+  const names = new Set([...String(text).matchAll(/\{\{\s*([\w.]+)[^}]*\}\}/g)].map((m) => m[1]!));
+  names.delete('count');
+  return [...names].sort().join(',');
 }
 
 function walk(dir: string, out: string[] = []): string[] {
@@ -39,18 +46,24 @@ function groupKey(path: string): { group: string; locale: string } | null {
 export function checkLocales(root: string): string[] {
   const problems: string[] = [];
   const groups = new Map<string, Map<string, string[]>>();
+  const values = new Map<string, Map<string, Map<string, unknown>>>();
   for (const file of walk(root)) {
     const g = groupKey(relative(root, file));
     if (!g) continue;
-    let keys: string[];
+    let flat: [string, unknown][];
     try {
-      keys = flatten(JSON.parse(readFileSync(file, 'utf8')));
+      flat = entries(JSON.parse(readFileSync(file, 'utf8')));
     } catch (error) {
       problems.push(`${relative(root, file)}: not valid JSON (${(error as Error).message})`);
       continue;
     }
+    for (const [key, value] of flat) {
+      if (typeof value !== 'string' || value.trim() === '') problems.push(`${g.group} [${g.locale}]: "${key}" is empty or not a string`);
+    }
     if (!groups.has(g.group)) groups.set(g.group, new Map());
-    groups.get(g.group)!.set(g.locale, keys);
+    if (!values.has(g.group)) values.set(g.group, new Map());
+    groups.get(g.group)!.set(g.locale, flat.map(([k]) => k));
+    values.get(g.group)!.set(g.locale, new Map(flat));
   }
   for (const [group, byLocale] of groups) {
     for (const locale of byLocale.keys()) {
@@ -79,6 +92,15 @@ export function checkLocales(root: string): string[] {
     }
     const en = bases.get('en');
     if (!en) continue;
+    const enValues = values.get(group)?.get('en') ?? new Map<string, unknown>();
+    for (const locale of ['pl', 'ru'] as const) {
+      for (const [key, value] of values.get(group)?.get(locale) ?? []) {
+        const reference = enValues.get(key) ?? enValues.get(`${base(key)}_other`) ?? enValues.get(base(key));
+        if (reference !== undefined && placeholders(value) !== placeholders(reference)) {
+          problems.push(`${group} [${locale}]: "${key}" uses placeholders {${placeholders(value)}}, English uses {${placeholders(reference)}}`);
+        }
+      }
+    }
     for (const locale of ['pl', 'ru'] as const) {
       const other = bases.get(locale);
       if (!other) continue;

@@ -29,6 +29,18 @@ describe('locale check', () => {
     ]);
   });
 
+  it('finds a placeholder that differs from English and an empty message', () => {
+    const root = tree({
+      'x/locales/en.json': JSON.stringify({ a: 'Hello {{name}}', b: 'B' }),
+      'x/locales/pl.json': JSON.stringify({ a: 'Cześć {{imie}}', b: 'B' }),
+      'x/locales/ru.json': JSON.stringify({ a: 'Привет {{name}}', b: ' ' }),
+    });
+    expect(checkLocales(root).sort()).toEqual([
+      'x/locales [pl]: "a" uses placeholders {imie}, English uses {name}',
+      'x/locales [ru]: "b" is empty or not a string',
+    ]);
+  });
+
   it('passes a complete set', () => {
     const root = tree({
       'web/src/lib/i18n/locales/en/common.json': JSON.stringify({ x: { y: 'Y' } }),

@@ -1,0 +1,22 @@
+// Types translation keys against the English resources, so `t('health:title')` is checked by
+// svelte-check. The other locales must have the same keys (see scripts/check-i18n.ts).
+import 'i18next';
+import type admin from './locales/en/admin.json';
+import type common from './locales/en/common.json';
+import type health from './locales/en/health.json';
+import type home from './locales/en/home.json';
+import type portal from './locales/en/portal.json';
+
+declare module 'i18next' {
+	interface CustomTypeOptions {
+		defaultNS: 'common';
+		returnNull: false;
+		resources: {
+			admin: typeof admin;
+			common: typeof common;
+			health: typeof health;
+			home: typeof home;
+			portal: typeof portal;
+		};
+	}
+}
