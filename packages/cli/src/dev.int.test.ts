@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from './embedded-postgres.ts';
+import { freePort } from '@laurel/core';
 
 const BIN = fileURLToPath(new URL('./bin.ts', import.meta.url));
 
@@ -73,6 +73,9 @@ describe('laurel dev (pnpm start) on the embedded default', () => {
     expect(first.output()).toContain('Temporal: not available');
     const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
     expect(first.output()).toContain(`Bearer ${token}`);
+    expect(first.output()).toContain('demo data: 1 module(s) seeded');
+    const demo = await fetch(`http://127.0.0.1:${port}/api/v1/system/approvals/0193e4a0-0000-7000-8000-00000000de00`, { headers: { authorization: `Bearer ${token}` } });
+    expect(demo.status).toBe(200);
     const created = await fetch(`http://127.0.0.1:${port}/api/v1/system/approvals`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -86,6 +89,9 @@ describe('laurel dev (pnpm start) on the embedded default', () => {
     const second = start(dataDir, port);
     await waitReady(port, second);
     expect(second.output()).toContain('migrations: 0 applied');
+    const audit = await fetch(`http://127.0.0.1:${port}/api/v1/audit/records?subjectId=0193e4a0-0000-7000-8000-00000000de00`, { headers: { authorization: `Bearer ${token}` } });
+    // seeding again added nothing: still the one "requested" record
+    expect(((await audit.json()) as { items: unknown[] }).items).toHaveLength(1);
     const again = await fetch(`http://127.0.0.1:${port}/api/v1/system/approvals/${id}`, { headers: { authorization: `Bearer ${token}` } });
     expect(again.status).toBe(200);
     expect(((await again.json()) as { subject: string }).subject).toBe('kept across restarts');

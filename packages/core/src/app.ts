@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
@@ -60,15 +61,11 @@ function resolveActor(request: FastifyRequest, adminToken: string | null): Actor
   const auth = request.headers.authorization;
   if (adminToken && typeof auth === 'string' && auth.startsWith('Bearer ')) {
     const token = auth.slice(7).trim();
-    if (token.length === adminToken.length && timingSafeEqualString(token, adminToken)) return { kind: 'admin-token' };
+    const given = Buffer.from(token);
+    const expected = Buffer.from(adminToken);
+    if (given.length === expected.length && timingSafeEqual(given, expected)) return { kind: 'admin-token' };
   }
   return { kind: 'anonymous' };
-}
-
-function timingSafeEqualString(a: string, b: string): boolean {
-  let diff = 0;
-  for (let i = 0; i < a.length; i += 1) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;

@@ -19,3 +19,4 @@ export { auditServiceRef } from './modules/audit/index.ts';
 export type { AuditEntry, AuditEntryInput, AuditService } from './modules/audit/index.ts';
 export { APPROVAL_DECIDE_SIGNAL, APPROVAL_WORKFLOW_TYPE, approvalServiceRef, approvalWorkflowId } from './modules/system/index.ts';
 export type { ApprovalDecisionSignal, ApprovalOutcome, ApprovalService, ApprovalView, ApprovalWorkflowInput } from './modules/system/index.ts';
+export { freePort } from './platform/ports.ts';

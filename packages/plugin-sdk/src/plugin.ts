@@ -73,6 +73,8 @@ export interface PluginSetupContext<TConfig> {
   workflows(contribution: WorkflowContribution): void;
   /** i18n resources of this plugin's namespace (en, pl and ru are all required). */
   locales(resources: { en: object; pl: object; ru: object }): void;
+  /** Idempotent demo data for `laurel dev` / `laurel seed`, run in dependency order after migrations. */
+  seed(seeder: (ctx: RequestContext) => Promise<void>): void;
   onReady(hook: () => Promise<void> | void): void;
   onClose(hook: () => Promise<void> | void): void;
 }
@@ -92,10 +94,8 @@ export interface PluginDefinition<TConfigSchema extends TSchema = TSchema> {
   entities?: EntitySchema[];
   /** Migrations owned by this plugin, applied in order by `laurel migrate`. */
   migrations?: Migration[];
-  /** Register routes, listeners, filters, services, workflows. */
+  /** Register routes, listeners, filters, services, workflows, seeders. */
   setup?: (ctx: PluginSetupContext<Static<TConfigSchema>>) => void | Promise<void>;
-  /** Idempotent demo data for `laurel dev` / `laurel seed`. */
-  seed?: (ctx: RequestContext) => Promise<void>;
 }
 
 /** Declare a plugin. A plain manifest: no classes, no statics, options by factory. */

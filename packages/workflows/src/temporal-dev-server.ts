@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
-import { freePortOnLoopback } from './ports.ts';
+import { freePort } from '@laurel/core';
 
 export interface TemporalDevServer {
   address: string;
@@ -12,8 +12,8 @@ export interface TemporalDevServer {
  * restarts), and wait until its frontend answers.
  */
 export async function startTemporalDevServer(options: { binary: string; dbFile: string; namespace?: string; onLog?: (line: string) => void }): Promise<TemporalDevServer> {
-  const port = await freePortOnLoopback();
-  const uiPort = await freePortOnLoopback();
+  const port = await freePort();
+  const uiPort = await freePort();
   const address = `127.0.0.1:${port}`;
   const child: ChildProcess = spawn(
     options.binary,

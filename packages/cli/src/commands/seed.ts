@@ -1,21 +1,20 @@
 import { buildApp, loadConfig, type LaurelApp } from '@laurel/core';
 import { loadInstalledPlugins } from '../plugins.ts';
 
-/** Run every enabled plugin's idempotent `seed` in dependency order. */
+/** Run every enabled plugin's idempotent seeders in dependency order. */
 export async function seedAll(laurel: LaurelApp, log: (line: string) => void = () => {}): Promise<number> {
   let seeded = 0;
-  for (const plugin of laurel.plugins) {
-    if (!plugin.seed) continue;
+  for (const { pluginId, seed } of laurel.host.seeders) {
     const ctx = laurel.host.createContext({
-      requestId: `seed-${plugin.id}`,
+      requestId: `seed-${pluginId}`,
       locale: 'en',
       actor: { kind: 'system', name: 'seed' },
       em: laurel.orm.em.fork({ useContext: true }) as never,
       log: laurel.app.log,
     });
-    await plugin.seed(ctx);
+    await seed(ctx);
     await ctx.em.flush();
-    log(`seeded ${plugin.id}`);
+    log(`seeded ${pluginId}`);
     seeded += 1;
   }
   return seeded;

@@ -166,6 +166,7 @@ export class PluginHost {
   private readonly filters = new Map<string, { pluginId: string; handler: FilterHandler<FilterName> }[]>();
   private readonly services = new Map<string, { pluginId: string; implementation: unknown }>();
   private readonly injections: { pluginId: string; ref: ServiceRef<unknown> }[] = [];
+  readonly seeders: { pluginId: string; seed: (ctx: RequestContext) => Promise<void> }[] = [];
   private readonly readyHooks: (() => Promise<void> | void)[] = [];
   private readonly closeHooks: (() => Promise<void> | void)[] = [];
   private translator: Translator | null = null;
@@ -232,6 +233,9 @@ export class PluginHost {
         },
         locales: (resources) => {
           this.localeNamespaces[pluginId] = resources;
+        },
+        seed: (seeder) => {
+          this.seeders.push({ pluginId, seed: seeder });
         },
         onReady: (hook) => {
           this.readyHooks.push(hook);

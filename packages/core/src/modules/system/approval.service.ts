@@ -57,9 +57,9 @@ function view(row: InferEntity<typeof ApprovalRequest>): ApprovalView {
  */
 export function createApprovalService(audit: () => AuditService) {
   return {
-    async request(ctx: RequestContext, input: { subject: string; reference?: string | null; timeoutSeconds: number }): Promise<ApprovalView> {
+    async request(ctx: RequestContext, input: { subject: string; reference?: string | null; timeoutSeconds: number; id?: string }): Promise<ApprovalView> {
       const row = ctx.em.create(ApprovalRequest, {
-        id: uuidv7(),
+        id: input.id ?? uuidv7(),
         subject: input.subject,
         reference: input.reference ?? null,
         status: 'pending',
@@ -76,6 +76,11 @@ export function createApprovalService(audit: () => AuditService) {
       audit().record(ctx, { action: 'system.approval.requested', subjectType: 'approval', subjectId: row.id, data: { subject: input.subject } });
       await ctx.em.flush();
       return view(row);
+    },
+
+    async find(ctx: RequestContext, id: string): Promise<ApprovalView | null> {
+      const row = await ctx.em.findOne(ApprovalRequest, { id });
+      return row ? view(row) : null;
     },
 
     async get(ctx: RequestContext, id: string): Promise<ApprovalView> {

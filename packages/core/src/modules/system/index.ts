@@ -10,6 +10,9 @@ import { migration as m0001 } from './migrations/0001_outbox.ts';
 import { migration as m0002 } from './migrations/0002_approvals.ts';
 import { systemRoutes } from './system.routes.ts';
 
+/** Fixed id of the demo approval request, so that seeding twice adds nothing. */
+const DEMO_APPROVAL_ID = '0193e4a0-0000-7000-8000-00000000de00';
+
 /** Attempts before a workflow start or signal is parked: with the 5-minute backoff cap, about three days. */
 const WORKFLOW_BRIDGE_ATTEMPTS = 800;
 
@@ -31,6 +34,16 @@ export const systemModule = definePlugin({
     ctx.provide(approvalServiceRef, approvals);
     ctx.routes(systemRoutes(createDeadLetterService(audit), () => approvals));
 
+    ctx.seed(async (seedCtx) => {
+      // A pending approval request to try the approval workflow with (approve it through the API).
+      if (await approvals.find(seedCtx, DEMO_APPROVAL_ID)) return;
+      await approvals.request(seedCtx, {
+        id: DEMO_APPROVAL_ID,
+        subject: 'Demo: approve the Q4 co-marketing (MDF) budget of a partner',
+        reference: 'demo',
+        timeoutSeconds: 30 * 24 * 3600,
+      });
+    });
     ctx.on(
       'system.workflow.start-requested',
       async (event) => {

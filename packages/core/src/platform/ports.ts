@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 
-export async function freePortOnLoopback(): Promise<number> {
+/** A free TCP port on loopback. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
