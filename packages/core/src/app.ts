@@ -70,6 +70,18 @@ function resolveActor(request: FastifyRequest, adminToken: string | null): Actor
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
+/** RFC 9457 problem details, as every error response of the API is shaped. */
+const ProblemSchema = Type.Object({
+  type: Type.String({ description: 'URN of the problem type, e.g. urn:laurel:problem:validation-failed' }),
+  title: Type.String({ description: 'Short title in the caller language' }),
+  status: Type.Integer(),
+  detail: Type.String({ description: 'What went wrong, in the caller language' }),
+  instance: Type.String(),
+  code: Type.String({ description: 'Stable, module-prefixed error code' }),
+  requestId: Type.String(),
+  errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+}, { $id: 'Problem', title: 'Problem' });
+
 const HealthReadySchema = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
   version: Type.String(),
@@ -155,7 +167,9 @@ export async function buildApp(config: LaurelConfig, options: BuildAppOptions = 
     );
   });
 
+  app.addSchema(ProblemSchema);
   await app.register(swagger, {
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
       openapi: '3.1.0',
       info: {
@@ -170,6 +184,11 @@ export async function buildApp(config: LaurelConfig, options: BuildAppOptions = 
       const access = (route.config as { access?: string } | undefined)?.access;
       const out = { ...(schema as object) } as Record<string, unknown>;
       if (access === 'admin') out.security = [{ adminToken: [] }];
+      // Every operation may answer with a problem+json error; document its shape once per operation.
+      out.response = {
+        ...(out.response as object | undefined),
+        default: { description: 'Error (RFC 9457 problem details, localized by Accept-Language)', content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } } },
+      };
       return { schema: out as never, url };
     },
   });
