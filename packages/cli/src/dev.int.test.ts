@@ -71,14 +71,23 @@ describe('laurel dev (pnpm start) on the embedded default', () => {
     expect(readyMs).toBeLessThan(60_000);
     expect(first.output()).toContain(`Laurel is running at http://127.0.0.1:${port}`);
     expect(first.output()).toContain('Temporal: not available');
-    const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
-    expect(first.output()).toContain(`Bearer ${token}`);
-    expect(first.output()).toContain('demo data: 1 module(s) seeded');
-    const demo = await fetch(`http://127.0.0.1:${port}/api/v1/system/approvals/0193e4a0-0000-7000-8000-00000000de00`, { headers: { authorization: `Bearer ${token}` } });
+    expect(first.output()).toContain('Admin sign-in:    admin@laurel.demo / laurel-demo-2026');
+    const signIn = await fetch(`http://127.0.0.1:${port}/api/v1/access/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@laurel.demo', password: 'laurel-demo-2026' }),
+    });
+    expect(signIn.status).toBe(200);
+    const session = (await signIn.json()) as { csrfToken: string };
+    const auth = { cookie: signIn.headers.getSetCookie()[0]!.split(';')[0]!, 'x-csrf-token': session.csrfToken };
+    const demo = await fetch(`http://127.0.0.1:${port}/api/v1/system/approvals/0193e4a0-0000-7000-8000-00000000de00`, { headers: auth });
     expect(demo.status).toBe(200);
+    const partners = (await (await fetch(`http://127.0.0.1:${port}/api/v1/partners?limit=100`, { headers: auth })).json()) as { items: { type: string }[] };
+    expect(partners.items).toHaveLength(10);
+    expect(new Set(partners.items.map((p) => p.type))).toEqual(new Set(['distributor', 'wholesaler', 'reseller', 'dealer', 'integrator']));
     const created = await fetch(`http://127.0.0.1:${port}/api/v1/system/approvals`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      headers: { ...auth, 'content-type': 'application/json' },
       body: JSON.stringify({ subject: 'kept across restarts' }),
     });
     expect(created.status).toBe(201);
@@ -89,10 +98,12 @@ describe('laurel dev (pnpm start) on the embedded default', () => {
     const second = start(dataDir, port);
     await waitReady(port, second);
     expect(second.output()).toContain('migrations: 0 applied');
-    const audit = await fetch(`http://127.0.0.1:${port}/api/v1/audit/records?subjectId=0193e4a0-0000-7000-8000-00000000de00`, { headers: { authorization: `Bearer ${token}` } });
-    // seeding again added nothing: still the one "requested" record
+    const audit = await fetch(`http://127.0.0.1:${port}/api/v1/audit/records?subjectId=0193e4a0-0000-7000-8000-00000000de00`, { headers: auth });
+    // seeding again added nothing: still the one "requested" record, still ten partners
     expect(((await audit.json()) as { items: unknown[] }).items).toHaveLength(1);
-    const again = await fetch(`http://127.0.0.1:${port}/api/v1/system/approvals/${id}`, { headers: { authorization: `Bearer ${token}` } });
+    const partnersAgain = (await (await fetch(`http://127.0.0.1:${port}/api/v1/partners?limit=100`, { headers: auth })).json()) as { items: unknown[] };
+    expect(partnersAgain.items).toHaveLength(10);
+    const again = await fetch(`http://127.0.0.1:${port}/api/v1/system/approvals/${id}`, { headers: auth });
     expect(again.status).toBe(200);
     expect(((await again.json()) as { subject: string }).subject).toBe('kept across restarts');
     expect(await stop(second)).toBe(0);

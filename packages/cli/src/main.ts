@@ -1,4 +1,5 @@
 import { ConfigError, MigrationError, PluginError, describeSettings } from '@laurel/core';
+import { runAdminCreate, runApiKeyCreate } from './commands/access.ts';
 import { runDev } from './commands/dev.ts';
 import { runMigrate } from './commands/migrate.ts';
 import { runSeed } from './commands/seed.ts';
@@ -14,6 +15,10 @@ Commands:
   worker    Run the Temporal worker (TEMPORAL_ADDRESS required)
   migrate   Apply core and enabled plugins' migrations (idempotent)
   seed      Load idempotent demo data
+  admin create --email <e-mail> [--name …] [--password …] [--locale en|pl|ru]
+            Make an admin (the first one on an empty installation); prints a generated password once
+  api-key create --name <name> --scopes <scope,scope>
+            Make an API key for an integration; prints the key once
   config    List the environment variables Laurel reads
 `;
 
@@ -32,6 +37,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         return await runMigrate(env);
       case 'seed':
         return await runSeed(env);
+      case 'admin':
+        if (argv[1] === 'create') return await runAdminCreate(argv.slice(2), env);
+        console.error(`laurel: unknown command "admin ${argv[1] ?? ''}"; try "laurel admin create --email …"`);
+        return 1;
+      case 'api-key':
+        if (argv[1] === 'create') return await runApiKeyCreate(argv.slice(2), env);
+        console.error(`laurel: unknown command "api-key ${argv[1] ?? ''}"; try "laurel api-key create --name … --scopes …"`);
+        return 1;
       case 'config':
         for (const s of describeSettings()) {
           console.log(`${s.env.padEnd(24)} ${s.required ? '(required) ' : ''}${s.expects}${s.default !== null ? ` [default: ${String(s.default)}]` : ''}`);

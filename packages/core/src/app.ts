@@ -1,13 +1,14 @@
-import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
-import { AppError, Type, type Actor, type Locale, type PluginDefinition, type PluginRouter } from '@laurel/plugin-sdk';
+import { AppError, Type, hasPermission, type Locale, type PluginDefinition, type PluginRouter } from '@laurel/plugin-sdk';
+import cookie from '@fastify/cookie';
 import type { LaurelConfig } from './config/config.ts';
 import { CORE_VERSION } from './version.ts';
-import { PluginHost, resolvePlugins } from './platform/host.ts';
+import { PluginError, PluginHost, resolvePlugins } from './platform/host.ts';
+import { CSRF_HEADER, SESSION_COOKIE, authenticatorRef, type Authentication } from './platform/auth.ts';
 import { Translator, isLocale, negotiateLocale } from './platform/i18n.ts';
 import { installProblemHandlers, sendNotFound } from './platform/problem.ts';
 import { DEFAULT_OUTBOX_OPTIONS, OutboxDispatcher, type OutboxOptions } from './platform/outbox.ts';
@@ -16,6 +17,7 @@ import { createMetrics } from './platform/metrics.ts';
 import { isApiPath, loadWebHandler } from './platform/web.ts';
 import { uuidv7 } from './platform/ids.ts';
 import { coreModules } from './modules/index.ts';
+import { mailSettingsRef, type CaughtMailbox } from './modules/mail/index.ts';
 
 export interface BuildAppOptions {
   /** Third-party plugins installed alongside the core modules. */
@@ -25,6 +27,8 @@ export interface BuildAppOptions {
   outbox?: Partial<OutboxOptions>;
   /** Replace the Temporal gateway (tests). */
   temporal?: TemporalGateway;
+  /** A local SMTP catcher (`laurel dev`): admins read what it caught at GET /api/v1/mail/caught. */
+  mailCatcher?: CaughtMailbox;
 }
 
 export interface LaurelApp {
@@ -57,16 +61,7 @@ export function requestLocale(request: Pick<FastifyRequest, 'headers'>): Locale 
   return negotiateLocale(Array.isArray(header) ? header[0] : header);
 }
 
-function resolveActor(request: FastifyRequest, adminToken: string | null): Actor {
-  const auth = request.headers.authorization;
-  if (adminToken && typeof auth === 'string' && auth.startsWith('Bearer ')) {
-    const token = auth.slice(7).trim();
-    const given = Buffer.from(token);
-    const expected = Buffer.from(adminToken);
-    if (given.length === expected.length && timingSafeEqual(given, expected)) return { kind: 'admin-token' };
-  }
-  return { kind: 'anonymous' };
-}
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -117,6 +112,7 @@ export async function buildApp(config: LaurelConfig, options: BuildAppOptions = 
   const host = new PluginHost(resolution);
   const temporal = options.temporal ?? createTemporalGateway(config.temporal, app.log);
   host.providePlatform(temporalGatewayRef, temporal);
+  host.providePlatform(mailSettingsRef, { ...config.mail, caught: options.mailCatcher ?? null });
   await host.setupAll(app.log);
   const translator = new Translator(host.localeNamespaces);
   host.setTranslator(translator);
@@ -141,24 +137,72 @@ export async function buildApp(config: LaurelConfig, options: BuildAppOptions = 
 
   installProblemHandlers(app, translator, requestLocale);
 
-  // Request lifecycle (core only): request id, locale, actor, entity-manager fork -> request.ctx.
+  await app.register(cookie);
+
+  // Every API route declares who may call it; a route without a rule stops start-up.
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/v1/')) return;
+    const access = (route.config as { access?: string } | undefined)?.access;
+    const methods = Array.isArray(route.method) ? route.method.join(',') : route.method;
+    if (!access) throw new PluginError(`Route ${methods} ${route.url} declares no access rule (config.access: 'public', 'signed-in' or a permission)`);
+    if (access !== 'public' && access !== 'signed-in' && !host.isPermission(access)) {
+      throw new PluginError(`Route ${methods} ${route.url} requires permission "${access}", which no enabled plugin declares and grants`);
+    }
+  });
+
+  // Request lifecycle (core only): request id, authentication, locale, entity-manager fork -> request.ctx.
+  const authentications = new WeakMap<FastifyRequest, Authentication>();
   app.decorateRequest('ctx', null as never);
+  app.decorateRequest('csrfToken', null);
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+    const em = orm.em.fork({ useContext: true }) as EntityManager;
+    let authentication: Authentication | null = null;
+    let failure: unknown = null;
+    if (request.url.startsWith('/api/')) {
+      try {
+        const authenticator = host.tryService(authenticatorRef);
+        // The platform authenticates before anyone is known: it reads sessions and keys unscoped.
+        const authEm = orm.em.fork() as EntityManager;
+        host.applyScopes(authEm, { kind: 'system', name: 'authenticator' });
+        authentication =
+          (await authenticator?.authenticate(
+            {
+              authorization: request.headers.authorization,
+              sessionToken: request.cookies[SESSION_COOKIE],
+              ip: request.ip,
+              userAgent: request.headers['user-agent'],
+            },
+            authEm,
+          )) ?? null;
+      } catch (error) {
+        failure = error;
+      }
+    }
+    if (authentication) authentications.set(request, authentication);
+    request.csrfToken = authentication?.csrfToken ?? null;
     request.ctx = host.createContext({
       requestId: request.id,
-      locale: requestLocale(request),
-      actor: resolveActor(request, config.adminToken),
-      em: orm.em.fork({ useContext: true }) as EntityManager,
+      locale: authentication?.locale ?? requestLocale(request),
+      actor: authentication?.actor ?? { kind: 'anonymous' },
+      em,
       log: request.log,
+      ip: request.ip,
     });
+    if (failure) throw failure;
   });
-  // Authorization before the handler, in one place.
-  app.addHook('preHandler', async (request) => {
-    const access = request.routeOptions.config.access ?? 'public';
-    if (access === 'admin' && request.ctx.actor.kind !== 'admin-token') {
-      throw new AppError(request.ctx.actor.kind === 'anonymous' ? 'UNAUTHORIZED' : 'FORBIDDEN', request.ctx.actor.kind === 'anonymous' ? 401 : 403);
+  // Authorization before validation and the handler, in one place: the route's rule, then CSRF for cookie sessions.
+  app.addHook('preValidation', async (request) => {
+    const access = request.routeOptions.config.access;
+    if (!access || access === 'public') return;
+    const { actor } = request.ctx;
+    if (actor.kind !== 'user' && actor.kind !== 'api-key') throw new AppError('UNAUTHORIZED', 401);
+    const authentication = authentications.get(request);
+    if (authentication?.via === 'session' && !SAFE_METHODS.has(request.method)) {
+      const sent = request.headers[CSRF_HEADER];
+      if (typeof sent !== 'string' || sent !== authentication.csrfToken) throw new AppError('CSRF_TOKEN_INVALID', 403);
     }
+    if (access !== 'signed-in' && !hasPermission(actor, access)) throw new AppError('FORBIDDEN', 403);
   });
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpDuration.observe(
@@ -178,12 +222,20 @@ export async function buildApp(config: LaurelConfig, options: BuildAppOptions = 
         description: 'Laurel: self-hosted B2B loyalty and partner-incentive programs. Errors are RFC 9457 problem+json, localized by Accept-Language (en, pl, ru).',
         license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
-      components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (laurel api-key create), sent as a bearer token' },
+          session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: `Browser session; unsafe methods also need the ${CSRF_HEADER} header` },
+        },
+      },
     },
     transform: ({ schema, url, route }) => {
       const access = (route.config as { access?: string } | undefined)?.access;
       const out = { ...(schema as object) } as Record<string, unknown>;
-      if (access === 'admin') out.security = [{ adminToken: [] }];
+      if (access && access !== 'public') {
+        out.security = [{ apiKey: [] }, { session: [] }];
+        if (access !== 'signed-in') out['x-laurel-permission'] = access;
+      }
       // Every operation may answer with a problem+json error; document its shape once per operation.
       out.response = {
         ...(out.response as object | undefined),

@@ -20,3 +20,17 @@ export type { AuditEntry, AuditEntryInput, AuditService } from './modules/audit/
 export { APPROVAL_DECIDE_SIGNAL, APPROVAL_WORKFLOW_TYPE, approvalServiceRef, approvalWorkflowId } from './modules/system/index.ts';
 export type { ApprovalDecisionSignal, ApprovalOutcome, ApprovalService, ApprovalView, ApprovalWorkflowInput } from './modules/system/index.ts';
 export { freePort } from './platform/ports.ts';
+export { MAIL_TEMPLATES, mailServiceRef } from './modules/mail/index.ts';
+export type {
+  CaughtMail,
+  CaughtMailbox,
+  InvitationMailParams,
+  MailMessage,
+  MailRequestedPayload,
+  MailService,
+  PasswordResetMailParams,
+} from './modules/mail/index.ts';
+export { accessServiceRef } from './modules/access/index.ts';
+export type { AccessService, ApiKeyView, UserView } from './modules/access/index.ts';
+export { CSRF_HEADER, SESSION_COOKIE, authenticatorRef } from './platform/auth.ts';
+export { DEMO_ADMIN_EMAIL, DEMO_PASSWORD, DEMO_PROGRAM_CODE, demoPartnerEmail } from './modules/demo.ts';

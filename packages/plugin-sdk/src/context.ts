@@ -4,13 +4,55 @@ import type { EventName, EventPayload, FilterName, FilterValue } from './hooks.t
 export const LOCALES = ['en', 'pl', 'ru'] as const;
 export type Locale = (typeof LOCALES)[number];
 
-/** Who is acting. Later modules (access) add user and API-key actors. */
+export const ADMIN_ROLES = ['admin', 'program-manager', 'finance', 'marketing', 'support'] as const;
+export const PARTNER_ROLES = ['partner-admin', 'partner-user'] as const;
+export type AdminRole = (typeof ADMIN_ROLES)[number];
+export type PartnerRole = (typeof PARTNER_ROLES)[number];
+export type Role = AdminRole | PartnerRole;
+
+/**
+ * Permissions are declared by the modules that check them (augment `LaurelPermissions`), granted to roles
+ * with `ctx.grant`, and named on routes (`config: { access: 'partners:read' }`).
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface LaurelPermissions {}
+export type Permission = keyof LaurelPermissions & string;
+
+/** Who is acting. Permissions are resolved once, when the request is authenticated. */
 export type Actor =
   | { kind: 'anonymous' }
   | { kind: 'system'; name: string }
-  | { kind: 'admin-token' }
-  | { kind: 'user'; userId: string; partnerId?: string; roles: string[] }
-  | { kind: 'api-key'; keyId: string; scopes: string[] };
+  | {
+      kind: 'user';
+      userId: string;
+      email: string;
+      /** Set for partner users: the only partner whose data they can reach. */
+      partnerId: string | null;
+      roles: Role[];
+      /** Programs an admin is limited to; null means every program. */
+      programIds: string[] | null;
+      permissions: string[];
+      sessionId: string;
+    }
+  | { kind: 'api-key'; keyId: string; name: string; permissions: string[]; programId: string | null };
+
+/** A compact, serializable description of an actor for audit records and events (no permission lists). */
+export function describeActor(actor: Actor): Record<string, unknown> {
+  switch (actor.kind) {
+    case 'user':
+      return { kind: 'user', userId: actor.userId, email: actor.email, partnerId: actor.partnerId };
+    case 'api-key':
+      return { kind: 'api-key', keyId: actor.keyId, name: actor.name };
+    case 'system':
+      return { kind: 'system', name: actor.name };
+    case 'anonymous':
+      return { kind: 'anonymous' };
+  }
+}
+
+export function hasPermission(actor: Actor, permission: Permission | string): boolean {
+  return (actor.kind === 'user' || actor.kind === 'api-key') && actor.permissions.includes(permission);
+}
 
 export interface Logger {
   info(obj: object | string, msg?: string): void;
@@ -44,6 +86,8 @@ export interface RequestContext {
   readonly requestId: string;
   readonly locale: Locale;
   readonly actor: Actor;
+  /** The client's IP address, when the context serves a request. */
+  readonly ip: string | null;
   /** A fork of the entity manager owned by this request or job, never the global one. */
   readonly em: EntityManager;
   readonly log: Logger;

@@ -13,9 +13,21 @@ export type {
   LaurelFilters,
   ListenerOptions,
 } from './hooks.ts';
-export { LOCALES } from './context.ts';
+export { ADMIN_ROLES, LOCALES, PARTNER_ROLES, describeActor, hasPermission } from './context.ts';
 export type { RouteAccess } from './fastify.ts';
-export type { Actor, Locale, Logger, RequestContext, SignalWorkflowRequest, StartWorkflowRequest } from './context.ts';
+export type {
+  Actor,
+  AdminRole,
+  LaurelPermissions,
+  Locale,
+  Logger,
+  PartnerRole,
+  Permission,
+  RequestContext,
+  Role,
+  SignalWorkflowRequest,
+  StartWorkflowRequest,
+} from './context.ts';
 export { createServiceRef, definePlugin } from './plugin.ts';
 export type {
   ActivityDeps,
@@ -34,3 +46,5 @@ export { Type } from 'typebox';
 export type { Static, TSchema } from 'typebox';
 export { defineEntity, LockMode, p } from '@mikro-orm/core';
 export type { InferEntity } from '@mikro-orm/core';
+export { PARTNER_SCOPE_FILTER, PROGRAM_SCOPE_FILTER, partnerScoped, programScoped } from './scoping.ts';
+export type { PartnerScopeArgs, ProgramScopeArgs } from './scoping.ts';

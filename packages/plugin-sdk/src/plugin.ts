@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Static, TSchema } from 'typebox';
 import type { EntitySchema } from '@mikro-orm/core';
 import type { DeliveredEvent, EventName, FilterName, FilterValue, ListenerOptions } from './hooks.ts';
-import type { Logger, RequestContext } from './context.ts';
+import type { Logger, Permission, RequestContext, Role } from './context.ts';
 
 /** The Fastify instance a plugin's routes are registered on: encapsulated, typed with TypeBox. */
 export type PluginRouter = FastifyInstance<
@@ -73,6 +73,10 @@ export interface PluginSetupContext<TConfig> {
   workflows(contribution: WorkflowContribution): void;
   /** i18n resources of this plugin's namespace (en, pl and ru are all required). */
   locales(resources: { en: object; pl: object; ru: object }): void;
+  /** The permission registry as granted by every enabled plugin (complete once start-up is done). */
+  readonly permissions: { of(roles: readonly Role[]): string[]; forApiKeys(): string[] };
+  /** Grant a permission (declared in `LaurelPermissions`) to roles; API keys may then be scoped to it. */
+  grant(permission: Permission, roles: readonly Role[], options?: { apiKeys?: boolean }): void;
   /** Idempotent demo data for `laurel dev` / `laurel seed`, run in dependency order after migrations. */
   seed(seeder: (ctx: RequestContext) => Promise<void>): void;
   onReady(hook: () => Promise<void> | void): void;

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildApp, loadConfig, runMigrations, type LaurelApp } from '@laurel/core';
+import { DEMO_ADMIN_EMAIL, DEMO_PASSWORD, buildApp, demoPartnerEmail, loadConfig, runMigrations, type LaurelApp } from '@laurel/core';
 import { createLaurelWorker, findTemporal, startTemporalDevServer } from '@laurel/workflows';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../embedded-postgres.ts';
+import { startMailCatcher } from '../mail-catcher.ts';
 import { loadInstalledPlugins } from '../plugins.ts';
 import { defaultWebDir, untilSignal, webIsBuilt } from '../runtime.ts';
 import { seedAll } from './seed.ts';
@@ -14,16 +14,6 @@ const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
 function say(line: string): void {
   console.log(`laurel dev: ${line}`);
-}
-
-/** The admin token of this installation, kept in `.laurel/admin-token` so that it survives restarts. */
-function adminToken(dataDir: string, env: NodeJS.ProcessEnv): string {
-  if (env.LAUREL_ADMIN_TOKEN) return env.LAUREL_ADMIN_TOKEN;
-  const file = join(dataDir, 'admin-token');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const token = randomBytes(24).toString('base64url');
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  return token;
 }
 
 async function buildWeb(): Promise<boolean> {
@@ -108,16 +98,21 @@ export async function runDev(env: NodeJS.ProcessEnv): Promise<number> {
       say(`Temporal: ${temporal.describe}`);
     }
 
-    const token = adminToken(dataDir, env);
-    const config = loadConfig({
+    const loaded = loadConfig({
       LOG_LEVEL: 'warn',
       ...env,
       DATABASE_URL: databaseUrl,
-      LAUREL_ADMIN_TOKEN: token,
       ...(webDir ? { LAUREL_WEB_DIR: webDir } : {}),
       ...('address' in temporal ? { TEMPORAL_ADDRESS: temporal.address } : {}),
     });
-    const laurel: LaurelApp = await buildApp(config, { plugins: await loadInstalledPlugins(env) });
+    // No SMTP server configured: catch the outgoing mail locally, so invitations and resets can be read and followed.
+    const catcher = loaded.mail.smtpUrl ? null : await startMailCatcher();
+    if (catcher) {
+      cleanups.push(() => catcher.stop());
+      say(`mail: no SMTP_URL, so outgoing mail is caught on ${catcher.url} (in memory, the last 200 messages)`);
+    }
+    const config = catcher ? { ...loaded, mail: { ...loaded.mail, smtpUrl: catcher.url } } : loaded;
+    const laurel: LaurelApp = await buildApp(config, { plugins: await loadInstalledPlugins(env), ...(catcher ? { mailCatcher: catcher } : {}) });
     cleanups.push(() => laurel.app.close());
     const report = await runMigrations(config.database.url, laurel.plugins);
     say(`migrations: ${report.applied.length} applied, ${report.alreadyApplied} already applied`);
@@ -144,7 +139,10 @@ export async function runDev(env: NodeJS.ProcessEnv): Promise<number> {
         `  Web app:        ${webDir && webIsBuilt(webDir) ? `${url}/  (English, Polski, Русский)` : 'not built (run pnpm build)'}`,
         `  API reference:  ${url}/api/docs`,
         `  Health:         ${url}/health/ready`,
-        `  Admin sign-in:  send "Authorization: Bearer ${token}" (kept in ${relative(process.cwd(), join(dataDir, 'admin-token'))})`,
+        ...(catcher ? [`  Caught mail: ${url}/api/v1/mail/caught`] : []),
+        `  Admin sign-in:    ${DEMO_ADMIN_EMAIL} / ${DEMO_PASSWORD}   (POST ${url}/api/v1/access/sign-in)`,
+        `  Partner sign-in:  ${demoPartnerEmail(0)} … ${demoPartnerEmail(9)} / ${DEMO_PASSWORD}`,
+        '  API keys:         pnpm laurel api-key create --name erp --scopes partners:read',
         `  Running:        server, outbox${'address' in temporal ? ', worker, Temporal' : ' (Temporal not available)'}, PostgreSQL`,
         '  Stop with Ctrl-C; data stays in .laurel/.',
         '',

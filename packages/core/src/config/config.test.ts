@@ -21,7 +21,7 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'mysql://x', 'DATABASE_URL: expects a PostgreSQL URL such as postgres://laurel:secret@localhost:5432/laurel (got "mysql://x")'],
     ['TEMPORAL_ADDRESS', 'http://temporal:7233', 'TEMPORAL_ADDRESS: expects host:port of a Temporal frontend, such as localhost:7233 (got "http://temporal:7233")'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL: expects one of fatal, error, warn, info, debug, trace, silent (got "loud")'],
-    ['LAUREL_ADMIN_TOKEN', 'short', 'LAUREL_ADMIN_TOKEN: expects a secret of at least 24 characters (got "short")'],
+    ['SMTP_URL', 'http://mail', 'SMTP_URL: expects an SMTP URL such as smtp://user:pass@mail.example.com:587 or smtps://… (got "http://mail")'],
   ])('rejects %s=%s', (name, value, message) => {
     let thrown: unknown;
     try {

@@ -12,8 +12,6 @@ export interface LaurelConfig {
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   /** Directory of the built web app (adapter-node output); null serves no web app. */
   web: { dir: string | null };
-  /** Bearer token for admin endpoints until user accounts exist; null disables them. */
-  adminToken: string | null;
   outbox: { pollIntervalMs: number; batchSize: number };
   /** Outgoing e-mail (invitations, password resets): SMTP URL and sender; null url keeps mail in the outbox. */
   mail: { smtpUrl: string | null; from: string };
@@ -93,7 +91,6 @@ const SETTINGS: readonly Setting[] = [
   { env: 'LAUREL_TASK_QUEUE', path: ['temporal', 'taskQueue'], expects: 'a task queue name (letters, digits, . _ -)', parse: text(/^[\w.-]+$/), default: 'laurel' },
   { env: 'LOG_LEVEL', path: ['log', 'level'], expects: `one of ${LOG_LEVELS.join(', ')}`, parse: oneOf(LOG_LEVELS), default: 'info' },
   { env: 'LAUREL_WEB_DIR', path: ['web', 'dir'], expects: 'the directory of the built web app', parse: text(), default: null },
-  { env: 'LAUREL_ADMIN_TOKEN', path: ['adminToken'], expects: 'a secret of at least 24 characters', parse: text(/^\S{24,}$/), default: null },
   { env: 'LAUREL_OUTBOX_POLL_MS', path: ['outbox', 'pollIntervalMs'], expects: 'an integer between 10 and 60000 (milliseconds)', parse: integer(10, 60000), default: 500 },
   { env: 'SMTP_URL', path: ['mail', 'smtpUrl'], expects: 'an SMTP URL such as smtp://user:pass@mail.example.com:587 or smtps://…', parse: url(['smtp:', 'smtps:']), default: null },
   { env: 'MAIL_FROM', path: ['mail', 'from'], expects: 'a sender such as "Laurel <loyalty@example.com>"', parse: text(/@/), default: 'Laurel <laurel@localhost>' },

@@ -3,6 +3,10 @@ import { Ajv, type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
+  PARTNER_SCOPE_FILTER,
+  PROGRAM_SCOPE_FILTER,
+  type ProgramScopeArgs,
+  describeActor,
   type Actor,
   type EventListener,
   type EventName,
@@ -10,9 +14,11 @@ import {
   type FilterName,
   type Locale,
   type Logger,
+  type PartnerScopeArgs,
   type PluginDefinition,
   type PluginRouter,
   type RequestContext,
+  type Role,
   type ServiceRef,
   type WorkflowContribution,
 } from '@laurel/plugin-sdk';
@@ -150,6 +156,22 @@ export interface ContextInit {
   actor: Actor;
   em: EntityManager;
   log: Logger;
+  ip?: string | null;
+}
+
+/** Partner users see their own partner; staff, integrations and the system see all; anyone else nothing. */
+const NO_PARTNER = '00000000-0000-0000-0000-000000000000';
+export function partnerScopeOf(actor: Actor): PartnerScopeArgs {
+  if (actor.kind === 'user') return actor.partnerId ? { partnerId: actor.partnerId } : { all: true };
+  if (actor.kind === 'api-key' || actor.kind === 'system') return { all: true };
+  return { partnerId: NO_PARTNER };
+}
+
+/** Admins limited to some programs see only those; an API key bound to a program sees only it. */
+export function programScopeOf(actor: Actor): ProgramScopeArgs {
+  if (actor.kind === 'user' && actor.programIds) return { programIds: actor.programIds };
+  if (actor.kind === 'api-key' && actor.programId) return { programIds: [actor.programId] };
+  return { all: true };
 }
 
 /**
@@ -167,6 +189,7 @@ export class PluginHost {
   private readonly services = new Map<string, { pluginId: string; implementation: unknown }>();
   private readonly injections: { pluginId: string; ref: ServiceRef<unknown> }[] = [];
   readonly seeders: { pluginId: string; seed: (ctx: RequestContext) => Promise<void> }[] = [];
+  private readonly grants = new Map<string, { pluginId: string; roles: Set<Role>; apiKeys: boolean }>();
   private readonly readyHooks: (() => Promise<void> | void)[] = [];
   private readonly closeHooks: (() => Promise<void> | void)[] = [];
   private translator: Translator | null = null;
@@ -234,6 +257,21 @@ export class PluginHost {
         locales: (resources) => {
           this.localeNamespaces[pluginId] = resources;
         },
+        permissions: {
+          of: (roles) => this.permissionsOf(roles),
+          forApiKeys: () => this.apiKeyPermissions(),
+        },
+        grant: (permission, roles, options) => {
+          const existing = this.grants.get(permission);
+          if (existing && existing.pluginId !== pluginId) {
+            throw new PluginError(`Plugin "${pluginId}" grants permission "${permission}", which belongs to "${existing.pluginId}"`);
+          }
+          this.grants.set(permission, {
+            pluginId,
+            roles: new Set([...(existing?.roles ?? []), ...roles]),
+            apiKeys: options?.apiKeys ?? existing?.apiKeys ?? false,
+          });
+        },
         seed: (seeder) => {
           this.seeders.push({ pluginId, seed: seeder });
         },
@@ -269,6 +307,31 @@ export class PluginHost {
     return seen;
   }
 
+  /** Every permission the given roles hold, as granted by the enabled plugins. */
+  permissionsOf(roles: readonly Role[]): string[] {
+    const out: string[] = [];
+    for (const [permission, grant] of this.grants) if (roles.some((r) => grant.roles.has(r))) out.push(permission);
+    return out.sort();
+  }
+
+  /** Permissions an API key may be scoped to. */
+  apiKeyPermissions(): string[] {
+    return [...this.grants].filter(([, g]) => g.apiKeys).map(([p]) => p).sort();
+  }
+
+  /** Every declared permission with the roles that hold it (for docs and the authorization matrix test). */
+  permissionTable(): { permission: string; pluginId: string; roles: Role[]; apiKeys: boolean }[] {
+    return [...this.grants].map(([permission, g]) => ({ permission, pluginId: g.pluginId, roles: [...g.roles], apiKeys: g.apiKeys })).sort((a, b) => a.permission.localeCompare(b.permission));
+  }
+
+  isPermission(name: string): boolean {
+    return this.grants.has(name);
+  }
+
+  tryService<T>(ref: ServiceRef<T>): T | null {
+    return (this.services.get(ref.id)?.implementation as T | undefined) ?? null;
+  }
+
   service<T>(ref: ServiceRef<T>): T {
     const service = this.services.get(ref.id);
     if (!service) throw new PluginError(`Service "${ref.id}" is not provided by any enabled plugin`);
@@ -291,16 +354,24 @@ export class PluginHost {
     for (const hook of this.closeHooks) await hook();
   }
 
+  /** Set the partner and program scope filters of an entity manager for an actor (fail-closed when never set). */
+  applyScopes(em: EntityManager, actor: Actor): void {
+    em.setFilterParams(PARTNER_SCOPE_FILTER, partnerScopeOf(actor));
+    em.setFilterParams(PROGRAM_SCOPE_FILTER, programScopeOf(actor));
+  }
+
   /** Build the context every service method takes first. */
   createContext(init: ContextInit): RequestContext {
     const listeners = this.listeners;
     const filters = this.filters;
     const translator = this.translator;
     const t = translator ? translator.fixed(init.locale) : (key: string) => key;
+    this.applyScopes(init.em, init.actor);
     const ctx: RequestContext = {
       requestId: init.requestId,
       locale: init.locale,
       actor: init.actor,
+      ip: init.ip ?? null,
       em: init.em,
       log: init.log,
       emit(name, payload) {
@@ -311,7 +382,7 @@ export class PluginHost {
           payload,
           occurredAt: now,
           requestId: init.requestId,
-          actor: init.actor,
+          actor: describeActor(init.actor),
         });
         init.em.persist(event);
         for (const listener of listeners.get(name) ?? []) {

@@ -17,8 +17,8 @@ describe('HTTP contract: problem+json, health, metrics, OpenAPI', () => {
   it('answers malformed JSON with 400 MALFORMED_JSON in the caller language', async () => {
     const res = await t.app.inject({
       method: 'POST',
-      url: '/api/v1/system/approvals',
-      headers: { ...t.adminHeaders, 'content-type': 'application/json', 'accept-language': 'pl-PL,pl;q=0.9' },
+      url: '/api/v1/access/sign-in',
+      headers: { 'content-type': 'application/json', 'accept-language': 'pl-PL,pl;q=0.9' },
       payload: '{"subject": ',
     });
     expect(res.statusCode).toBe(400);
@@ -26,11 +26,12 @@ describe('HTTP contract: problem+json, health, metrics, OpenAPI', () => {
     expect(res.json()).toMatchObject({ code: 'MALFORMED_JSON', status: 400, title: 'Nieprawidłowe żądanie', detail: 'Treść żądania nie jest poprawnym JSON-em.' });
   });
 
-  it('names every invalid field of a schema violation, localized', async () => {
+  it('names every invalid field of a schema violation, in the language of the signed-in person', async () => {
+    const russianAdmin = await t.signInAs(['admin'], { locale: 'ru' });
     const res = await t.app.inject({
       method: 'POST',
       url: '/api/v1/system/approvals',
-      headers: { ...t.adminHeaders, 'accept-language': 'ru' },
+      headers: { ...russianAdmin, 'accept-language': 'en' },
       payload: { timeoutSeconds: -5, colour: 'red' },
     });
     expect(res.statusCode).toBe(400);
@@ -53,12 +54,16 @@ describe('HTTP contract: problem+json, health, metrics, OpenAPI', () => {
     expect(res.json().title).toBe('Не найдено');
   });
 
-  it('refuses admin routes without the token and with a wrong one', async () => {
+  it('refuses protected routes without credentials, with wrong ones, and without the permission', async () => {
     const none = await t.app.inject({ method: 'GET', url: '/api/v1/audit/records' });
     expect(none.statusCode).toBe(401);
     expect(none.json().code).toBe('UNAUTHORIZED');
     const wrong = await t.app.inject({ method: 'GET', url: '/api/v1/audit/records', headers: { authorization: 'Bearer nope' } });
     expect(wrong.statusCode).toBe(401);
+    const marketing = await t.signInAs(['marketing']);
+    const denied = await t.app.inject({ method: 'GET', url: '/api/v1/audit/records', headers: marketing });
+    expect(denied.statusCode).toBe(403);
+    expect(denied.json().code).toBe('FORBIDDEN');
   });
 
   it('reports readiness with PostgreSQL and Temporal as separate components', async () => {
@@ -80,7 +85,8 @@ describe('HTTP contract: problem+json, health, metrics, OpenAPI', () => {
   it('serves OpenAPI 3.1 with the admin security scheme and a readable reference', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
     expect(doc.openapi).toBe('3.1.0');
-    expect(doc.paths['/api/v1/system/approvals'].post.security).toEqual([{ adminToken: [] }]);
+    expect(doc.paths['/api/v1/system/approvals'].post.security).toEqual([{ apiKey: [] }, { session: [] }]);
+    expect(doc.paths['/api/v1/access/sign-in'].post.security).toBeUndefined();
     expect(doc.paths['/api/v1/system/approvals'].post.responses.default.content['application/problem+json'].schema).toEqual({ $ref: '#/components/schemas/Problem' });
     expect(Object.keys(doc.components.schemas.Problem.properties)).toEqual(expect.arrayContaining(['type', 'title', 'status', 'detail', 'code', 'requestId', 'errors']));
     const docs = await t.app.inject({ method: 'GET', url: '/api/docs/' });

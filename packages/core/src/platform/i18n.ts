@@ -32,7 +32,8 @@ export class Translator {
       supportedLngs: [...LOCALES],
       ns: Object.keys(all),
       defaultNS: CORE_NAMESPACE,
-      fallbackNS: CORE_NAMESPACE,
+      // `errors.X` of any module resolves without a namespace prefix: core first, then each plugin's.
+      fallbackNS: Object.keys(all),
       interpolation: { escapeValue: false },
       initAsync: false,
     });

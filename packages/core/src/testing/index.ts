@@ -2,13 +2,15 @@
  * Test harness for Laurel and plugin authors: start the real app (real PostgreSQL, real migrations) with
  * the plugins under test, call it with `app.inject()`, drain the outbox deterministically.
  */
-import type { PluginDefinition } from '@laurel/plugin-sdk';
+import type { Locale, PluginDefinition, Role } from '@laurel/plugin-sdk';
+import { accessServiceRef } from '../modules/access/index.ts';
 import { buildApp, type LaurelApp } from '../app.ts';
 import { loadConfig, type LaurelConfig } from '../config/config.ts';
 import { runMigrations } from '../platform/migrations.ts';
 import type { TemporalGateway } from '../platform/temporal.ts';
 
-export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+/** The password of every user the harness creates. */
+export const TEST_PASSWORD = 'correct horse battery staple';
 
 export interface StartTestAppOptions {
   /** A database of its own for this test file (see the integration setup). */
@@ -23,9 +25,16 @@ export interface StartTestAppOptions {
   startOutbox?: boolean;
 }
 
+/** Headers of a signed-in browser session: the cookie and the CSRF token. */
+export type SessionHeaders = { cookie: string; 'x-csrf-token': string };
+
 export interface TestApp extends LaurelApp {
-  /** Headers with the admin token. */
-  adminHeaders: Record<string, string>;
+  /** A signed-in admin (role `admin`) created at start. */
+  adminHeaders: SessionHeaders;
+  /** Create an active user with these roles (a partner user when `partnerId` is given) and sign them in. */
+  signInAs(roles: Role[], options?: { partnerId?: string; email?: string; locale?: Locale }): Promise<SessionHeaders & { userId: string; email: string }>;
+  /** Create an API key with these scopes; returns the bearer header. */
+  apiKeyHeaders(scopes: string[]): Promise<{ authorization: string }>;
   close(): Promise<void>;
 }
 
@@ -33,7 +42,6 @@ export async function startTestApp(options: StartTestAppOptions): Promise<TestAp
   const config = loadConfig({
     DATABASE_URL: options.databaseUrl,
     LOG_LEVEL: 'silent',
-    LAUREL_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     LAUREL_DB_POOL_SIZE: '4',
     ...options.env,
   });
@@ -46,9 +54,36 @@ export async function startTestApp(options: StartTestAppOptions): Promise<TestAp
   });
   await runMigrations(options.databaseUrl, laurel.plugins);
   await laurel.app.ready();
+  const access = laurel.host.service(accessServiceRef);
+  const system = () =>
+    laurel.host.createContext({ requestId: 'test-harness', locale: 'en', actor: { kind: 'system', name: 'test' }, em: laurel.orm.em.fork({ useContext: true }) as never, log: laurel.app.log });
+  let n = 0;
+  const signInAs: TestApp['signInAs'] = async (roles, extra = {}) => {
+    n += 1;
+    const email = extra.email ?? `${roles.join('-')}-${n}-${Math.random().toString(36).slice(2, 8)}@test.laurel.local`;
+    const user = await access.createActiveUser(system(), {
+      email,
+      displayName: `Test ${roles.join(' ')}`,
+      password: TEST_PASSWORD,
+      kind: extra.partnerId ? 'partner' : 'admin',
+      roles,
+      partnerId: extra.partnerId ?? null,
+      locale: extra.locale ?? 'en',
+    });
+    const res = await laurel.app.inject({ method: 'POST', url: '/api/v1/access/sign-in', payload: { email, password: TEST_PASSWORD } });
+    if (res.statusCode !== 200) throw new Error(`test sign-in failed: ${res.statusCode} ${res.body}`);
+    const cookie = res.cookies.find((c) => c.name === 'laurel_session');
+    return { cookie: `laurel_session=${cookie?.value ?? ''}`, 'x-csrf-token': (res.json() as { csrfToken: string }).csrfToken, userId: user.id, email };
+  };
+  const admin = await signInAs(['admin']);
   return {
     ...laurel,
-    adminHeaders: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    adminHeaders: { cookie: admin.cookie, 'x-csrf-token': admin['x-csrf-token'] },
+    signInAs,
+    async apiKeyHeaders(scopes) {
+      const { key } = await access.createApiKey(system(), { name: `test-${scopes.join('-')}`, permissions: scopes });
+      return { authorization: `Bearer ${key}` };
+    },
     close: () => laurel.app.close(),
   };
 }

@@ -5,6 +5,1005 @@
  */
 
 export interface paths {
+    "/api/v1/access/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** API keys for integrations */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                lastUsedAt: string | null;
+                                name: string;
+                                permissions: string[];
+                                prefix: string;
+                                programId: string | null;
+                                revokedAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create an API key; the key is shown only in this response */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** Format: uuid */
+                        programId?: string;
+                        scopes: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            apiKey: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                lastUsedAt: string | null;
+                                name: string;
+                                permissions: string[];
+                                prefix: string;
+                                programId: string | null;
+                                revokedAt: string | null;
+                            };
+                            key: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an API key */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            lastUsedAt: string | null;
+                            name: string;
+                            permissions: string[];
+                            prefix: string;
+                            programId: string | null;
+                            revokedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept an invitation: choose a password and sign in */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        displayName?: string;
+                        password: string;
+                        token: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            csrfToken: string;
+                            permissions: string[];
+                            user: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                displayName: string;
+                                email: string;
+                                /** Format: uuid */
+                                id: string;
+                                kind: "admin" | "partner";
+                                lastSignInAt: string | null;
+                                locale: "en" | "pl" | "ru";
+                                partnerId: string | null;
+                                programIds: string[] | null;
+                                roles: string[];
+                                status: "invited" | "active" | "disabled";
+                            };
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change your own name and language */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        displayName?: string;
+                        locale?: "en" | "pl" | "ru";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            displayName: string;
+                            email: string;
+                            /** Format: uuid */
+                            id: string;
+                            kind: "admin" | "partner";
+                            lastSignInAt: string | null;
+                            locale: "en" | "pl" | "ru";
+                            partnerId: string | null;
+                            programIds: string[] | null;
+                            roles: string[];
+                            status: "invited" | "active" | "disabled";
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/access/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask for a password-reset link by e-mail (answers the same whether the account exists or not) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        email: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "accepted";
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/password-reset/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a new password from a reset link; signs out every session */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        password: string;
+                        token: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in person, their permissions and CSRF token */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            csrfToken: string;
+                            permissions: string[];
+                            user: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                displayName: string;
+                                email: string;
+                                /** Format: uuid */
+                                id: string;
+                                kind: "admin" | "partner";
+                                lastSignInAt: string | null;
+                                locale: "en" | "pl" | "ru";
+                                partnerId: string | null;
+                                programIds: string[] | null;
+                                roles: string[];
+                                status: "invited" | "active" | "disabled";
+                            };
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/sign-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign in with e-mail and password; sets the session cookie */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        email: string;
+                        password: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            csrfToken: string;
+                            permissions: string[];
+                            user: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                displayName: string;
+                                email: string;
+                                /** Format: uuid */
+                                id: string;
+                                kind: "admin" | "partner";
+                                lastSignInAt: string | null;
+                                locale: "en" | "pl" | "ru";
+                                partnerId: string | null;
+                                programIds: string[] | null;
+                                roles: string[];
+                                status: "invited" | "active" | "disabled";
+                            };
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/sign-out": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out of this browser */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/sign-out-everywhere": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out of every browser and device */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sessions: number;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/team": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your partner's team */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                displayName: string;
+                                email: string;
+                                /** Format: uuid */
+                                id: string;
+                                kind: "admin" | "partner";
+                                lastSignInAt: string | null;
+                                locale: "en" | "pl" | "ru";
+                                partnerId: string | null;
+                                programIds: string[] | null;
+                                roles: string[];
+                                status: "invited" | "active" | "disabled";
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/team/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a colleague (their account is disabled; history stays) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            displayName: string;
+                            email: string;
+                            /** Format: uuid */
+                            id: string;
+                            kind: "admin" | "partner";
+                            lastSignInAt: string | null;
+                            locale: "en" | "pl" | "ru";
+                            partnerId: string | null;
+                            programIds: string[] | null;
+                            roles: string[];
+                            status: "invited" | "active" | "disabled";
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/team/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Invite a colleague to your partner */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        displayName: string;
+                        /** Format: email */
+                        email: string;
+                        locale: "en" | "pl" | "ru";
+                        role: "partner-admin" | "partner-user";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            displayName: string;
+                            email: string;
+                            /** Format: uuid */
+                            id: string;
+                            kind: "admin" | "partner";
+                            lastSignInAt: string | null;
+                            locale: "en" | "pl" | "ru";
+                            partnerId: string | null;
+                            programIds: string[] | null;
+                            roles: string[];
+                            status: "invited" | "active" | "disabled";
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** People: admins and partner users */
+        get: {
+            parameters: {
+                query?: {
+                    kind?: "admin" | "partner";
+                    partnerId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                displayName: string;
+                                email: string;
+                                /** Format: uuid */
+                                id: string;
+                                kind: "admin" | "partner";
+                                lastSignInAt: string | null;
+                                locale: "en" | "pl" | "ru";
+                                partnerId: string | null;
+                                programIds: string[] | null;
+                                roles: string[];
+                                status: "invited" | "active" | "disabled";
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Invite a person (an admin, or a user of a partner); the invitation goes out by e-mail */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        displayName: string;
+                        /** Format: email */
+                        email: string;
+                        kind: "admin" | "partner";
+                        locale: "en" | "pl" | "ru";
+                        /** Format: uuid */
+                        partnerId?: string;
+                        programIds?: string[] | null;
+                        roles: ("admin" | "program-manager" | "finance" | "marketing" | "support" | "partner-admin" | "partner-user")[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            displayName: string;
+                            email: string;
+                            /** Format: uuid */
+                            id: string;
+                            kind: "admin" | "partner";
+                            lastSignInAt: string | null;
+                            locale: "en" | "pl" | "ru";
+                            partnerId: string | null;
+                            programIds: string[] | null;
+                            roles: string[];
+                            status: "invited" | "active" | "disabled";
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a person's roles, program scope or status (disabling signs them out) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        programIds?: string[] | null;
+                        roles?: ("admin" | "program-manager" | "finance" | "marketing" | "support" | "partner-admin" | "partner-user")[];
+                        status?: "active" | "disabled";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            displayName: string;
+                            email: string;
+                            /** Format: uuid */
+                            id: string;
+                            kind: "admin" | "partner";
+                            lastSignInAt: string | null;
+                            locale: "en" | "pl" | "ru";
+                            partnerId: string | null;
+                            programIds: string[] | null;
+                            roles: string[];
+                            status: "invited" | "active" | "disabled";
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/api/v1/audit/records": {
         parameters: {
             query?: never;
@@ -63,6 +1062,1268 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/partners/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search partners (name, NIP or PartnerID in q; filters), keyset-paginated by name */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                    programId?: string;
+                    q?: string;
+                    region?: string;
+                    status?: "applied" | "active" | "suspended" | "closed";
+                    type?: "distributor" | "wholesaler" | "reseller" | "dealer" | "integrator";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                accountManagerId: string | null;
+                                applicant: {
+                                    email: string;
+                                    locale: "en" | "pl" | "ru";
+                                    name: string;
+                                    phone: string | null;
+                                } | null;
+                                country: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                euVat: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                krs: string | null;
+                                legalName: string;
+                                nip: string | null;
+                                /** @description PartnerID: program-unique; the identifier other systems map to */
+                                partnerCode: string;
+                                /** Format: uuid */
+                                programId: string;
+                                region: string | null;
+                                regon: string | null;
+                                salesChannel: string | null;
+                                segments: string[];
+                                status: "applied" | "active" | "suspended" | "closed";
+                                statusReason: string | null;
+                                type: "distributor" | "wholesaler" | "reseller" | "dealer" | "integrator";
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add an active partner to a program (NIP, REGON, EU VAT and KRS are validated) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        accountManagerId?: string | null;
+                        /** @description ISO 3166-1 alpha-2; PL by default */
+                        country?: string;
+                        euVat?: string | null;
+                        krs?: string | null;
+                        legalName: string;
+                        nip?: string | null;
+                        partnerCode?: string;
+                        /** Format: uuid */
+                        programId: string;
+                        region?: string | null;
+                        regon?: string | null;
+                        salesChannel?: string | null;
+                        segments?: string[];
+                        type: "distributor" | "wholesaler" | "reseller" | "dealer" | "integrator";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            accountManagerId: string | null;
+                            applicant: {
+                                email: string;
+                                locale: "en" | "pl" | "ru";
+                                name: string;
+                                phone: string | null;
+                            } | null;
+                            country: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            euVat: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            krs: string | null;
+                            legalName: string;
+                            nip: string | null;
+                            /** @description PartnerID: program-unique; the identifier other systems map to */
+                            partnerCode: string;
+                            /** Format: uuid */
+                            programId: string;
+                            region: string | null;
+                            regon: string | null;
+                            salesChannel: string | null;
+                            segments: string[];
+                            status: "applied" | "active" | "suspended" | "closed";
+                            statusReason: string | null;
+                            type: "distributor" | "wholesaler" | "reseller" | "dealer" | "integrator";
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/partners/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One partner */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            accountManagerId: string | null;
+                            applicant: {
+                                email: string;
+                                locale: "en" | "pl" | "ru";
+                                name: string;
+                                phone: string | null;
+                            } | null;
+                            country: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            euVat: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            krs: string | null;
+                            legalName: string;
+                            nip: string | null;
+                            /** @description PartnerID: program-unique; the identifier other systems map to */
+                            partnerCode: string;
+                            /** Format: uuid */
+                            programId: string;
+                            region: string | null;
+                            regon: string | null;
+                            salesChannel: string | null;
+                            segments: string[];
+                            status: "applied" | "active" | "suspended" | "closed";
+                            statusReason: string | null;
+                            type: "distributor" | "wholesaler" | "reseller" | "dealer" | "integrator";
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a partner's data */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        accountManagerId?: string | null;
+                        /** @description ISO 3166-1 alpha-2; PL by default */
+                        country?: string;
+                        euVat?: string | null;
+                        krs?: string | null;
+                        legalName?: string;
+                        nip?: string | null;
+                        partnerCode?: string;
+                        region?: string | null;
+                        regon?: string | null;
+                        salesChannel?: string | null;
+                        segments?: string[];
+                        type?: "distributor" | "wholesaler" | "reseller" | "dealer" | "integrator";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            accountManagerId: string | null;
+                            applicant: {
+                                email: string;
+                                locale: "en" | "pl" | "ru";
+                                name: string;
+                                phone: string | null;
+                            } | null;
+                            country: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            euVat: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            krs: string | null;
+                            legalName: string;
+                            nip: string | null;
+                            /** @description PartnerID: program-unique; the identifier other systems map to */
+                            partnerCode: string;
+                            /** Format: uuid */
+                            programId: string;
+                            region: string | null;
+                            regon: string | null;
+                            salesChannel: string | null;
+                            segments: string[];
+                            status: "applied" | "active" | "suspended" | "closed";
+                            statusReason: string | null;
+                            type: "distributor" | "wholesaler" | "reseller" | "dealer" | "integrator";
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/partners/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve an application: the partner becomes active and the applicant is invited as partner admin */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        accountManagerId?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            partner: {
+                                accountManagerId: string | null;
+                                applicant: {
+                                    email: string;
+                                    locale: "en" | "pl" | "ru";
+                                    name: string;
+                                    phone: string | null;
+                                } | null;
+                                country: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                euVat: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                krs: string | null;
+                                legalName: string;
+                                nip: string | null;
+                                /** @description PartnerID: program-unique; the identifier other systems map to */
+                                partnerCode: string;
+                                /** Format: uuid */
+                                programId: string;
+                                region: string | null;
+                                regon: string | null;
+                                salesChannel: string | null;
+                                segments: string[];
+                                status: "applied" | "active" | "suspended" | "closed";
+                                statusReason: string | null;
+                                type: "distributor" | "wholesaler" | "reseller" | "dealer" | "integrator";
+                                /** Format: date-time */
+                                updatedAt: string;
+                            };
+                            partnerAdmin: {
+                                email: string;
+                                /** Format: uuid */
+                                id: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/partners/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject an application, with a reason */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            accountManagerId: string | null;
+                            applicant: {
+                                email: string;
+                                locale: "en" | "pl" | "ru";
+                                name: string;
+                                phone: string | null;
+                            } | null;
+                            country: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            euVat: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            krs: string | null;
+                            legalName: string;
+                            nip: string | null;
+                            /** @description PartnerID: program-unique; the identifier other systems map to */
+                            partnerCode: string;
+                            /** Format: uuid */
+                            programId: string;
+                            region: string | null;
+                            regon: string | null;
+                            salesChannel: string | null;
+                            segments: string[];
+                            status: "applied" | "active" | "suspended" | "closed";
+                            statusReason: string | null;
+                            type: "distributor" | "wholesaler" | "reseller" | "dealer" | "integrator";
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/partners/{id}/related": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Companies linked in a capital group */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                accountManagerId: string | null;
+                                applicant: {
+                                    email: string;
+                                    locale: "en" | "pl" | "ru";
+                                    name: string;
+                                    phone: string | null;
+                                } | null;
+                                country: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                euVat: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                krs: string | null;
+                                legalName: string;
+                                nip: string | null;
+                                /** @description PartnerID: program-unique; the identifier other systems map to */
+                                partnerCode: string;
+                                /** Format: uuid */
+                                programId: string;
+                                region: string | null;
+                                regon: string | null;
+                                salesChannel: string | null;
+                                segments: string[];
+                                status: "applied" | "active" | "suspended" | "closed";
+                                statusReason: string | null;
+                                type: "distributor" | "wholesaler" | "reseller" | "dealer" | "integrator";
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Link two partners of one capital group */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        relatedPartnerId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/partners/{id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Suspend, reactivate or close a partner, with a reason */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                        status: "applied" | "active" | "suspended" | "closed";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            accountManagerId: string | null;
+                            applicant: {
+                                email: string;
+                                locale: "en" | "pl" | "ru";
+                                name: string;
+                                phone: string | null;
+                            } | null;
+                            country: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            euVat: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            krs: string | null;
+                            legalName: string;
+                            nip: string | null;
+                            /** @description PartnerID: program-unique; the identifier other systems map to */
+                            partnerCode: string;
+                            /** Format: uuid */
+                            programId: string;
+                            region: string | null;
+                            regon: string | null;
+                            salesChannel: string | null;
+                            segments: string[];
+                            status: "applied" | "active" | "suspended" | "closed";
+                            statusReason: string | null;
+                            type: "distributor" | "wholesaler" | "reseller" | "dealer" | "integrator";
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/partners/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Apply to join a program as a partner (public; an admin approves or rejects) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        applicant: {
+                            /** Format: email */
+                            email: string;
+                            locale: "en" | "pl" | "ru";
+                            name: string;
+                            phone?: string;
+                        };
+                        /** @description ISO 3166-1 alpha-2; PL by default */
+                        country?: string;
+                        euVat?: string | null;
+                        krs?: string | null;
+                        legalName: string;
+                        nip?: string | null;
+                        programCode: string;
+                        region?: string | null;
+                        regon?: string | null;
+                        salesChannel?: string | null;
+                        type: "distributor" | "wholesaler" | "reseller" | "dealer" | "integrator";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            partnerCode: string;
+                            status: "applied" | "active" | "suspended" | "closed";
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/partners/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your company, its program and your account manager (partner users) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            accountManager: {
+                                displayName: string;
+                                email: string;
+                                /** Format: uuid */
+                                id: string;
+                            } | null;
+                            partner: {
+                                accountManagerId: string | null;
+                                applicant: {
+                                    email: string;
+                                    locale: "en" | "pl" | "ru";
+                                    name: string;
+                                    phone: string | null;
+                                } | null;
+                                country: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                euVat: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                krs: string | null;
+                                legalName: string;
+                                nip: string | null;
+                                /** @description PartnerID: program-unique; the identifier other systems map to */
+                                partnerCode: string;
+                                /** Format: uuid */
+                                programId: string;
+                                region: string | null;
+                                regon: string | null;
+                                salesChannel: string | null;
+                                segments: string[];
+                                status: "applied" | "active" | "suspended" | "closed";
+                                statusReason: string | null;
+                                type: "distributor" | "wholesaler" | "reseller" | "dealer" | "integrator";
+                                /** Format: date-time */
+                                updatedAt: string;
+                            };
+                            programName: {
+                                en: string;
+                                pl: string;
+                                ru: string;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/programs/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Loyalty programs you may see */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                code: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                currency: string;
+                                defaultLocale: "en" | "pl" | "ru";
+                                expiryPolicy: {
+                                    /** @enum {string} */
+                                    kind: "never";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "months-after-earning";
+                                    months: number;
+                                };
+                                /** Format: uuid */
+                                id: string;
+                                name: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                                pilotPartnerIds: string[];
+                                pointValueMinorPerThousand: number;
+                                repSplitPolicy: {
+                                    repPercent: number;
+                                };
+                                status: "draft" | "pilot" | "live" | "closed";
+                                timeZone: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a program (starts as a draft) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description URL-safe, unique */
+                        code: string;
+                        /** @description ISO 4217 code */
+                        currency: string;
+                        defaultLocale?: "en" | "pl" | "ru";
+                        expiryPolicy?: {
+                            /** @enum {string} */
+                            kind: "never";
+                        } | {
+                            /** @enum {string} */
+                            kind: "months-after-earning";
+                            months: number;
+                        };
+                        name: {
+                            en: string;
+                            pl: string;
+                            ru: string;
+                        };
+                        /** @description Value of 1000 points in minor units of the currency */
+                        pointValueMinorPerThousand: number;
+                        repSplitPolicy?: {
+                            repPercent: number;
+                        };
+                        timeZone?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            defaultLocale: "en" | "pl" | "ru";
+                            expiryPolicy: {
+                                /** @enum {string} */
+                                kind: "never";
+                            } | {
+                                /** @enum {string} */
+                                kind: "months-after-earning";
+                                months: number;
+                            };
+                            /** Format: uuid */
+                            id: string;
+                            name: {
+                                en: string;
+                                pl: string;
+                                ru: string;
+                            };
+                            pilotPartnerIds: string[];
+                            pointValueMinorPerThousand: number;
+                            repSplitPolicy: {
+                                repPercent: number;
+                            };
+                            status: "draft" | "pilot" | "live" | "closed";
+                            timeZone: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/programs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One program */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            defaultLocale: "en" | "pl" | "ru";
+                            expiryPolicy: {
+                                /** @enum {string} */
+                                kind: "never";
+                            } | {
+                                /** @enum {string} */
+                                kind: "months-after-earning";
+                                months: number;
+                            };
+                            /** Format: uuid */
+                            id: string;
+                            name: {
+                                en: string;
+                                pl: string;
+                                ru: string;
+                            };
+                            pilotPartnerIds: string[];
+                            pointValueMinorPerThousand: number;
+                            repSplitPolicy: {
+                                repPercent: number;
+                            };
+                            status: "draft" | "pilot" | "live" | "closed";
+                            timeZone: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a program; the currency is fixed once it leaves draft */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description ISO 4217 code */
+                        currency?: string;
+                        defaultLocale?: "en" | "pl" | "ru";
+                        expiryPolicy?: {
+                            /** @enum {string} */
+                            kind: "never";
+                        } | {
+                            /** @enum {string} */
+                            kind: "months-after-earning";
+                            months: number;
+                        };
+                        name?: {
+                            en: string;
+                            pl: string;
+                            ru: string;
+                        };
+                        pilotPartnerIds?: string[];
+                        /** @description Value of 1000 points in minor units of the currency */
+                        pointValueMinorPerThousand?: number;
+                        repSplitPolicy?: {
+                            repPercent: number;
+                        };
+                        timeZone?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            defaultLocale: "en" | "pl" | "ru";
+                            expiryPolicy: {
+                                /** @enum {string} */
+                                kind: "never";
+                            } | {
+                                /** @enum {string} */
+                                kind: "months-after-earning";
+                                months: number;
+                            };
+                            /** Format: uuid */
+                            id: string;
+                            name: {
+                                en: string;
+                                pl: string;
+                                ru: string;
+                            };
+                            pilotPartnerIds: string[];
+                            pointValueMinorPerThousand: number;
+                            repSplitPolicy: {
+                                repPercent: number;
+                            };
+                            status: "draft" | "pilot" | "live" | "closed";
+                            timeZone: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/programs/{id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move a program: draft → pilot → live → closed */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                        status: "draft" | "pilot" | "live" | "closed";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            defaultLocale: "en" | "pl" | "ru";
+                            expiryPolicy: {
+                                /** @enum {string} */
+                                kind: "never";
+                            } | {
+                                /** @enum {string} */
+                                kind: "months-after-earning";
+                                months: number;
+                            };
+                            /** Format: uuid */
+                            id: string;
+                            name: {
+                                en: string;
+                                pl: string;
+                                ru: string;
+                            };
+                            pilotPartnerIds: string[];
+                            pointValueMinorPerThousand: number;
+                            repSplitPolicy: {
+                                repPercent: number;
+                            };
+                            status: "draft" | "pilot" | "live" | "closed";
+                            timeZone: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

@@ -18,7 +18,7 @@ export function auditRoutes(router: PluginRouter): void {
   router.get(
     '/records',
     {
-      config: { access: 'admin' },
+      config: { access: 'audit:read' },
       schema: {
         tags: ['audit'],
         summary: 'List audit records, newest first',

@@ -1,4 +1,4 @@
-import { createServiceRef, type RequestContext } from '@laurel/plugin-sdk';
+import { createServiceRef, describeActor, type RequestContext } from '@laurel/plugin-sdk';
 import { uuidv7 } from '../../platform/ids.ts';
 import { AuditRecord } from './audit.entity.ts';
 
@@ -31,7 +31,7 @@ export const auditService: AuditService = {
       ctx.em.create(AuditRecord, {
         id: uuidv7(),
         occurredAt: new Date(),
-        actor: ctx.actor,
+        actor: describeActor(ctx.actor),
         action: input.action,
         subjectType: input.subjectType,
         subjectId: input.subjectId,

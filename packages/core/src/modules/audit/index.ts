@@ -1,4 +1,11 @@
 import { definePlugin } from '@laurel/plugin-sdk';
+
+declare module '@laurel/plugin-sdk' {
+  interface LaurelPermissions {
+    /** Browse and filter the audit trail. */
+    'audit:read': true;
+  }
+}
 import { CORE_VERSION } from '../../version.ts';
 import { AuditRecord } from './audit.entity.ts';
 import { auditRoutes } from './audit.routes.ts';
@@ -13,6 +20,7 @@ export const auditModule = definePlugin({
   entities: [AuditRecord],
   migrations: [m0001],
   setup(ctx) {
+    ctx.grant('audit:read', ['admin', 'program-manager', 'finance', 'support'], { apiKeys: true });
     ctx.provide(auditServiceRef, auditService);
     ctx.routes(auditRoutes);
   },

@@ -1,4 +1,4 @@
-import { AppError, createServiceRef, LockMode, type InferEntity, type RequestContext } from '@laurel/plugin-sdk';
+import { AppError, createServiceRef, describeActor, LockMode, type InferEntity, type RequestContext } from '@laurel/plugin-sdk';
 import { uuidv7 } from '../../platform/ids.ts';
 import type { AuditService } from '../audit/index.ts';
 import { ApprovalRequest, type ApprovalStatus } from './approval.entity.ts';
@@ -64,7 +64,7 @@ export function createApprovalService(audit: () => AuditService) {
         reference: input.reference ?? null,
         status: 'pending',
         timeoutSeconds: input.timeoutSeconds,
-        requestedBy: ctx.actor,
+        requestedBy: describeActor(ctx.actor),
         decidedBy: null,
         decisionComment: null,
         requestedAt: new Date(),
@@ -94,7 +94,7 @@ export function createApprovalService(audit: () => AuditService) {
       const row = await ctx.em.findOne(ApprovalRequest, { id });
       if (!row) throw new AppError('SYSTEM_APPROVAL_NOT_FOUND', 404, { params: { id } });
       if (row.status !== 'pending') throw new AppError('SYSTEM_APPROVAL_ALREADY_DECIDED', 409, { params: { id, status: row.status } });
-      const signal: ApprovalDecisionSignal = { decision: input.decision, comment: input.comment ?? null, decidedBy: ctx.actor };
+      const signal: ApprovalDecisionSignal = { decision: input.decision, comment: input.comment ?? null, decidedBy: describeActor(ctx.actor) };
       ctx.signalWorkflow({ workflowId: approvalWorkflowId(id), signal: APPROVAL_DECIDE_SIGNAL, args: [signal] });
       audit().record(ctx, { action: 'system.approval.decision-sent', subjectType: 'approval', subjectId: id, data: { decision: input.decision } });
       await ctx.em.flush();

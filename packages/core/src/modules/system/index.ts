@@ -1,4 +1,11 @@
 import { definePlugin } from '@laurel/plugin-sdk';
+
+declare module '@laurel/plugin-sdk' {
+  interface LaurelPermissions {
+    /** Operate the platform: dead-letter list and replay, approval requests. */
+    'system:operate': true;
+  }
+}
 import { CORE_VERSION } from '../../version.ts';
 import { OutboxDelivery, OutboxEvent } from '../../platform/outbox.entity.ts';
 import { temporalGatewayRef } from '../../platform/temporal.ts';
@@ -28,6 +35,7 @@ export const systemModule = definePlugin({
   entities: [OutboxEvent, OutboxDelivery, ApprovalRequest],
   migrations: [m0001, m0002],
   setup(ctx) {
+    ctx.grant('system:operate', ['admin'], { apiKeys: true });
     const audit = ctx.inject(auditServiceRef);
     const temporal = ctx.inject(temporalGatewayRef);
     const approvals = createApprovalService(audit);

@@ -37,7 +37,7 @@ export function systemRoutes(deadLetters: ReturnType<typeof createDeadLetterServ
     router.get(
       '/dead-letters',
       {
-        config: { access: 'admin' },
+        config: { access: 'system:operate' },
         schema: {
           tags: ['system'],
           summary: 'List event deliveries parked after failing past their retries',
@@ -51,7 +51,7 @@ export function systemRoutes(deadLetters: ReturnType<typeof createDeadLetterServ
     router.post(
       '/dead-letters/:id/replay',
       {
-        config: { access: 'admin' },
+        config: { access: 'system:operate' },
         schema: {
           tags: ['system'],
           summary: 'Queue a parked delivery again, with fresh retries',
@@ -65,7 +65,7 @@ export function systemRoutes(deadLetters: ReturnType<typeof createDeadLetterServ
     router.post(
       '/approvals',
       {
-        config: { access: 'admin' },
+        config: { access: 'system:operate' },
         schema: {
           tags: ['system'],
           summary: 'Ask for an approval; it waits in a workflow for a decision or expires',
@@ -86,7 +86,7 @@ export function systemRoutes(deadLetters: ReturnType<typeof createDeadLetterServ
     router.get(
       '/approvals/:id',
       {
-        config: { access: 'admin' },
+        config: { access: 'system:operate' },
         schema: { tags: ['system'], summary: 'An approval request and its status', params: Type.Object({ id: Uuid }), response: { 200: ApprovalSchema } },
       },
       async (request) => approvals().get(request.ctx, request.params.id),
@@ -95,7 +95,7 @@ export function systemRoutes(deadLetters: ReturnType<typeof createDeadLetterServ
     router.post(
       '/approvals/:id/decision',
       {
-        config: { access: 'admin' },
+        config: { access: 'system:operate' },
         schema: {
           tags: ['system'],
           summary: 'Approve or reject; the decision is delivered to the waiting workflow',

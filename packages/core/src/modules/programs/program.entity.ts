@@ -1,0 +1,29 @@
+import { defineEntity, p, programScoped, type Locale } from '@laurel/plugin-sdk';
+
+export type ProgramStatus = 'draft' | 'pilot' | 'live' | 'closed';
+export type LocalizedText = Record<Locale, string>;
+/** Points expire after a number of months from earning, or never. Read by the ledger's expiry schedule. */
+export type ExpiryPolicy = { kind: 'never' } | { kind: 'months-after-earning'; months: number };
+/** Share of each earning credited to the selling rep's own wallet (0 = all to the company). */
+export type RepSplitPolicy = { repPercent: number };
+
+export const Program = defineEntity({
+  name: 'Program',
+  tableName: 'programs_program',
+  filters: programScoped('id'),
+  properties: {
+    id: p.uuid().primary(),
+    code: p.string(),
+    name: p.json<LocalizedText>(),
+    currency: p.string(),
+    pointValueMinorPerThousand: p.bigint('number'),
+    timeZone: p.string(),
+    defaultLocale: p.string().$type<Locale>(),
+    status: p.string().$type<ProgramStatus>(),
+    pilotPartnerIds: p.json<string[]>(),
+    expiryPolicy: p.json<ExpiryPolicy>(),
+    repSplitPolicy: p.json<RepSplitPolicy>(),
+    createdAt: p.datetime(),
+    updatedAt: p.datetime(),
+  },
+});
