@@ -14,7 +14,7 @@ import { installProblemHandlers, sendNotFound } from './platform/problem.ts';
 import { DEFAULT_OUTBOX_OPTIONS, OutboxDispatcher, type OutboxOptions } from './platform/outbox.ts';
 import { createTemporalGateway, temporalGatewayRef, type TemporalGateway } from './platform/temporal.ts';
 import { createMetrics } from './platform/metrics.ts';
-import { isApiPath, loadWebHandler } from './platform/web.ts';
+import { WEB_PROTOCOL_HEADER, isApiPath, loadWebHandler } from './platform/web.ts';
 import { uuidv7 } from './platform/ids.ts';
 import { coreModules } from './modules/index.ts';
 import { mailSettingsRef, type CaughtMailbox } from './modules/mail/index.ts';
@@ -311,6 +311,7 @@ export async function buildApp(config: LaurelConfig, options: BuildAppOptions = 
           return reply;
         }
         reply.hijack();
+        request.raw.headers[WEB_PROTOCOL_HEADER] = request.protocol;
         web(request.raw, reply.raw, () => {
           reply.raw.statusCode = 404;
           reply.raw.end();
