@@ -136,4 +136,21 @@ describe('access: sign-in, sessions, CSRF, invitations, password reset, API keys
     expect(res.statusCode).toBe(403);
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/access/users', headers: support })).statusCode).toBe(200);
   });
+
+  it('keeps an audit trail of admin actions with actor, IP and before/after, filterable and paginated', async () => {
+    const admin = await t.signInAs(['admin']);
+    for (const name of ['a', 'b', 'c']) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/access/api-keys', headers: admin, payload: { name, scopes: ['programs:read'] }, remoteAddress: '192.0.2.7' });
+      expect(res.statusCode).toBe(201);
+    }
+    const page1 = await t.app.inject({ method: 'GET', url: `/api/v1/audit/records?action=access.api-key.&actorId=${admin.userId}&limit=2`, headers: t.adminHeaders });
+    expect(page1.statusCode).toBe(200);
+    expect(page1.json().items).toHaveLength(2);
+    expect(page1.json().items[0]).toMatchObject({ action: 'access.api-key.created', ip: '192.0.2.7', actor: { kind: 'user', userId: admin.userId }, data: { after: { name: 'c' } } });
+    const page2 = await t.app.inject({ method: 'GET', url: `/api/v1/audit/records?action=access.api-key.&actorId=${admin.userId}&limit=2&cursor=${page1.json().nextCursor}`, headers: t.adminHeaders });
+    expect(page2.json().items.map((r: { data: { after: { name: string } } }) => r.data.after.name)).toEqual(['a']);
+    expect(page2.json().nextCursor).toBeNull();
+    const bad = await t.app.inject({ method: 'GET', url: '/api/v1/audit/records?cursor=bm9wZQ', headers: t.adminHeaders });
+    expect(bad.statusCode).toBe(422);
+  });
 });

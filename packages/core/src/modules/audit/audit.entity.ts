@@ -11,6 +11,7 @@ export const AuditRecord = defineEntity({
     subjectType: p.string(),
     subjectId: p.string(),
     requestId: p.string().nullable(),
+    ip: p.string().nullable(),
     data: p.json<Record<string, unknown>>(),
   },
 });
