@@ -8,11 +8,18 @@ import { migration as m0001 } from './migrations/0001_partner.ts';
 import { Partner, PartnerRelation } from './partner.entity.ts';
 import { partnerRoutes } from './partner.routes.ts';
 import { createPartnerService, partnerServiceRef } from './partner.service.ts';
+import { createImportService } from './import.service.ts';
+import { PartnerImport } from './import.entity.ts';
+import { migration as m0002 } from './migrations/0002_import.ts';
 import en from './locales/en.json' with { type: 'json' };
 import pl from './locales/pl.json' with { type: 'json' };
 import ru from './locales/ru.json' with { type: 'json' };
 
 declare module '@laurel/plugin-sdk' {
+  interface LaurelEvents {
+    /** A validated CSV import waits to be carried out in the background. */
+    'partners.import.requested': { importId: string };
+  }
   interface LaurelPermissions {
     /** Search and read partners. */
     'partners:read': true;
@@ -31,8 +38,8 @@ export const partnersModule = definePlugin({
   version: CORE_VERSION,
   compatibility: `^${CORE_VERSION}`,
   dependsOn: ['audit', 'access', 'programs'],
-  entities: [Partner, PartnerRelation],
-  migrations: [m0001],
+  entities: [Partner, PartnerRelation, PartnerImport],
+  migrations: [m0001, m0002],
   setup(ctx) {
     ctx.grant('partners:read', ['admin', 'program-manager', 'finance', 'marketing', 'support'], { apiKeys: true });
     ctx.grant('partners:write', ['admin', 'program-manager', 'support'], { apiKeys: true });
@@ -43,7 +50,9 @@ export const partnersModule = definePlugin({
     const programService = ctx.inject(programServiceRef);
     const partners = createPartnerService({ audit: ctx.inject(auditServiceRef), access: accessService, programs: programService });
     ctx.provide(partnerServiceRef, partners);
-    ctx.routes(partnerRoutes(() => partners));
+    const imports = createImportService({ partners: () => partners, programs: programService, access: accessService, audit: ctx.inject(auditServiceRef) });
+    ctx.on('partners.import.requested', (event, listenerCtx) => imports.run(listenerCtx, event.payload.importId), { name: 'run-import', maxAttempts: 5 });
+    ctx.routes(partnerRoutes(() => partners, () => imports));
     ctx.seed(async (seedCtx) => {
       const program = await programService().findByCode(seedCtx, DEMO_PROGRAM_CODE);
       const manager = await accessService().findUserByEmail(seedCtx, DEMO_ADMIN_EMAIL);

@@ -1,6 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { Type, type PluginRouter } from '@laurel/plugin-sdk';
 import type { PartnerService } from './partner.service.ts';
+import type { ImportService } from './import.service.ts';
+import { IMPORT_COLUMNS } from './import.service.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
@@ -48,8 +50,54 @@ function baseUrl(request: FastifyRequest): string {
   return `${request.protocol}://${request.host}`;
 }
 
-export function partnerRoutes(partners: () => PartnerService) {
+const ProblemRow = Type.Object({ line: Type.Integer(), column: Type.String(), code: Type.String(), message: Type.String() });
+const ImportSchema = Type.Object({
+  id: Uuid,
+  programId: Uuid,
+  status: Type.Union([Type.Literal('running'), Type.Literal('done'), Type.Literal('failed')]),
+  total: Type.Integer(),
+  processed: Type.Integer(),
+  created: Type.Integer(),
+  skipped: Type.Integer(),
+  problems: Type.Array(ProblemRow),
+  createdAt: Type.String({ format: 'date-time' }),
+  finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+
+export function partnerRoutes(partners: () => PartnerService, imports: () => ImportService) {
   return (router: PluginRouter): void => {
+    // CSV bodies for imports (10 MiB); everything else stays JSON.
+    router.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: 10 * 1024 * 1024 }, (_request, body, done) => done(null, body));
+
+    router.post(
+      '/imports',
+      {
+        config: { access: 'partners:write' },
+        schema: {
+          tags: ['partners'],
+          summary: `Import partners from CSV (columns: ${IMPORT_COLUMNS.join(', ')}); every row is checked first`,
+          description:
+            'Send the file as text/csv (comma or semicolon separated, UTF-8). Bad rows are reported with line, column and reason; nothing is imported while a row is bad unless importGood=true. Rows whose NIP or PartnerID already exist are skipped, so a file can be re-run. With dryRun=true only the report is returned. The import runs in the background: poll GET /imports/{id} for progress.',
+          querystring: Type.Object({ programId: Uuid, importGood: Type.Optional(Type.Boolean({ default: false })), dryRun: Type.Optional(Type.Boolean({ default: false })) }),
+          body: Type.String({ minLength: 1 }),
+          response: {
+            202: Type.Object({
+              report: Type.Object({ total: Type.Integer(), valid: Type.Integer(), alreadyPresent: Type.Integer(), problems: Type.Array(ProblemRow) }),
+              import: Type.Union([ImportSchema, Type.Null()]),
+            }),
+          },
+        },
+      },
+      async (request, reply) =>
+        reply.status(202).send(await imports().start(request.ctx, { programId: request.query.programId, csv: request.body, importGood: request.query.importGood ?? false, dryRun: request.query.dryRun ?? false })),
+    );
+
+    router.get(
+      '/imports/:id',
+      { config: { access: 'partners:write' }, schema: { tags: ['partners'], summary: 'Progress and outcome of an import', params: Type.Object({ id: Uuid }), response: { 200: ImportSchema } } },
+      async (request) => imports().get(request.ctx, request.params.id),
+    );
+
     router.get(
       '/',
       {
