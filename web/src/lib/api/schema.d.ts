@@ -1011,13 +1011,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List audit records, newest first */
+        /** Browse the audit trail, newest first (filters; keyset-paginated) */
         get: {
             parameters: {
                 query?: {
+                    /** @description An action, or a prefix ending in a dot (partners.) */
+                    action?: string;
+                    actorId?: string;
+                    cursor?: string;
+                    from?: string;
                     limit?: number;
                     subjectId?: string;
                     subjectType?: string;
+                    to?: string;
                 };
                 header?: never;
                 path?: never;
@@ -1040,12 +1046,14 @@ export interface paths {
                                 };
                                 /** Format: uuid */
                                 id: string;
+                                ip: string | null;
                                 /** Format: date-time */
                                 occurredAt: string;
                                 requestId: string | null;
                                 subjectId: string;
                                 subjectType: string;
                             }[];
+                            nextCursor: string | null;
                         };
                     };
                 };
@@ -1821,6 +1829,160 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/partners/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import partners from CSV (columns: partnerCode, legalName, nip, regon, euVat, krs, country, type, region, salesChannel, segments, accountManagerEmail); every row is checked first
+         * @description Send the file as text/csv (comma or semicolon separated, UTF-8). Bad rows are reported with line, column and reason; nothing is imported while a row is bad unless importGood=true. Rows whose NIP or PartnerID already exist are skipped, so a file can be re-run. With dryRun=true only the report is returned. The import runs in the background: poll GET /imports/{id} for progress.
+         */
+        post: {
+            parameters: {
+                query: {
+                    dryRun?: boolean;
+                    importGood?: boolean;
+                    programId: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": string;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            import: {
+                                created: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                finishedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                problems: {
+                                    code: string;
+                                    column: string;
+                                    line: number;
+                                    message: string;
+                                }[];
+                                processed: number;
+                                /** Format: uuid */
+                                programId: string;
+                                skipped: number;
+                                status: "running" | "done" | "failed";
+                                total: number;
+                            } | null;
+                            report: {
+                                alreadyPresent: number;
+                                problems: {
+                                    code: string;
+                                    column: string;
+                                    line: number;
+                                    message: string;
+                                }[];
+                                total: number;
+                                valid: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/partners/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Progress and outcome of an import */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            created: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            finishedAt: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            problems: {
+                                code: string;
+                                column: string;
+                                line: number;
+                                message: string;
+                            }[];
+                            processed: number;
+                            /** Format: uuid */
+                            programId: string;
+                            skipped: number;
+                            status: "running" | "done" | "failed";
+                            total: number;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
