@@ -166,4 +166,21 @@ describe('partners: identity, onboarding, search, isolation', () => {
     const change = audit.json().items.find((r: { action: string }) => r.action === 'partners.partner.status-changed');
     expect(change.data).toEqual({ before: { status: 'active' }, after: { status: 'suspended' }, reason: 'unpaid invoices' });
   });
+
+  it('keeps an admin scoped to some programs out of the others', async () => {
+    const other = (
+      await t.app.inject({ method: 'POST', url: '/api/v1/programs', headers: t.adminHeaders, payload: { code: 'other-brand', name: { en: 'O', pl: 'O', ru: 'O' }, currency: 'EUR', pointValueMinorPerThousand: 250 } })
+    ).json();
+    const foreignPartner = (await t.app.inject({ method: 'POST', url: '/api/v1/partners', headers: t.adminHeaders, payload: { programId: other.id, legalName: 'Other Brand Dealer', country: 'DE', euVat: 'DE111111111', type: 'dealer' } })).json();
+    const scoped = await t.signInAs(['program-manager']);
+    const patch = await t.app.inject({ method: 'PATCH', url: `/api/v1/access/users/${scoped.userId}`, headers: t.adminHeaders, payload: { programIds: [programId] } });
+    expect(patch.json().programIds).toEqual([programId]);
+    const programs = await t.app.inject({ method: 'GET', url: '/api/v1/programs', headers: scoped });
+    expect(programs.json().items.map((p: { id: string }) => p.id)).toEqual([programId]);
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/partners/${foreignPartner.id}`, headers: scoped })).statusCode).toBe(404);
+    const list = await t.app.inject({ method: 'GET', url: '/api/v1/partners?limit=200', headers: scoped });
+    expect(list.json().items.some((p: { programId: string }) => p.programId === other.id)).toBe(false);
+    const create = await t.app.inject({ method: 'POST', url: '/api/v1/partners', headers: scoped, payload: { programId: other.id, legalName: 'Sneaky', country: 'DE', euVat: 'DE222222222', type: 'dealer' } });
+    expect(create.statusCode).toBe(404);
+  });
 });
