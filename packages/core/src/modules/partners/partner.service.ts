@@ -343,7 +343,7 @@ export function createPartnerService(deps: PartnerDeps) {
     async mine(ctx: RequestContext) {
       if (ctx.actor.kind !== 'user' || !ctx.actor.partnerId) throw new AppError('FORBIDDEN', 403);
       const row = await load(ctx, ctx.actor.partnerId);
-      const program = await deps.programs().get({ ...ctx, em: ctx.em }, row.programId).catch(() => null);
+      const program = await deps.programs().get(ctx, row.programId).catch(() => null);
       const accountManager = row.accountManagerId ? await deps.access().staffContact(ctx, row.accountManagerId) : null;
       return { partner: partnerView(row), programName: program?.name ?? null, accountManager };
     },
