@@ -208,7 +208,11 @@ export function createAccessService(deps: AccessDeps) {
       const user = await ctx.em.findOne(User, { email }, unscoped);
       const ok = await verifyPassword(user?.status === 'active' ? user.passwordHash : null, input.password);
       if (!user || !ok) {
-        await ctx.em.execute('insert into access_sign_in_failure (email, ip) values (?, ?)', [email, ip]);
+        // Record the failure; failures older than a day no longer count and are removed on the way.
+        await ctx.em.execute(
+          "with expired as (delete from access_sign_in_failure where at < now() - interval '1 day') insert into access_sign_in_failure (email, ip) values (?, ?)",
+          [email, ip],
+        );
         throw new AppError('ACCESS_INVALID_CREDENTIALS', 401);
       }
       await ctx.em.execute('delete from access_sign_in_failure where email = ?', [email]);
