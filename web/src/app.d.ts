@@ -1,5 +1,6 @@
 import type { i18n } from 'i18next';
 import type { Locale } from '#lib/i18n/config.ts';
+import type { ApiSession, ClientSession } from '#lib/session.ts';
 
 declare global {
 	namespace App {
@@ -8,6 +9,12 @@ declare global {
 			locale: Locale;
 			/** This request's own i18next instance (created in `hooks.server.ts`). */
 			i18n: i18n;
+			/** The signed-in person with their CSRF token (server only), or null. */
+			session: ApiSession | null;
+		}
+		interface PageData {
+			/** The signed-in person as the browser may know them (no CSRF token), from the root layout. */
+			session: ClientSession | null;
 		}
 	}
 }

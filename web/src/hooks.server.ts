@@ -5,13 +5,26 @@ import { resolveLocale } from '#lib/i18n/negotiate.ts';
 import { i18nOptions } from '#lib/i18n/options.ts';
 import { resourcesFor } from '#lib/server/i18n.ts';
 import { internalApiOrigin, isApiPath, toInternalApiRequest } from '#lib/server/api-proxy.ts';
+import { LOCALE_COOKIE_OPTIONS } from '#lib/i18n/cookie.ts';
+import { isHttps } from '#lib/server/request.ts';
+import { loadSession } from '#lib/server/session.ts';
 
 export const handle: Handle = async ({ event, resolve }) => {
-	// Cookie first, then Accept-Language, then English.
-	const locale = resolveLocale({
-		cookie: event.cookies.get(LOCALE_COOKIE),
-		acceptLanguage: event.request.headers.get('accept-language')
-	});
+	// The signed-in person (only asked when the session cookie is there). Form actions take the CSRF
+	// token from here; the browser never sees it.
+	const session = await loadSession(event);
+	event.locals.session = session;
+
+	// The person's own language wins (as in the API's messages), then the cookie, then
+	// Accept-Language, then English. The cookie follows the person's language, so the UI stays in
+	// it after signing out.
+	const cookieLocale = event.cookies.get(LOCALE_COOKIE);
+	const locale =
+		session?.user.locale ??
+		resolveLocale({ cookie: cookieLocale, acceptLanguage: event.request.headers.get('accept-language') });
+	if (session && cookieLocale !== locale) {
+		event.cookies.set(LOCALE_COOKIE, locale, { ...LOCALE_COOKIE_OPTIONS, secure: isHttps(event) });
+	}
 
 	// One i18next instance per request. Never call `changeLanguage` on a shared instance:
 	// concurrent requests would see each other's language.

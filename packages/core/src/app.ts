@@ -98,7 +98,9 @@ export async function buildApp(config: LaurelConfig, options: BuildAppOptions = 
   const resolution = resolvePlugins(coreModules, options.plugins ?? [], config);
   const app = Fastify({
     logger: { level: config.log.level, redact: ['req.headers.authorization', 'req.headers.cookie'] },
-    trustProxy: config.server.trustProxy,
+    // Loopback is always a trusted proxy: the web app calls the API from this host, forwarding the browser's
+    // address, host and protocol; LAUREL_TRUST_PROXY=true also trusts a reverse proxy elsewhere.
+    trustProxy: config.server.trustProxy ? true : 'loopback',
     requestIdHeader: 'x-request-id',
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -154,6 +156,7 @@ export async function buildApp(config: LaurelConfig, options: BuildAppOptions = 
   const authentications = new WeakMap<FastifyRequest, Authentication>();
   app.decorateRequest('ctx', null as never);
   app.decorateRequest('csrfToken', null);
+  app.decorateRequest('publicOrigin', '');
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
     const em = orm.em.fork({ useContext: true }) as EntityManager;
@@ -181,6 +184,7 @@ export async function buildApp(config: LaurelConfig, options: BuildAppOptions = 
     }
     if (authentication) authentications.set(request, authentication);
     request.csrfToken = authentication?.csrfToken ?? null;
+    request.publicOrigin = config.server.publicUrl?.replace(/\/+$/, '') ?? `${request.protocol}://${request.host}`;
     request.ctx = host.createContext({
       requestId: request.id,
       locale: authentication?.locale ?? requestLocale(request),

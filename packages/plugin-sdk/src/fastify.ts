@@ -13,6 +13,8 @@ declare module 'fastify' {
     ctx: RequestContext;
     /** The CSRF token of the browser session that authenticated this request, if any. */
     csrfToken: string | null;
+    /** Where users reach this installation (LAUREL_PUBLIC_URL, else the request's own origin): for links in e-mail. */
+    publicOrigin: string;
   }
   interface FastifyContextConfig {
     access?: RouteAccess;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDurationMs, formatMoney, minorUnitsToDecimalString, toDate } from './index.ts';
+import { formatDurationMs, formatMoney, formatNip, minorUnitsToDecimalString, toDate } from './index.ts';
 
 // Intl separates groups and currency symbols with no-break spaces; compare with plain spaces.
 const plain = (text: string) => text.replace(/[\u00a0\u202f]/g, ' ');
@@ -40,5 +40,17 @@ describe('helpers', () => {
 	it('parses dates defensively', () => {
 		expect(toDate('not a date')).toBeUndefined();
 		expect(toDate('2025-11-23T14:05:09Z')?.toISOString()).toBe('2025-11-23T14:05:09.000Z');
+	});
+});
+
+describe('formatNip', () => {
+	it('groups a NIP as 3-3-2-2 digits', () => {
+		expect(formatNip('5260250995')).toBe('526-025-09-95');
+		expect(formatNip('526 025 09 95')).toBe('526-025-09-95');
+	});
+
+	it('leaves other identifiers and empty values alone', () => {
+		expect(formatNip('DE123456789')).toBe('DE123456789');
+		expect(formatNip(null)).toBe('');
 	});
 });

@@ -134,3 +134,14 @@ export function formatDate(
 ): string {
 	return formatDateTime(value, locale, options);
 }
+
+/**
+ * Formats a Polish NIP (tax identification number) the way it is usually written:
+ * `5260250995` → `526-025-09-95`. Anything that is not ten digits is returned unchanged.
+ */
+export function formatNip(nip: string | null | undefined): string {
+	if (!nip) return '';
+	const digits = nip.replace(/[\s-]/g, '');
+	if (!/^\d{10}$/.test(digits)) return nip;
+	return `${digits.slice(0, 3)}-${digits.slice(3, 6)}-${digits.slice(6, 8)}-${digits.slice(8)}`;
+}

@@ -2,9 +2,11 @@
 // svelte-check. The other locales must have the same keys (see scripts/check-i18n.ts).
 import 'i18next';
 import type admin from './locales/en/admin.json';
+import type auth from './locales/en/auth.json';
 import type common from './locales/en/common.json';
 import type health from './locales/en/health.json';
 import type home from './locales/en/home.json';
+import type partners from './locales/en/partners.json';
 import type portal from './locales/en/portal.json';
 
 declare module 'i18next' {
@@ -13,9 +15,11 @@ declare module 'i18next' {
 		returnNull: false;
 		resources: {
 			admin: typeof admin;
+			auth: typeof auth;
 			common: typeof common;
 			health: typeof health;
 			home: typeof home;
+			partners: typeof partners;
 			portal: typeof portal;
 		};
 	}

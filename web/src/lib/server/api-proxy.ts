@@ -1,5 +1,6 @@
 import type { RequestEvent } from '@sveltejs/kit';
 import { LAUREL_INTERNAL_API_ORIGIN } from '$app/env/private';
+import { isHttps } from './request.ts';
 
 /**
  * Paths answered by Laurel's Fastify server, not by this app. Fastify only hands the other paths
@@ -34,18 +35,34 @@ export function internalApiOrigin(event: RequestEvent): string | undefined {
 
 /**
  * Re-targets a same-origin API request at the internal origin, carrying over the credentials
- * SvelteKit would have forwarded (cookies, authorization) and the user's language.
+ * SvelteKit would have forwarded (cookies, authorization), the user's language and browser, and
+ * where the request really came from.
  */
 export function toInternalApiRequest(event: RequestEvent, request: Request, origin: string): Request {
 	const url = new URL(request.url);
 	const target = new URL(`${url.pathname}${url.search}`, origin);
 
 	const headers = new Headers(request.headers);
-	for (const name of ['cookie', 'authorization', 'accept-language']) {
+	for (const name of ['cookie', 'authorization', 'accept-language', 'user-agent']) {
 		const value = event.request.headers.get(name);
 		if (value && !headers.has(name)) headers.set(name, value);
 	}
 	headers.delete('origin');
+
+	// Who is really asking. Fetch cannot set `Host`, so the public host and protocol (which the API
+	// puts into the links it mails) and the client's address (sign-in throttling, session records)
+	// travel as X-Forwarded-* headers; the API reads them when it trusts its proxy
+	// (LAUREL_TRUST_PROXY).
+	let client: string | undefined;
+	try {
+		client = event.getClientAddress();
+	} catch {
+		client = undefined;
+	}
+	const forwardedFor = event.request.headers.get('x-forwarded-for');
+	if (client) headers.set('x-forwarded-for', forwardedFor ? `${forwardedFor}, ${client}` : client);
+	headers.set('x-forwarded-host', event.url.host);
+	headers.set('x-forwarded-proto', isHttps(event) ? 'https' : 'http');
 
 	return new Request(target, {
 		method: request.method,

@@ -1,5 +1,5 @@
-import type { ResourceLanguage } from 'i18next';
-import { LOCALES, NAMESPACES, type Locale } from '#lib/i18n/config.ts';
+import type { ResourceLanguage, TFunction } from 'i18next';
+import { LOCALES, NAMESPACES, type AppNamespaces, type Locale } from '#lib/i18n/config.ts';
 
 // Every `locales/<locale>/<namespace>.json`, bundled into the server build only (this module
 // lives under lib/server, so SvelteKit refuses to import it into browser code). The browser
@@ -27,4 +27,9 @@ const RESOURCES = Object.fromEntries(LOCALES.map((locale) => [locale, collect(lo
 /** All namespaces of one locale. Treat the result as read-only: it is shared by all requests. */
 export function resourcesFor(locale: Locale): ResourceLanguage {
 	return RESOURCES[locale];
+}
+
+/** The request's translate function (its own i18next instance, see `hooks.server.ts`). */
+export function translatorOf(event: { locals: App.Locals }): TFunction<AppNamespaces> {
+	return event.locals.i18n.t.bind(event.locals.i18n) as TFunction<AppNamespaces>;
 }

@@ -153,4 +153,17 @@ describe('access: sign-in, sessions, CSRF, invitations, password reset, API keys
     const bad = await t.app.inject({ method: 'GET', url: '/api/v1/audit/records?cursor=bm9wZQ', headers: t.adminHeaders });
     expect(bad.statusCode).toBe(422);
   });
+
+  it('builds mailed links from the origin the browser used, as forwarded by the web app on loopback', async () => {
+    const user = await t.signInAs(['marketing']);
+    await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/access/password-reset',
+      payload: { email: user.email },
+      headers: { 'x-forwarded-host': 'loyalty.example.com', 'x-forwarded-proto': 'https', 'x-forwarded-for': '198.51.100.9' },
+    });
+    await t.outbox.drainUntilIdle();
+    const mail = await smtp.waitFor((m) => m.to.includes(user.email));
+    expect(mail.text).toContain('https://loyalty.example.com/password-reset/');
+  });
 });

@@ -39,7 +39,7 @@ const ApiKeySchema = Type.Object({
 });
 
 function baseUrl(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
+  return request.publicOrigin;
 }
 
 function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string, expiresAt: Date): void {

@@ -47,7 +47,7 @@ const identity = {
 };
 
 function baseUrl(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
+  return request.publicOrigin;
 }
 
 const ProblemRow = Type.Object({ line: Type.Integer(), column: Type.String(), code: Type.String(), message: Type.String() });
