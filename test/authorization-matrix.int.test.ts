@@ -51,8 +51,11 @@ describe('authorization matrix: route × role × foreign partner', () => {
     const bUser = await t.signInAs(['partner-user'], { partnerId: b.id });
     Object.assign(foreign, { partnerId: b.id, partnerCode: b.partnerCode, userId: bUser.userId, emails: [bAdmin.email, bUser.email], managerEmail: managerB.email });
     const approval = (await t.app.inject({ method: 'POST', url: '/api/v1/system/approvals', headers: admin, payload: { subject: 'matrix' } })).json();
+    const foreignEntry = (
+      await t.app.inject({ method: 'POST', url: '/api/v1/ledger/adjustments', headers: admin, payload: { partnerId: b.id, points: 100, reason: 'matrix setup', idempotencyKey: 'matrix-1' } })
+    ).json();
     const throwawayKey = (await t.app.inject({ method: 'POST', url: '/api/v1/access/api-keys', headers: admin, payload: { name: 'throwaway', scopes: ['programs:read'] } })).json();
-    Object.assign(ids, { partner: b.id, user: bUser.userId, program: program.id, approval: approval.id, apiKey: throwawayKey.apiKey.id, deadLetter: '018f0000-0000-7000-8000-000000000000' });
+    Object.assign(ids, { partner: b.id, user: bUser.userId, program: program.id, approval: approval.id, apiKey: throwawayKey.apiKey.id, entry: String(foreignEntry.entryId), deadLetter: '018f0000-0000-7000-8000-000000000000' });
 
     const permissionsOf = (roles: string[]) => t.host.permissionsOf(roles as never);
     for (const role of ['admin', 'program-manager', 'finance', 'marketing', 'support'] as const) {
@@ -83,6 +86,7 @@ describe('authorization matrix: route × role × foreign partner', () => {
 
   function urlOf(path: string): string {
     return path.replace(/\{(\w+)\}/g, (_, name: string) => {
+      if (path.includes('/entries/')) return ids.entry!;
       if (path.includes('/partners/')) return ids.partner!;
       if (path.includes('/team/') || path.includes('/users/')) return ids.user!;
       if (path.includes('/programs/')) return ids.program!;

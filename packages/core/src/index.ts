@@ -34,3 +34,5 @@ export { accessServiceRef } from './modules/access/index.ts';
 export type { AccessService, ApiKeyView, UserView } from './modules/access/index.ts';
 export { CSRF_HEADER, SESSION_COOKIE, authenticatorRef } from './platform/auth.ts';
 export { DEMO_ADMIN_EMAIL, DEMO_PASSWORD, DEMO_PROGRAM_CODE, demoPartnerEmail } from './modules/demo.ts';
+export { ledgerServiceRef } from './modules/ledger/index.ts';
+export type { Balances, EntryResult, LedgerService, StatementLine } from './modules/ledger/index.ts';

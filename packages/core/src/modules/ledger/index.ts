@@ -1,0 +1,44 @@
+import { definePlugin } from '@laurel/plugin-sdk';
+import { CORE_VERSION } from '../../version.ts';
+import { auditServiceRef } from '../audit/index.ts';
+import { partnerServiceRef } from '../partners/index.ts';
+import { LedgerAccount } from './ledger.entity.ts';
+import { ledgerRoutes } from './ledger.routes.ts';
+import { createLedgerService, ledgerServiceRef } from './ledger.service.ts';
+import { migration as m0001 } from './migrations/0001_ledger.ts';
+import en from './locales/en.json' with { type: 'json' };
+import pl from './locales/pl.json' with { type: 'json' };
+import ru from './locales/ru.json' with { type: 'json' };
+
+declare module '@laurel/plugin-sdk' {
+  interface LaurelPermissions {
+    /** Read any partner's balances and statement. */
+    'ledger:read': true;
+    /** A partner user's: read their own company's balances and statement. */
+    'ledger:read-own': true;
+    /** Manual adjustments and reversals. */
+    'ledger:adjust': true;
+  }
+}
+
+/** Core module `ledger`: the double-entry points ledger (walking skeleton: accounts, entries, guarded balances). */
+export const ledgerModule = definePlugin({
+  id: 'ledger',
+  version: CORE_VERSION,
+  compatibility: `^${CORE_VERSION}`,
+  dependsOn: ['audit', 'partners'],
+  entities: [LedgerAccount],
+  migrations: [m0001],
+  setup(ctx) {
+    ctx.grant('ledger:read', ['admin', 'program-manager', 'finance', 'support'], { apiKeys: true });
+    ctx.grant('ledger:read-own', ['partner-admin', 'partner-user']);
+    ctx.grant('ledger:adjust', ['admin', 'finance']);
+    ctx.locales({ en, pl, ru });
+    const ledger = createLedgerService({ partners: ctx.inject(partnerServiceRef), audit: ctx.inject(auditServiceRef) });
+    ctx.provide(ledgerServiceRef, ledger);
+    ctx.routes(ledgerRoutes(() => ledger));
+  },
+});
+
+export { ledgerServiceRef };
+export type { Balances, EntryResult, LedgerService, StatementLine } from './ledger.service.ts';

@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import pg from 'pg';
+import { ledgerServiceRef, type LedgerService } from '@laurel/core';
+import { startTestApp, type TestApp } from '@laurel/core/testing';
+import type { RequestContext } from '@laurel/plugin-sdk';
+import { createTestDatabase } from '../../../../../test/database.ts';
+
+describe('ledger: double entry, idempotency, guarded balances', () => {
+  let t: TestApp;
+  let databaseUrl: string;
+  let ledger: LedgerService;
+  const partners: string[] = [];
+
+  const ctx = (): RequestContext =>
+    t.host.createContext({ requestId: 'ledger-test', locale: 'en', actor: { kind: 'system', name: 'test' }, em: t.orm.em.fork({ useContext: true }) as never, log: t.app.log });
+
+  async function invariants(): Promise<Record<string, unknown[]>> {
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      const q = async (sql: string) => (await db.query(sql)).rows;
+      return {
+        unbalancedEntries: await q(`select e.id, a.unit from ledger_entry e join ledger_posting p on p.entry_id = e.id join ledger_account a on a.id = p.account_id group by e.id, a.unit having sum(p.amount) <> 0`),
+        balanceMismatches: await q(`select b.account_id from ledger_balance b left join (select account_id, sum(amount) s from ledger_posting group by account_id) x using (account_id) where b.balance <> coalesce(x.s, 0)`),
+        negativeGuarded: await q(`select account_id from ledger_balance where guarded and balance < 0`),
+        runningBalanceBreaks: await q(`select account_id from (select account_id, balance_after, sum(amount) over (partition by account_id order by entry_id) s from ledger_posting) x where balance_after <> s`),
+      };
+    } finally {
+      await db.end();
+    }
+  }
+
+  beforeAll(async () => {
+    databaseUrl = await createTestDatabase();
+    t = await startTestApp({ databaseUrl, env: { LAUREL_DB_POOL_SIZE: '20' } });
+    ledger = t.host.service(ledgerServiceRef);
+    const program = (await t.app.inject({ method: 'POST', url: '/api/v1/programs', headers: t.adminHeaders, payload: { code: 'ledger', name: { en: 'L', pl: 'L', ru: 'L' }, currency: 'PLN', pointValueMinorPerThousand: 1000 } })).json();
+    for (const [i, euVat] of ['DE100000001', 'DE100000002', 'DE100000003'].entries()) {
+      partners.push((await t.app.inject({ method: 'POST', url: '/api/v1/partners', headers: t.adminHeaders, payload: { programId: program.id, legalName: `Wallet ${i}`, country: 'DE', euVat, type: 'dealer' } })).json().id);
+    }
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('earns, shows the balance and the why, and treats a replay as the same entry', async () => {
+    const p = partners[0]!;
+    const first = await ledger.earn(ctx(), { partnerId: p, points: 1200, idempotencyKey: 'inv-1/line-1', explanation: { rule: 'base', invoice: 'FV/1', line: 1 } });
+    expect(first.created).toBe(true);
+    const replay = await ledger.earn(ctx(), { partnerId: p, points: 1200, idempotencyKey: 'inv-1/line-1', explanation: { rule: 'base', invoice: 'FV/1', line: 1 } });
+    expect(replay).toEqual({ ...first, created: false });
+    await expect(ledger.earn(ctx(), { partnerId: p, points: 999, idempotencyKey: 'inv-1/line-1' })).rejects.toMatchObject({ code: 'LEDGER_IDEMPOTENCY_CONFLICT', status: 409 });
+    await ledger.earn(ctx(), { partnerId: p, points: 300, idempotencyKey: 'inv-2', pending: true });
+    expect(await ledger.balances(ctx(), p)).toMatchObject({ available: 1200, pending: 300, reserved: 0 });
+    const statement = await ledger.statement(ctx(), p, { limit: 10 });
+    expect(statement.items[1]).toMatchObject({ kind: 'earn', account: 'available', amount: 1200, balanceAfter: 1200, explanation: { rule: 'base', invoice: 'FV/1' } });
+  });
+
+  it('moves points through pending, reserved and redeemed, and never overspends', async () => {
+    const p = partners[1]!;
+    await ledger.earn(ctx(), { partnerId: p, points: 100, idempotencyKey: 'p1-earn', pending: true });
+    await ledger.releasePending(ctx(), { partnerId: p, points: 100, idempotencyKey: 'p1-release' });
+    await expect(ledger.reserve(ctx(), { partnerId: p, points: 101, idempotencyKey: 'p1-too-much' })).rejects.toMatchObject({ code: 'LEDGER_INSUFFICIENT_BALANCE', params: { shortBy: 1 } });
+    await ledger.reserve(ctx(), { partnerId: p, points: 60, idempotencyKey: 'p1-hold' });
+    await ledger.capture(ctx(), { partnerId: p, points: 40, idempotencyKey: 'p1-capture' });
+    await ledger.releaseHold(ctx(), { partnerId: p, points: 20, idempotencyKey: 'p1-unhold' });
+    expect(await ledger.balances(ctx(), p)).toMatchObject({ pending: 0, available: 60, reserved: 0 });
+  });
+
+  it('lets exactly 50 of 200 concurrent 10-point reservations through on a balance of 500', async () => {
+    const p = partners[2]!;
+    await ledger.earn(ctx(), { partnerId: p, points: 500, idempotencyKey: 'race-earn' });
+    const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => ledger.reserve(ctx(), { partnerId: p, points: 10, idempotencyKey: `race-${i}` })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(50);
+    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(failures.every((f) => (f.reason as { code?: string }).code === 'LEDGER_INSUFFICIENT_BALANCE')).toBe(true);
+    expect(await ledger.balances(ctx(), p)).toMatchObject({ available: 0, reserved: 500 });
+  }, 60_000);
+
+  it('reverses an entry once, with a reason, through the API; adjustments are audited', async () => {
+    const p = partners[0]!;
+    const adjust = await t.app.inject({ method: 'POST', url: '/api/v1/ledger/adjustments', headers: t.adminHeaders, payload: { partnerId: p, points: 50, reason: 'goodwill after a dispute', idempotencyKey: 'adj-1' } });
+    expect(adjust.statusCode).toBe(201);
+    const again = await t.app.inject({ method: 'POST', url: '/api/v1/ledger/adjustments', headers: t.adminHeaders, payload: { partnerId: p, points: 50, reason: 'goodwill after a dispute', idempotencyKey: 'adj-1' } });
+    expect(again.statusCode).toBe(200);
+    const entryId = adjust.json().entryId;
+    const reversal = await t.app.inject({ method: 'POST', url: `/api/v1/ledger/entries/${entryId}/reversal`, headers: t.adminHeaders, payload: { reason: 'entered twice', idempotencyKey: 'rev-1' } });
+    expect(reversal.statusCode).toBe(201);
+    const twice = await t.app.inject({ method: 'POST', url: `/api/v1/ledger/entries/${entryId}/reversal`, headers: t.adminHeaders, payload: { reason: 'again', idempotencyKey: 'rev-2' } });
+    expect(twice.statusCode).toBe(409);
+    expect(twice.json().code).toBe('LEDGER_ALREADY_REVERSED');
+    const marketing = await t.signInAs(['marketing']);
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/ledger/adjustments', headers: marketing, payload: { partnerId: p, points: 1, reason: 'nope', idempotencyKey: 'x' } })).statusCode).toBe(403);
+    const audit = await t.app.inject({ method: 'GET', url: '/api/v1/audit/records?action=ledger.', headers: t.adminHeaders });
+    expect(audit.json().items.map((r: { action: string }) => r.action).sort()).toEqual(['ledger.entry.adjusted', 'ledger.entry.reversed']);
+  });
+
+  it('shows a partner user only their own balances; another partner is a 404', async () => {
+    const own = await t.signInAs(['partner-user'], { partnerId: partners[0] });
+    const mine = await t.app.inject({ method: 'GET', url: '/api/v1/ledger/me/balances', headers: own });
+    expect(mine.json()).toMatchObject({ partnerId: partners[0], available: 1200 });
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/ledger/partners/${partners[1]}/balances`, headers: own })).statusCode).toBe(403);
+    const staff = await t.signInAs(['finance']);
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/ledger/partners/${partners[1]}/statement`, headers: staff })).statusCode).toBe(200);
+  });
+
+  it('refuses to change or delete the journal', async () => {
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    await expect(db.query('update ledger_posting set amount = amount + 1')).rejects.toThrow(/append-only/);
+    await expect(db.query('delete from ledger_entry')).rejects.toThrow(/append-only/);
+    await expect(db.query('update ledger_balance set balance = -1 where guarded')).rejects.toThrow(/check constraint/);
+    await db.end();
+  });
+
+  it('keeps every invariant after random concurrent sequences, and replaying them changes nothing', async () => {
+    const op = fc.record({
+      kind: fc.constantFrom('earn', 'earn_pending', 'release', 'reserve', 'capture', 'release_hold', 'adjust'),
+      partner: fc.integer({ min: 0, max: 2 }),
+      points: fc.integer({ min: 1, max: 400 }),
+    });
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 40 }), async (ops) => {
+        run += 1;
+        const apply = (o: (typeof ops)[number], i: number) => {
+          const input = { partnerId: partners[o.partner]!, points: o.points, idempotencyKey: `prop-${run}-${i}` };
+          switch (o.kind) {
+            case 'earn':
+              return ledger.earn(ctx(), input);
+            case 'earn_pending':
+              return ledger.earn(ctx(), { ...input, pending: true });
+            case 'release':
+              return ledger.releasePending(ctx(), input);
+            case 'reserve':
+              return ledger.reserve(ctx(), input);
+            case 'capture':
+              return ledger.capture(ctx(), input);
+            case 'release_hold':
+              return ledger.releaseHold(ctx(), input);
+            case 'adjust':
+              return ledger.adjust(ctx(), { ...input, points: input.points * (o.points % 2 ? 1 : -1), reason: 'random adjustment' });
+          }
+        };
+        // Concurrently, in chunks of 8: overspending attempts must fail cleanly, never corrupt.
+        const succeeded: number[] = [];
+        for (let i = 0; i < ops.length; i += 8) {
+          const outcomes = await Promise.allSettled(ops.slice(i, i + 8).map((o, j) => apply(o, i + j)));
+          outcomes.forEach((r, j) => r.status === 'fulfilled' && succeeded.push(i + j));
+        }
+        const before = await Promise.all(partners.map((p) => ledger.balances(ctx(), p)));
+        // Replaying what was posted (same keys, same requests) must change nothing. (A refused request is not
+        // remembered: retried later, it may succeed, which is what a caller wants.)
+        const replays = await Promise.all(succeeded.map((i) => apply(ops[i]!, i)));
+        expect(replays.every((r) => r && !r.created)).toBe(true);
+        const after = await Promise.all(partners.map((p) => ledger.balances(ctx(), p)));
+        expect(after).toEqual(before);
+        expect(await invariants()).toEqual({ unbalancedEntries: [], balanceMismatches: [], negativeGuarded: [], runningBalanceBreaks: [] });
+      }),
+      { numRuns: 15 },
+    );
+  }, 120_000);
+});

@@ -1,0 +1,97 @@
+import { AppError, Type, type PluginRouter } from '@laurel/plugin-sdk';
+import type { LedgerService } from './ledger.service.ts';
+
+const Uuid = Type.String({ format: 'uuid' });
+const Key = Type.String({ minLength: 1, maxLength: 200, description: 'Idempotency key: a replay returns the first result; a different request with the same key is a 409' });
+const BalancesSchema = Type.Object({ partnerId: Uuid, unit: Type.Literal('PTS'), pending: Type.Integer(), available: Type.Integer(), reserved: Type.Integer() });
+const EntrySchema = Type.Object({
+  entryId: Type.Integer(),
+  created: Type.Boolean({ description: 'false when the call replayed an earlier one' }),
+  postings: Type.Array(Type.Object({ accountId: Type.Integer(), amount: Type.Integer(), balanceAfter: Type.Integer() })),
+});
+const StatementSchema = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      entryId: Type.Integer(),
+      postedAt: Type.String({ format: 'date-time' }),
+      kind: Type.String(),
+      account: Type.Union([Type.Literal('pending'), Type.Literal('available'), Type.Literal('reserved')]),
+      amount: Type.Integer(),
+      balanceAfter: Type.Integer(),
+      explanation: Type.Record(Type.String(), Type.Unknown()),
+      reason: Type.Union([Type.String(), Type.Null()]),
+      reversesEntryId: Type.Union([Type.Integer(), Type.Null()]),
+    }),
+  ),
+  nextBefore: Type.Union([Type.Integer(), Type.Null()]),
+});
+const StatementQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })), before: Type.Optional(Type.Integer({ minimum: 1 })) });
+
+function ownPartner(actor: { kind: string; partnerId?: string | null }): string {
+  if (actor.kind !== 'user' || !actor.partnerId) throw new AppError('FORBIDDEN', 403);
+  return actor.partnerId;
+}
+
+export function ledgerRoutes(ledger: () => LedgerService) {
+  return (router: PluginRouter): void => {
+    router.get(
+      '/partners/:partnerId/balances',
+      { config: { access: 'ledger:read' }, schema: { tags: ['ledger'], summary: "A partner's balances (pending, available, reserved)", params: Type.Object({ partnerId: Uuid }), response: { 200: BalancesSchema } } },
+      async (request) => ledger().balances(request.ctx, request.params.partnerId),
+    );
+    router.get(
+      '/partners/:partnerId/statement',
+      {
+        config: { access: 'ledger:read' },
+        schema: { tags: ['ledger'], summary: "A partner's statement with the reason of every entry, newest first", params: Type.Object({ partnerId: Uuid }), querystring: StatementQuery, response: { 200: StatementSchema } },
+      },
+      async (request) => ledger().statement(request.ctx, request.params.partnerId, { limit: request.query.limit ?? 100, before: request.query.before }),
+    );
+    router.get(
+      '/me/balances',
+      { config: { access: 'ledger:read-own' }, schema: { tags: ['ledger'], summary: "Your company's balances (partner users)", response: { 200: BalancesSchema } } },
+      async (request) => ledger().balances(request.ctx, ownPartner(request.ctx.actor as never)),
+    );
+    router.get(
+      '/me/statement',
+      { config: { access: 'ledger:read-own' }, schema: { tags: ['ledger'], summary: "Your company's statement (partner users)", querystring: StatementQuery, response: { 200: StatementSchema } } },
+      async (request) => ledger().statement(request.ctx, ownPartner(request.ctx.actor as never), { limit: request.query.limit ?? 100, before: request.query.before }),
+    );
+    router.post(
+      '/adjustments',
+      {
+        config: { access: 'ledger:adjust' },
+        schema: {
+          tags: ['ledger'],
+          summary: "Adjust a partner's available points by hand, with a reason (audited)",
+          body: Type.Object(
+            { partnerId: Uuid, points: Type.Integer({ minimum: -1_000_000_000, maximum: 1_000_000_000 }), reason: Type.String({ minLength: 3, maxLength: 1000 }), idempotencyKey: Key },
+            { additionalProperties: false },
+          ),
+          response: { 201: EntrySchema, 200: EntrySchema },
+        },
+      },
+      async (request, reply) => {
+        const result = await ledger().adjust(request.ctx, request.body);
+        return reply.status(result.created ? 201 : 200).send(result);
+      },
+    );
+    router.post(
+      '/entries/:entryId/reversal',
+      {
+        config: { access: 'ledger:adjust' },
+        schema: {
+          tags: ['ledger'],
+          summary: 'Reverse an entry in full, with a reason (a new entry; nothing is changed or deleted)',
+          params: Type.Object({ entryId: Type.Integer({ minimum: 1 }) }),
+          body: Type.Object({ reason: Type.String({ minLength: 3, maxLength: 1000 }), idempotencyKey: Key }, { additionalProperties: false }),
+          response: { 201: EntrySchema, 200: EntrySchema },
+        },
+      },
+      async (request, reply) => {
+        const result = await ledger().reverse(request.ctx, { entryId: request.params.entryId, ...request.body });
+        return reply.status(result.created ? 201 : 200).send(result);
+      },
+    );
+  };
+}

@@ -1,0 +1,275 @@
+import { createHash } from 'node:crypto';
+import { AppError, createServiceRef, describeActor, type RequestContext } from '@laurel/plugin-sdk';
+import type { AuditService } from '../audit/index.ts';
+import type { PartnerService } from '../partners/index.ts';
+import { LedgerAccount } from './ledger.entity.ts';
+
+export const WALLET_CODES = ['pending', 'available', 'reserved'] as const;
+export const PROGRAM_CODES = ['issued', 'redeemed', 'expired', 'adjustment'] as const;
+export type WalletCode = (typeof WALLET_CODES)[number];
+export type ProgramCode = (typeof PROGRAM_CODES)[number];
+export type EntryKind = 'earn' | 'earn_pending' | 'release_pending' | 'reserve' | 'capture' | 'release_hold' | 'expire' | 'reversal' | 'adjustment';
+
+export interface Posting {
+  accountId: number;
+  amount: number;
+  balanceAfter: number;
+}
+
+export interface EntryResult {
+  entryId: number;
+  /** false when this call replayed an earlier one with the same idempotency key. */
+  created: boolean;
+  postings: Posting[];
+}
+
+export interface Balances {
+  partnerId: string;
+  unit: 'PTS';
+  pending: number;
+  available: number;
+  reserved: number;
+}
+
+export interface StatementLine {
+  entryId: number;
+  postedAt: string;
+  kind: EntryKind;
+  account: WalletCode;
+  amount: number;
+  balanceAfter: number;
+  explanation: Record<string, unknown>;
+  reason: string | null;
+  reversesEntryId: number | null;
+}
+
+interface PostInput {
+  programId: string;
+  idempotencyKey: string;
+  kind: EntryKind;
+  postings: { accountId: number; amount: number }[];
+  explanation?: Record<string, unknown>;
+  reason?: string | null;
+  reversesEntryId?: number | null;
+}
+
+interface PostResult {
+  status: 'created' | 'replayed' | 'conflict' | 'rejected';
+  entryId?: number;
+  postings?: { a: number; d: number; balanceAfter: number }[];
+  code?: string;
+  accountId?: number;
+  shortBy?: number;
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function points(value: number, field: string): number {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new AppError('LEDGER_AMOUNT_INVALID', 422, { params: { value }, fields: [{ field, messageKey: 'errors.LEDGER_AMOUNT_INVALID', params: { value } }] });
+  }
+  return value;
+}
+
+export interface LedgerDeps {
+  partners: () => PartnerService;
+  audit: () => AuditService;
+}
+
+/**
+ * The points ledger: double-entry, append-only, integer amounts, idempotent entries, guarded balances.
+ * Every operation is one call of the `ledger_post` database function (one round trip).
+ */
+export function createLedgerService(deps: LedgerDeps) {
+  async function ensureAccounts(ctx: RequestContext, programId: string, partnerId: string | null): Promise<Record<string, number>> {
+    const codes: readonly string[] = partnerId ? WALLET_CODES : PROGRAM_CODES;
+    const holder = partnerId ? 'partner' : 'program';
+    const rows = await ctx.em.execute<{ id: string; code: string }[]>(
+      `with wanted as (select unnest(?::text[]) as code),
+            ins as (
+              insert into ledger_account (program_id, holder, partner_id, code, unit, guarded)
+              select ?, ?, ?, code, 'PTS', ? from wanted
+              on conflict do nothing returning id, code, guarded
+            ),
+            bal as (insert into ledger_balance (account_id, guarded) select id, guarded from ins returning account_id)
+       select id::text, code from ins
+       union all
+       select a.id::text, a.code from ledger_account a join wanted w on w.code = a.code
+        where a.program_id = ? and a.holder = ? and a.partner_id is not distinct from ? and a.user_id is null and a.unit = 'PTS'`,
+      [`{${codes.join(',')}}`, programId, holder, partnerId, partnerId !== null, programId, holder, partnerId],
+    );
+    return Object.fromEntries(rows.map((r) => [r.code, Number(r.id)]));
+  }
+
+  async function wallet(ctx: RequestContext, partnerId: string) {
+    // Reading the partner through its service applies partner and program scope (a foreign partner is a 404).
+    const partner = await deps.partners().get(ctx, partnerId);
+    const accounts = await ensureAccounts(ctx, partner.programId, partner.id);
+    const program = await ensureAccounts(ctx, partner.programId, null);
+    return { programId: partner.programId, accounts, program };
+  }
+
+  async function post(ctx: RequestContext, input: PostInput): Promise<EntryResult> {
+    const request = { kind: input.kind, postings: [...input.postings].sort((a, b) => a.accountId - b.accountId), explanation: input.explanation ?? {}, reason: input.reason ?? null, reverses: input.reversesEntryId ?? null };
+    const hash = createHash('sha256').update(canonical(request)).digest('hex');
+    const [row] = await ctx.em.execute<{ r: PostResult }[]>(`select ledger_post(?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?) as r`, [
+      input.programId,
+      input.idempotencyKey,
+      hash,
+      input.kind,
+      JSON.stringify(input.postings.map((p) => ({ a: p.accountId, d: p.amount }))),
+      JSON.stringify(input.explanation ?? {}),
+      JSON.stringify(describeActor(ctx.actor)),
+      input.reason ?? null,
+      input.reversesEntryId ?? null,
+    ]).catch((error: unknown) => {
+      if (String((error as Error).message).includes('ledger_entry_reverses_uq')) throw new AppError('LEDGER_ALREADY_REVERSED', 409, { params: { id: input.reversesEntryId } });
+      throw error;
+    });
+    const r = row!.r;
+    if (r.status === 'conflict') throw new AppError('LEDGER_IDEMPOTENCY_CONFLICT', 409, { params: { key: input.idempotencyKey, entryId: r.entryId } });
+    if (r.status === 'rejected') throw new AppError('LEDGER_INSUFFICIENT_BALANCE', 409, { params: { shortBy: r.shortBy } });
+    return { entryId: Number(r.entryId), created: r.status === 'created', postings: (r.postings ?? []).map((p) => ({ accountId: Number(p.a), amount: Number(p.d), balanceAfter: Number(p.balanceAfter) })) };
+  }
+
+  const service = {
+    /** Credit earned points: to `available`, or to `pending` until, say, the invoice is paid. */
+    async earn(ctx: RequestContext, input: { partnerId: string; points: number; idempotencyKey: string; pending?: boolean; explanation?: Record<string, unknown> }) {
+      const amount = points(input.points, '/body/points');
+      const w = await wallet(ctx, input.partnerId);
+      const target = input.pending ? w.accounts.pending! : w.accounts.available!;
+      return post(ctx, { programId: w.programId, idempotencyKey: input.idempotencyKey, kind: input.pending ? 'earn_pending' : 'earn', explanation: input.explanation, postings: [{ accountId: w.program.issued!, amount: -amount }, { accountId: target, amount }] });
+    },
+
+    async releasePending(ctx: RequestContext, input: { partnerId: string; points: number; idempotencyKey: string; explanation?: Record<string, unknown> }) {
+      const amount = points(input.points, '/body/points');
+      const w = await wallet(ctx, input.partnerId);
+      return post(ctx, { programId: w.programId, idempotencyKey: input.idempotencyKey, kind: 'release_pending', explanation: input.explanation, postings: [{ accountId: w.accounts.pending!, amount: -amount }, { accountId: w.accounts.available!, amount }] });
+    },
+
+    /** Hold points for a redemption (available → reserved); refused if that would overspend. */
+    async reserve(ctx: RequestContext, input: { partnerId: string; points: number; idempotencyKey: string; explanation?: Record<string, unknown> }) {
+      const amount = points(input.points, '/body/points');
+      const w = await wallet(ctx, input.partnerId);
+      return post(ctx, { programId: w.programId, idempotencyKey: input.idempotencyKey, kind: 'reserve', explanation: input.explanation, postings: [{ accountId: w.accounts.available!, amount: -amount }, { accountId: w.accounts.reserved!, amount }] });
+    },
+
+    async capture(ctx: RequestContext, input: { partnerId: string; points: number; idempotencyKey: string; explanation?: Record<string, unknown> }) {
+      const amount = points(input.points, '/body/points');
+      const w = await wallet(ctx, input.partnerId);
+      return post(ctx, { programId: w.programId, idempotencyKey: input.idempotencyKey, kind: 'capture', explanation: input.explanation, postings: [{ accountId: w.accounts.reserved!, amount: -amount }, { accountId: w.program.redeemed!, amount }] });
+    },
+
+    async releaseHold(ctx: RequestContext, input: { partnerId: string; points: number; idempotencyKey: string; explanation?: Record<string, unknown> }) {
+      const amount = points(input.points, '/body/points');
+      const w = await wallet(ctx, input.partnerId);
+      return post(ctx, { programId: w.programId, idempotencyKey: input.idempotencyKey, kind: 'release_hold', explanation: input.explanation, postings: [{ accountId: w.accounts.reserved!, amount: -amount }, { accountId: w.accounts.available!, amount }] });
+    },
+
+    /** A manual adjustment by an admin (positive credits, negative debits the available balance); needs a reason. */
+    async adjust(ctx: RequestContext, input: { partnerId: string; points: number; reason: string; idempotencyKey: string }) {
+      if (!Number.isSafeInteger(input.points) || input.points === 0) {
+        throw new AppError('LEDGER_AMOUNT_INVALID', 422, { params: { value: input.points }, fields: [{ field: '/body/points', messageKey: 'errors.LEDGER_AMOUNT_INVALID', params: { value: input.points } }] });
+      }
+      const w = await wallet(ctx, input.partnerId);
+      const result = await post(ctx, {
+        programId: w.programId,
+        idempotencyKey: input.idempotencyKey,
+        kind: 'adjustment',
+        reason: input.reason,
+        postings: [{ accountId: w.program.adjustment!, amount: -input.points }, { accountId: w.accounts.available!, amount: input.points }],
+      });
+      if (result.created) {
+        deps.audit().record(ctx, { action: 'ledger.entry.adjusted', subjectType: 'partner', subjectId: input.partnerId, data: { entryId: result.entryId, points: input.points, reason: input.reason } });
+        await ctx.em.flush();
+      }
+      return result;
+    },
+
+    /** Reverse an entry in full with a reason: a new entry with every posting negated. */
+    async reverse(ctx: RequestContext, input: { entryId: number; reason: string; idempotencyKey: string }) {
+      const rows = await ctx.em.execute<{ program_id: string; account_id: string; amount: string; kind: string; partner_id: string | null }[]>(
+        `select e.program_id, p.account_id::text, p.amount::text, e.kind, a.partner_id
+           from ledger_entry e join ledger_posting p on p.entry_id = e.id join ledger_account a on a.id = p.account_id
+          where e.id = ?`,
+        [input.entryId],
+      );
+      if (rows.length === 0) throw new AppError('LEDGER_ENTRY_NOT_FOUND', 404, { params: { id: input.entryId } });
+      // Scope: the entry's partner must be reachable by the caller.
+      const partnerId = rows.find((r) => r.partner_id)?.partner_id;
+      if (partnerId) await deps.partners().get(ctx, partnerId);
+      if (rows[0]!.kind === 'reversal') throw new AppError('LEDGER_REVERSAL_OF_REVERSAL', 409, { params: { id: input.entryId } });
+      const [previous] = await ctx.em.execute<{ idempotency_key: string }[]>(`select idempotency_key from ledger_entry where reverses_entry_id = ?`, [input.entryId]);
+      if (previous && previous.idempotency_key !== input.idempotencyKey) throw new AppError('LEDGER_ALREADY_REVERSED', 409, { params: { id: input.entryId } });
+      const result = await post(ctx, {
+        programId: rows[0]!.program_id,
+        idempotencyKey: input.idempotencyKey,
+        kind: 'reversal',
+        reason: input.reason,
+        reversesEntryId: input.entryId,
+        postings: rows.map((r) => ({ accountId: Number(r.account_id), amount: -Number(r.amount) })),
+      });
+      if (result.created) {
+        deps.audit().record(ctx, { action: 'ledger.entry.reversed', subjectType: 'ledger-entry', subjectId: String(input.entryId), data: { reversalEntryId: result.entryId, reason: input.reason } });
+        await ctx.em.flush();
+      }
+      return result;
+    },
+
+    async balances(ctx: RequestContext, partnerId: string): Promise<Balances> {
+      await deps.partners().get(ctx, partnerId);
+      const accounts = await ctx.em.find(LedgerAccount, { partnerId, holder: 'partner', unit: 'PTS' });
+      const out: Balances = { partnerId, unit: 'PTS', pending: 0, available: 0, reserved: 0 };
+      if (accounts.length === 0) return out;
+      const rows = await ctx.em.execute<{ account_id: string; balance: string }[]>(`select account_id::text, balance::text from ledger_balance where account_id in (?)`, [accounts.map((a) => a.id)]);
+      const byId = new Map(accounts.map((a) => [Number(a.id), a.code as WalletCode]));
+      for (const r of rows) out[byId.get(Number(r.account_id))!] = Number(r.balance);
+      return out;
+    },
+
+    /** A partner's statement, newest first, with the "why" of every entry; keyset-paginated by entry id. */
+    async statement(ctx: RequestContext, partnerId: string, query: { limit: number; before?: number }): Promise<{ items: StatementLine[]; nextBefore: number | null }> {
+      await deps.partners().get(ctx, partnerId);
+      const accounts = await ctx.em.find(LedgerAccount, { partnerId, holder: 'partner' });
+      if (accounts.length === 0) return { items: [], nextBefore: null };
+      const rows = await ctx.em.execute<{ entry_id: string; posted_at: Date; kind: EntryKind; account_id: string; amount: string; balance_after: string; explanation: Record<string, unknown>; reason: string | null; reverses_entry_id: string | null }[]>(
+        `select p.entry_id::text, e.posted_at, e.kind, p.account_id::text, p.amount::text, p.balance_after::text, e.explanation, e.reason, e.reverses_entry_id::text
+           from ledger_posting p join ledger_entry e on e.id = p.entry_id
+          where p.account_id in (?) ${query.before ? 'and p.entry_id < ?' : ''}
+          order by p.entry_id desc, p.account_id
+          limit ?`,
+        query.before ? [accounts.map((a) => a.id), query.before, query.limit + 1] : [accounts.map((a) => a.id), query.limit + 1],
+      );
+      const byId = new Map(accounts.map((a) => [Number(a.id), a.code as WalletCode]));
+      const page = rows.slice(0, query.limit);
+      return {
+        items: page.map((r) => ({
+          entryId: Number(r.entry_id),
+          postedAt: new Date(r.posted_at).toISOString(),
+          kind: r.kind,
+          account: byId.get(Number(r.account_id))!,
+          amount: Number(r.amount),
+          balanceAfter: Number(r.balance_after),
+          explanation: r.explanation,
+          reason: r.reason,
+          reversesEntryId: r.reverses_entry_id ? Number(r.reverses_entry_id) : null,
+        })),
+        nextBefore: rows.length > query.limit ? Number(page[page.length - 1]!.entry_id) : null,
+      };
+    },
+  };
+  return service;
+}
+
+export type LedgerService = ReturnType<typeof createLedgerService>;
+export const ledgerServiceRef = createServiceRef<LedgerService>('ledger.service');
