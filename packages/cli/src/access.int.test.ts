@@ -55,4 +55,11 @@ describe('laurel admin create / api-key create', () => {
     expect(res.err).toContain('ledger:everything');
     expect(res.err).toContain('partners:read');
   });
+
+  it('laurel ledger verify reports a sound ledger with exit code 0', async () => {
+    const res = await laurel(['ledger', 'verify'], { DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' });
+    expect(res.code, res.err).toBe(0);
+    expect(res.out).toMatch(/laurel ledger verify: \d+ entries, \d+ postings, \d+ accounts checked/);
+    expect(res.out).toContain('OK');
+  });
 });

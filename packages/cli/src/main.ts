@@ -1,6 +1,7 @@
 import { ConfigError, MigrationError, PluginError, describeSettings } from '@laurel/core';
 import { runAdminCreate, runApiKeyCreate } from './commands/access.ts';
 import { runDev } from './commands/dev.ts';
+import { runLedgerVerify } from './commands/ledger.ts';
 import { runMigrate } from './commands/migrate.ts';
 import { runSeed } from './commands/seed.ts';
 import { runServer } from './commands/server.ts';
@@ -19,6 +20,8 @@ Commands:
             Make an admin (the first one on an empty installation); prints a generated password once
   api-key create --name <name> --scopes <scope,scope>
             Make an API key for an integration; prints the key once
+  ledger verify [--program <id>]
+            Recompute the ledger's invariants from the journal; exit 1 when one is broken
   config    List the environment variables Laurel reads
 `;
 
@@ -40,6 +43,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       case 'admin':
         if (argv[1] === 'create') return await runAdminCreate(argv.slice(2), env);
         console.error(`laurel: unknown command "admin ${argv[1] ?? ''}"; try "laurel admin create --email …"`);
+        return 1;
+      case 'ledger':
+        if (argv[1] === 'verify') return await runLedgerVerify(argv.slice(2), env);
+        console.error(`laurel: unknown command "ledger ${argv[1] ?? ''}"; try "laurel ledger verify"`);
         return 1;
       case 'api-key':
         if (argv[1] === 'create') return await runApiKeyCreate(argv.slice(2), env);

@@ -36,3 +36,5 @@ export { CSRF_HEADER, SESSION_COOKIE, authenticatorRef } from './platform/auth.t
 export { DEMO_ADMIN_EMAIL, DEMO_PASSWORD, DEMO_PROGRAM_CODE, demoPartnerEmail } from './modules/demo.ts';
 export { ledgerServiceRef } from './modules/ledger/index.ts';
 export type { Balances, EntryResult, LedgerService, StatementLine } from './modules/ledger/index.ts';
+export { verifyLedger } from './modules/ledger/index.ts';
+export type { VerifyProblem, VerifyReport } from './modules/ledger/index.ts';

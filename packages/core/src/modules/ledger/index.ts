@@ -42,3 +42,5 @@ export const ledgerModule = definePlugin({
 
 export { ledgerServiceRef };
 export type { Balances, EntryResult, LedgerService, StatementLine } from './ledger.service.ts';
+export { verifyLedger } from './ledger.verify.ts';
+export type { VerifyProblem, VerifyReport } from './ledger.verify.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import pg from 'pg';
-import { ledgerServiceRef, type LedgerService } from '@laurel/core';
+import { ledgerServiceRef, verifyLedger, type LedgerService } from '@laurel/core';
 import { startTestApp, type TestApp } from '@laurel/core/testing';
 import type { RequestContext } from '@laurel/plugin-sdk';
 import { createTestDatabase } from '../../../../../test/database.ts';
@@ -161,4 +161,20 @@ describe('ledger: double entry, idempotency, guarded balances', () => {
       { numRuns: 15 },
     );
   }, 120_000);
+
+  it('verify finds a tampered balance row and a tampered posting, naming them', async () => {
+    expect((await verifyLedger(t.orm.em.fork() as never)).problems).toEqual([]);
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    const { rows } = await db.query(`select b.account_id from ledger_balance b join ledger_account a on a.id = b.account_id where a.partner_id = $1 and a.code = 'available'`, [partners[0]]);
+    const account = rows[0].account_id;
+    await db.query('update ledger_balance set balance = balance + 5 where account_id = $1', [account]);
+    await db.query('alter table ledger_posting disable trigger ledger_posting_append_only');
+    await db.query('update ledger_posting set amount = amount + 1 where entry_id = (select min(entry_id) from ledger_posting where account_id = $1) and account_id = $1', [account]);
+    await db.query('alter table ledger_posting enable trigger ledger_posting_append_only');
+    await db.end();
+    const report = await verifyLedger(t.orm.em.fork() as never);
+    expect([...new Set(report.problems.map((p) => p.check))].sort()).toEqual(['balance-row', 'entry-balances', 'running-balance']);
+    expect(report.problems.find((p) => p.check === 'balance-row')!.detail).toContain(`account ${account}`);
+  });
 });

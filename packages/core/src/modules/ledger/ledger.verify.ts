@@ -1,0 +1,58 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+export interface VerifyProblem {
+  check: 'entry-balances' | 'balance-row' | 'guard' | 'running-balance';
+  detail: string;
+}
+
+export interface VerifyReport {
+  entries: number;
+  postings: number;
+  accounts: number;
+  problems: VerifyProblem[];
+}
+
+/**
+ * Recompute the ledger's invariants from the journal: every entry balances per unit, every balance row equals
+ * the sum of its postings, no guarded account is below zero, and every posting's balance-after is the running
+ * sum. Reports each broken rule with the first offending entry or account.
+ */
+export async function verifyLedger(em: EntityManager, programId?: string): Promise<VerifyReport> {
+  const scope = programId ? 'and a.program_id = ?' : '';
+  const params = programId ? [programId] : [];
+  const [counts] = await em.execute<{ entries: string; postings: string; accounts: string }[]>(
+    `select (select count(*) from ledger_entry e where true ${programId ? 'and e.program_id = ?' : ''})::text as entries,
+            (select count(*) from ledger_posting p join ledger_account a on a.id = p.account_id where true ${scope})::text as postings,
+            (select count(*) from ledger_account a where true ${scope})::text as accounts`,
+    [...params, ...params, ...params],
+  );
+  const problems: VerifyProblem[] = [];
+  const unbalanced = await em.execute<{ entry_id: string; unit: string; sum: string }[]>(
+    `select p.entry_id::text, a.unit, sum(p.amount)::text as sum from ledger_posting p join ledger_account a on a.id = p.account_id
+      where true ${scope} group by p.entry_id, a.unit having sum(p.amount) <> 0 order by p.entry_id limit 20`,
+    params,
+  );
+  for (const r of unbalanced) problems.push({ check: 'entry-balances', detail: `entry ${r.entry_id} sums to ${r.sum} ${r.unit}` });
+  const mismatched = await em.execute<{ account_id: string; balance: string; sum: string }[]>(
+    `select b.account_id::text, b.balance::text, coalesce(x.s, 0)::text as sum
+       from ledger_balance b join ledger_account a on a.id = b.account_id
+       left join (select account_id, sum(amount) as s from ledger_posting group by account_id) x on x.account_id = b.account_id
+      where b.balance <> coalesce(x.s, 0) ${scope} order by b.account_id limit 20`,
+    params,
+  );
+  for (const r of mismatched) problems.push({ check: 'balance-row', detail: `account ${r.account_id} holds ${r.balance} but its postings sum to ${r.sum}` });
+  const negative = await em.execute<{ account_id: string; balance: string }[]>(
+    `select b.account_id::text, b.balance::text from ledger_balance b join ledger_account a on a.id = b.account_id where b.guarded and b.balance < 0 ${scope} limit 20`,
+    params,
+  );
+  for (const r of negative) problems.push({ check: 'guard', detail: `guarded account ${r.account_id} is at ${r.balance}` });
+  const running = await em.execute<{ account_id: string; entry_id: string; balance_after: string; s: string }[]>(
+    `select account_id::text, entry_id::text, balance_after::text, s::text from (
+        select p.account_id, p.entry_id, p.balance_after, sum(p.amount) over (partition by p.account_id order by p.entry_id) as s
+          from ledger_posting p join ledger_account a on a.id = p.account_id where true ${scope}) x
+      where balance_after <> s order by entry_id limit 20`,
+    params,
+  );
+  for (const r of running) problems.push({ check: 'running-balance', detail: `entry ${r.entry_id} says account ${r.account_id} was at ${r.balance_after}, the postings say ${r.s}` });
+  return { entries: Number(counts?.entries ?? 0), postings: Number(counts?.postings ?? 0), accounts: Number(counts?.accounts ?? 0), problems };
+}
