@@ -328,11 +328,43 @@ export async function buildApp(config: LaurelConfig, options: BuildAppOptions = 
     sendNotFound(request, reply, translator, requestLocale(request));
   });
 
+  // Periodic background tasks of the modules (e.g. sealing the ledger), each in a loop of its own.
+  const timers = new Set<NodeJS.Timeout>();
+  let stopping = false;
+  const startPeriodicTasks = (): void => {
+    for (const t of host.periodicTasks) {
+      const run = async (): Promise<void> => {
+        if (stopping) return;
+        const ctx = host.createContext({
+          requestId: `task-${t.pluginId}-${t.name}`,
+          locale: 'en',
+          actor: { kind: 'system', name: `${t.pluginId}:${t.name}` },
+          em: orm.em.fork({ useContext: true }) as EntityManager,
+          log: app.log,
+        });
+        await t.task(ctx).catch((error: unknown) => app.log.error({ err: error, task: `${t.pluginId}:${t.name}` }, 'background task failed'));
+        if (!stopping) {
+          const timer = setTimeout(() => {
+            timers.delete(timer);
+            void run();
+          }, t.intervalMs);
+          timers.add(timer);
+        }
+      };
+      void run();
+    }
+  };
+
   app.addHook('onReady', async () => {
     await host.runReadyHooks();
-    if (options.startOutbox ?? true) outbox.start();
+    if (options.startOutbox ?? true) {
+      outbox.start();
+      startPeriodicTasks();
+    }
   });
   app.addHook('onClose', async () => {
+    stopping = true;
+    for (const timer of timers) clearTimeout(timer);
     await outbox.stop();
     await host.runCloseHooks();
     await temporal.close();

@@ -38,3 +38,4 @@ export { ledgerServiceRef } from './modules/ledger/index.ts';
 export type { Balances, EntryResult, LedgerService, StatementLine } from './modules/ledger/index.ts';
 export { verifyLedger } from './modules/ledger/index.ts';
 export type { VerifyProblem, VerifyReport } from './modules/ledger/index.ts';
+export { sealLedger } from './modules/ledger/index.ts';

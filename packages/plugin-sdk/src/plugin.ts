@@ -77,6 +77,11 @@ export interface PluginSetupContext<TConfig> {
   readonly permissions: { of(roles: readonly Role[]): string[]; forApiKeys(): string[] };
   /** Grant a permission (declared in `LaurelPermissions`) to roles; API keys may then be scoped to it. */
   grant(permission: Permission, roles: readonly Role[], options?: { apiKeys?: boolean }): void;
+  /**
+   * Background work: run `task` every `intervalMs` on each server replica, with a system context, from start-up
+   * to shutdown (tasks that must not run twice at once take an advisory lock themselves).
+   */
+  every(name: string, intervalMs: number, task: (ctx: RequestContext) => Promise<void>): void;
   /** Idempotent demo data for `laurel dev` / `laurel seed`, run in dependency order after migrations. */
   seed(seeder: (ctx: RequestContext) => Promise<void>): void;
   onReady(hook: () => Promise<void> | void): void;

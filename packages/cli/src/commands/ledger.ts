@@ -14,7 +14,7 @@ export async function runLedgerVerify(argv: string[], env: NodeJS.ProcessEnv): P
     const ms = Math.round(performance.now() - started);
     console.log(`laurel ledger verify: ${report.entries} entries, ${report.postings} postings, ${report.accounts} accounts checked in ${ms} ms`);
     if (report.problems.length === 0) {
-      console.log('laurel ledger verify: OK — every entry balances, balance rows equal their postings, no guarded account is negative');
+      console.log(`laurel ledger verify: OK — every entry balances, balance rows equal their postings, no guarded account is negative, ${report.sealed} sealed entries match the hash chain`);
       return 0;
     }
     for (const p of report.problems) console.error(`laurel ledger verify: BROKEN ${p.check}: ${p.detail}`);

@@ -189,6 +189,7 @@ export class PluginHost {
   private readonly services = new Map<string, { pluginId: string; implementation: unknown }>();
   private readonly injections: { pluginId: string; ref: ServiceRef<unknown> }[] = [];
   readonly seeders: { pluginId: string; seed: (ctx: RequestContext) => Promise<void> }[] = [];
+  readonly periodicTasks: { pluginId: string; name: string; intervalMs: number; task: (ctx: RequestContext) => Promise<void> }[] = [];
   private readonly grants = new Map<string, { pluginId: string; roles: Set<Role>; apiKeys: boolean }>();
   private readonly readyHooks: (() => Promise<void> | void)[] = [];
   private readonly closeHooks: (() => Promise<void> | void)[] = [];
@@ -271,6 +272,9 @@ export class PluginHost {
             roles: new Set([...(existing?.roles ?? []), ...roles]),
             apiKeys: options?.apiKeys ?? existing?.apiKeys ?? false,
           });
+        },
+        every: (name, intervalMs, task) => {
+          this.periodicTasks.push({ pluginId, name, intervalMs, task });
         },
         seed: (seeder) => {
           this.seeders.push({ pluginId, seed: seeder });

@@ -6,6 +6,8 @@ import { LedgerAccount } from './ledger.entity.ts';
 import { ledgerRoutes } from './ledger.routes.ts';
 import { createLedgerService, ledgerServiceRef } from './ledger.service.ts';
 import { migration as m0001 } from './migrations/0001_ledger.ts';
+import { migration as m0002 } from './migrations/0002_seal.ts';
+import { sealLedger } from './ledger.seal.ts';
 import en from './locales/en.json' with { type: 'json' };
 import pl from './locales/pl.json' with { type: 'json' };
 import ru from './locales/ru.json' with { type: 'json' };
@@ -28,7 +30,7 @@ export const ledgerModule = definePlugin({
   compatibility: `^${CORE_VERSION}`,
   dependsOn: ['audit', 'partners'],
   entities: [LedgerAccount],
-  migrations: [m0001],
+  migrations: [m0001, m0002],
   setup(ctx) {
     ctx.grant('ledger:read', ['admin', 'program-manager', 'finance', 'support'], { apiKeys: true });
     ctx.grant('ledger:read-own', ['partner-admin', 'partner-user']);
@@ -37,6 +39,10 @@ export const ledgerModule = definePlugin({
     const ledger = createLedgerService({ partners: ctx.inject(partnerServiceRef), audit: ctx.inject(auditServiceRef) });
     ctx.provide(ledgerServiceRef, ledger);
     ctx.routes(ledgerRoutes(() => ledger));
+    // Extend the per-program hash chain over newly committed entries, about once a second.
+    ctx.every('seal', 1000, async (taskCtx) => {
+      await sealLedger(taskCtx.em);
+    });
   },
 });
 
@@ -44,3 +50,4 @@ export { ledgerServiceRef };
 export type { Balances, EntryResult, LedgerService, StatementLine } from './ledger.service.ts';
 export { verifyLedger } from './ledger.verify.ts';
 export type { VerifyProblem, VerifyReport } from './ledger.verify.ts';
+export { sealLedger } from './ledger.seal.ts';

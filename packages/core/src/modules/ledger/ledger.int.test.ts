@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import pg from 'pg';
-import { ledgerServiceRef, verifyLedger, type LedgerService } from '@laurel/core';
+import { ledgerServiceRef, sealLedger, verifyLedger, type LedgerService } from '@laurel/core';
 import { startTestApp, type TestApp } from '@laurel/core/testing';
 import type { RequestContext } from '@laurel/plugin-sdk';
 import { createTestDatabase } from '../../../../../test/database.ts';
@@ -162,7 +162,20 @@ describe('ledger: double entry, idempotency, guarded balances', () => {
     );
   }, 120_000);
 
+  it('seals every committed entry into the per-program hash chain, concurrently with posting', async () => {
+    const sealing = sealLedger(t.orm.em.fork() as never);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => ledger.earn(ctx(), { partnerId: partners[i % 3]!, points: 5, idempotencyKey: `seal-${i}` })));
+    await sealing;
+    const second = await sealLedger(t.orm.em.fork() as never);
+    const report = await verifyLedger(t.orm.em.fork() as never);
+    expect(report.problems).toEqual([]);
+    expect(report.sealed).toBe(report.entries);
+    expect(second.sealedThrough).toBeGreaterThan(0);
+    expect((await sealLedger(t.orm.em.fork() as never)).sealed).toBe(0);
+  });
+
   it('verify finds a tampered balance row and a tampered posting, naming them', async () => {
+    await sealLedger(t.orm.em.fork() as never);
     expect((await verifyLedger(t.orm.em.fork() as never)).problems).toEqual([]);
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
@@ -174,7 +187,10 @@ describe('ledger: double entry, idempotency, guarded balances', () => {
     await db.query('alter table ledger_posting enable trigger ledger_posting_append_only');
     await db.end();
     const report = await verifyLedger(t.orm.em.fork() as never);
-    expect([...new Set(report.problems.map((p) => p.check))].sort()).toEqual(['balance-row', 'entry-balances', 'running-balance']);
+    expect([...new Set(report.problems.map((p) => p.check))].sort()).toEqual(['balance-row', 'entry-balances', 'hash-chain', 'running-balance']);
+    const chain = report.problems.filter((p) => p.check === 'hash-chain');
+    expect(chain).toHaveLength(1);
+    expect(chain[0]!.detail).toMatch(/^entry \d+ of program .* was altered after it was posted$/);
     expect(report.problems.find((p) => p.check === 'balance-row')!.detail).toContain(`account ${account}`);
   });
 });

@@ -1,11 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 export interface VerifyProblem {
-  check: 'entry-balances' | 'balance-row' | 'guard' | 'running-balance';
+  check: 'entry-balances' | 'balance-row' | 'guard' | 'running-balance' | 'hash-chain';
   detail: string;
 }
 
 export interface VerifyReport {
+  /** Entries covered by the hash chain (the rest are newer than the last seal). */
+  sealed: number;
   entries: number;
   postings: number;
   accounts: number;
@@ -54,5 +56,22 @@ export async function verifyLedger(em: EntityManager, programId?: string): Promi
     params,
   );
   for (const r of running) problems.push({ check: 'running-balance', detail: `entry ${r.entry_id} says account ${r.account_id} was at ${r.balance_after}, the postings say ${r.s}` });
-  return { entries: Number(counts?.entries ?? 0), postings: Number(counts?.postings ?? 0), accounts: Number(counts?.accounts ?? 0), problems };
+  const programFilter = programId ? 'where s.program_id = ?' : '';
+  const broken = await em.execute<{ entry_id: string; program_id: string }[]>(
+    `select entry_id::text, program_id from (
+        select s.entry_id, s.program_id, s.hash,
+               sha256(coalesce(lag(s.hash) over (partition by s.program_id order by s.entry_id), ''::bytea) || ledger_entry_digest(s.entry_id)) as expected
+          from ledger_seal s ${programFilter}) x
+      where hash is distinct from expected order by entry_id limit 20`,
+    params,
+  );
+  for (const r of broken) problems.push({ check: 'hash-chain', detail: `entry ${r.entry_id} of program ${r.program_id} no longer matches its seal: it was altered after it was posted` });
+  const unsealed = await em.execute<{ id: string }[]>(
+    `select e.id::text from ledger_entry e where e.id <= (select coalesce(max(entry_id), 0) from ledger_seal) ${programId ? 'and e.program_id = ?' : ''}
+        and not exists (select 1 from ledger_seal s where s.entry_id = e.id) order by e.id limit 20`,
+    params,
+  );
+  for (const r of unsealed) problems.push({ check: 'hash-chain', detail: `entry ${r.id} lies inside the sealed range but is not in the chain: it was inserted afterwards` });
+  const [sealedCount] = await em.execute<{ n: string }[]>(`select count(*)::text as n from ledger_seal s ${programFilter}`, params);
+  return { sealed: Number(sealedCount?.n ?? 0), entries: Number(counts?.entries ?? 0), postings: Number(counts?.postings ?? 0), accounts: Number(counts?.accounts ?? 0), problems };
 }
