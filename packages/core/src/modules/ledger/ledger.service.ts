@@ -111,12 +111,22 @@ export function createLedgerService(deps: LedgerDeps) {
     return Object.fromEntries(rows.map((r) => [r.code, Number(r.id)]));
   }
 
+  // Account ids never change once created, so a partner's wallet is looked up once per process.
+  const wallets = new Map<string, { programId: string; accounts: Record<string, number>; program: Record<string, number> }>();
+
   async function wallet(ctx: RequestContext, partnerId: string) {
-    // Reading the partner through its service applies partner and program scope (a foreign partner is a 404).
+    const cached = wallets.get(partnerId);
+    // The system and unscoped staff may use the cache directly; anyone else reads the partner through its service,
+    // which applies partner and program scope (a foreign partner is a 404).
+    const unscoped = ctx.actor.kind === 'system' || ((ctx.actor.kind === 'user' || ctx.actor.kind === 'api-key') && !('partnerId' in ctx.actor && ctx.actor.partnerId) && !('programIds' in ctx.actor && ctx.actor.programIds) && !('programId' in ctx.actor && ctx.actor.programId));
+    if (cached && unscoped) return cached;
     const partner = await deps.partners().get(ctx, partnerId);
+    if (cached) return cached;
     const accounts = await ensureAccounts(ctx, partner.programId, partner.id);
     const program = await ensureAccounts(ctx, partner.programId, null);
-    return { programId: partner.programId, accounts, program };
+    const found = { programId: partner.programId, accounts, program };
+    wallets.set(partnerId, found);
+    return found;
   }
 
   async function post(ctx: RequestContext, input: PostInput): Promise<EntryResult> {
