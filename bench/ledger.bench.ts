@@ -17,7 +17,7 @@ import { coreModules, ledgerServiceRef, runMigrations, type LedgerService } from
 import { startTestApp, type TestApp } from '@laurel/core/testing';
 import { startEmbeddedPostgres } from '@laurel/cli';
 import type { RequestContext } from '@laurel/plugin-sdk';
-import { median, table } from './lib.ts';
+import { table } from './lib.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const PARTNERS = 200;
