@@ -13,6 +13,8 @@ interface Running {
   output: () => string;
 }
 
+const children = new Set<ChildProcessWithoutNullStreams>();
+
 function start(dataDir: string, port: number): Running {
   const env = { ...process.env, LAUREL_DATA_DIR: dataDir, LAUREL_PORT: String(port), LAUREL_WEB_DIR: join(dataDir, 'no-web') } as NodeJS.ProcessEnv;
   delete env.DATABASE_URL;
@@ -20,6 +22,8 @@ function start(dataDir: string, port: number): Running {
   env.TEMPORAL_CLI_PATH = '/nonexistent';
   env.PATH = (env.PATH ?? '').split(':').filter((d) => !d.includes('temporal')).join(':');
   const child = spawn(process.execPath, [BIN, 'dev'], { env, stdio: 'pipe' });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -62,7 +66,15 @@ function postgresProcessesUsing(dataDir: string): number {
 
 describe('laurel dev (pnpm start) on the embedded default', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'laurel-dev-'));
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  afterAll(async () => {
+    // A failed assertion must not leave a server (and its PostgreSQL) running.
+    await Promise.all([...children].map((child) => new Promise((resolve) => {
+      child.once('exit', resolve);
+      child.kill('SIGINT');
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+    })));
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   it('starts, keeps its data across Ctrl-C and a restart, and leaves no process behind', async () => {
     const port = await freePort();

@@ -16,6 +16,8 @@ export async function loadWebHandler(dir: string | null): Promise<WebHandler | n
   // adapter-node takes the protocol from this header (else it assumes https and SvelteKit's CSRF check
   // refuses form posts over plain http); the server sets it from Fastify's view of the request below.
   process.env.PROTOCOL_HEADER ??= WEB_PROTOCOL_HEADER;
+  // Form posts may carry a CSV import of up to the API's 10 MiB (adapter-node's default is 512 KiB).
+  process.env.BODY_SIZE_LIMIT ??= '11M';
   const mod = (await import(pathToFileURL(file).href)) as { handler: WebHandler };
   return mod.handler;
 }
