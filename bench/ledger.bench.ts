@@ -6,7 +6,7 @@
  *    touches the program's `issued` account) at 32 clients, with deadlocks counted;
  *  - balance read p50/p99 for an account with 1,000 and with 1,000,000 postings;
  *  - bytes on disk per posting (postings and entries with their indexes; the hash-chain seals are not counted).
- * Batched posting is not built yet: `batched_eps` is null.
+ *  - batched earning: 1,000 entries per call (one round trip), 1 client.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -83,6 +83,13 @@ export async function run(): Promise<Record<string, unknown>> {
     for (const clients of [1, 8, 32]) {
       single[clients] = (await timed(clients, (w, i) => ledger.earn(ctx(), { partnerId: partners[(w * 7 + i) % PARTNERS]!, points: 10, idempotencyKey: `s${clients}-${w}-${i}`, explanation: { rule: 'bench' } }).then(() => undefined))).perSecond;
     }
+    let batchNo = 0;
+    const batched = await timed(1, async () => {
+      const n = batchNo++;
+      const results = await ledger.earnMany(ctx(), Array.from({ length: 1000 }, (_, i) => ({ partnerId: partners[i % PARTNERS]!, points: 1, idempotencyKey: `b-${n}-${i}` })));
+      if (results.some((r) => !r.ok)) throw new Error('batch entry refused');
+    });
+    const batchedEps = batched.perSecond * 1000;
     const uniform = await timed(32, (w, i) => ledger.reserve(ctx(), { partnerId: partners[(w * 7 + i) % PARTNERS]!, points: 1, idempotencyKey: `u-${w}-${i}` }).then(() => undefined));
     const hot = await timed(32, (w, i) => ledger.earn(ctx(), { partnerId: partners[(w * 7 + i) % PARTNERS]!, points: 1, idempotencyKey: `h-${w}-${i}` }).then(() => undefined));
 
@@ -151,7 +158,7 @@ export async function run(): Promise<Record<string, unknown>> {
           ['balance read p50 / p99, 1k postings (ms)', `${p(read1k, 0.5).toFixed(3)} / ${p(read1k, 0.99).toFixed(3)}`],
           ['balance read p50 / p99, 1M postings (ms)', `${p(read1m, 0.5).toFixed(3)} / ${p(read1m, 0.99).toFixed(3)}`],
           ['bytes per posting (postings and entries with their indexes; seals not counted)', Math.round(size)],
-          ['batched earning (entries/s)', 'not built yet'],
+          ['batched earning, 1,000 per call, 1 client (entries/s)', Math.round(batchedEps)],
         ],
       ),
     );
@@ -162,7 +169,7 @@ export async function run(): Promise<Record<string, unknown>> {
       single_eps_1: Math.round(single[1]!),
       single_eps_8: Math.round(single[8]!),
       single_eps_32: Math.round(single[32]!),
-      batched_eps: null,
+      batched_eps: Math.round(batchedEps),
       uniform_eps_32: Math.round(uniform.perSecond),
       hot_eps_32: Math.round(hot.perSecond),
       deadlocks: uniform.deadlocks + hot.deadlocks,

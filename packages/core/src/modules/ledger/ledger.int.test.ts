@@ -68,6 +68,19 @@ describe('ledger: double entry, idempotency, guarded balances', () => {
     expect(await ledger.balances(ctx(), p)).toMatchObject({ pending: 0, available: 60, reserved: 0 });
   });
 
+  it('earns many entries in one round trip, each replayed or refused on its own', async () => {
+    const [a, b] = [partners[1]!, partners[1]!];
+    const start = await ledger.balances(ctx(), a);
+    const results = await ledger.earnMany(ctx(), [
+      { partnerId: a, points: 7, idempotencyKey: 'batch-1', explanation: { line: 1 } },
+      { partnerId: b, points: 9, idempotencyKey: 'batch-2', explanation: { line: 2 } },
+      { partnerId: a, points: 7, idempotencyKey: 'batch-1', explanation: { line: 1 } },
+      { partnerId: a, points: 8, idempotencyKey: 'batch-1' },
+    ]);
+    expect(results.map((r) => (r.ok ? (r.entry.created ? 'created' : 'replayed') : r.error.code))).toEqual(['created', 'created', 'replayed', 'LEDGER_IDEMPOTENCY_CONFLICT']);
+    expect((await ledger.balances(ctx(), a)).available).toBe(start.available + 7 + 9);
+  });
+
   it('lets exactly 50 of 200 concurrent 10-point reservations through on a balance of 500', async () => {
     const p = partners[2]!;
     await ledger.earn(ctx(), { partnerId: p, points: 500, idempotencyKey: 'race-earn' });

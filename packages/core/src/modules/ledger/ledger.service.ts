@@ -108,7 +108,17 @@ export function createLedgerService(deps: LedgerDeps) {
         where a.program_id = ? and a.holder = ? and a.partner_id is not distinct from ? and a.user_id is null and a.unit = 'PTS'`,
       [`{${codes.join(',')}}`, programId, holder, partnerId, partnerId !== null, programId, holder, partnerId],
     );
-    return Object.fromEntries(rows.map((r) => [r.code, Number(r.id)]));
+    const found: Record<string, number> = Object.fromEntries(rows.map((r) => [r.code, Number(r.id)]));
+    if (codes.some((c) => found[c] === undefined)) {
+      // A concurrent request created some of them after this statement's snapshot: read them again.
+      const again = await ctx.em.execute<{ id: string; code: string }[]>(
+        `select id::text, code from ledger_account where program_id = ? and holder = ? and partner_id is not distinct from ? and user_id is null and unit = 'PTS' and code in (?)`,
+        [programId, holder, partnerId, [...codes]],
+      );
+      for (const r of again) found[r.code] = Number(r.id);
+      if (codes.some((c) => found[c] === undefined)) throw new Error(`ledger accounts ${codes.join(', ')} could not be created for program ${programId}`);
+    }
+    return found;
   }
 
   // Account ids never change once created, so a partner's wallet is looked up once per process.
@@ -129,9 +139,19 @@ export function createLedgerService(deps: LedgerDeps) {
     return found;
   }
 
-  async function post(ctx: RequestContext, input: PostInput): Promise<EntryResult> {
+  function requestHash(input: Omit<PostInput, 'programId' | 'idempotencyKey'>): string {
     const request = { kind: input.kind, postings: [...input.postings].sort((a, b) => a.accountId - b.accountId), explanation: input.explanation ?? {}, reason: input.reason ?? null, reverses: input.reversesEntryId ?? null };
-    const hash = createHash('sha256').update(canonical(request)).digest('hex');
+    return createHash('sha256').update(canonical(request)).digest('hex');
+  }
+
+  function outcome(r: PostResult, key: string): EntryResult {
+    if (r.status === 'conflict') throw new AppError('LEDGER_IDEMPOTENCY_CONFLICT', 409, { params: { key, entryId: r.entryId } });
+    if (r.status === 'rejected') throw new AppError('LEDGER_INSUFFICIENT_BALANCE', 409, { params: { shortBy: r.shortBy } });
+    return { entryId: Number(r.entryId), created: r.status === 'created', postings: (r.postings ?? []).map((p) => ({ accountId: Number(p.a), amount: Number(p.d), balanceAfter: Number(p.balanceAfter) })) };
+  }
+
+  async function post(ctx: RequestContext, input: PostInput): Promise<EntryResult> {
+    const hash = requestHash(input);
     const [row] = await ctx.em.execute<{ r: PostResult }[]>(`select ledger_post(?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?) as r`, [
       input.programId,
       input.idempotencyKey,
@@ -146,10 +166,7 @@ export function createLedgerService(deps: LedgerDeps) {
       if (String((error as Error).message).includes('ledger_entry_reverses_uq')) throw new AppError('LEDGER_ALREADY_REVERSED', 409, { params: { id: input.reversesEntryId } });
       throw error;
     });
-    const r = row!.r;
-    if (r.status === 'conflict') throw new AppError('LEDGER_IDEMPOTENCY_CONFLICT', 409, { params: { key: input.idempotencyKey, entryId: r.entryId } });
-    if (r.status === 'rejected') throw new AppError('LEDGER_INSUFFICIENT_BALANCE', 409, { params: { shortBy: r.shortBy } });
-    return { entryId: Number(r.entryId), created: r.status === 'created', postings: (r.postings ?? []).map((p) => ({ accountId: Number(p.a), amount: Number(p.d), balanceAfter: Number(p.balanceAfter) })) };
+    return outcome(row!.r, input.idempotencyKey);
   }
 
   const service = {
@@ -165,6 +182,38 @@ export function createLedgerService(deps: LedgerDeps) {
       const amount = points(input.points, '/body/points');
       const w = await wallet(ctx, input.partnerId);
       return post(ctx, { programId: w.programId, idempotencyKey: input.idempotencyKey, kind: 'release_pending', explanation: input.explanation, postings: [{ accountId: w.accounts.pending!, amount: -amount }, { accountId: w.accounts.available!, amount }] });
+    },
+
+    /**
+     * Earn for many partners of one program in one round trip (e.g. every line of an invoice batch). Returns, per
+     * item and in order, the entry or the error that refused it; a refused item does not stop the others.
+     */
+    async earnMany(
+      ctx: RequestContext,
+      items: { partnerId: string; points: number; idempotencyKey: string; pending?: boolean; explanation?: Record<string, unknown> }[],
+    ): Promise<({ ok: true; entry: EntryResult } | { ok: false; error: AppError })[]> {
+      if (items.length === 0) return [];
+      const wallets = await Promise.all(items.map((item) => wallet(ctx, item.partnerId)));
+      const programId = wallets[0]!.programId;
+      if (wallets.some((w) => w.programId !== programId)) throw new AppError('LEDGER_BATCH_MIXED_PROGRAMS', 422);
+      const entries = items.map((item, i) => {
+        const amount = points(item.points, `/items/${i}/points`);
+        const w = wallets[i]!;
+        const input = {
+          kind: (item.pending ? 'earn_pending' : 'earn') as EntryKind,
+          explanation: item.explanation,
+          postings: [{ accountId: w.program.issued!, amount: -amount }, { accountId: item.pending ? w.accounts.pending! : w.accounts.available!, amount }],
+        };
+        return { key: item.idempotencyKey, hash: requestHash(input), kind: input.kind, explanation: input.explanation ?? {}, postings: input.postings.map((p) => ({ a: p.accountId, d: p.amount })) };
+      });
+      const [row] = await ctx.em.execute<{ r: PostResult[] }[]>(`select ledger_post_batch(?, ?::jsonb, ?::jsonb) as r`, [programId, JSON.stringify(entries), JSON.stringify(describeActor(ctx.actor))]);
+      return row!.r.map((r, i) => {
+        try {
+          return { ok: true as const, entry: outcome(r, items[i]!.idempotencyKey) };
+        } catch (error) {
+          return { ok: false as const, error: error as AppError };
+        }
+      });
     },
 
     /** Hold points for a redemption (available → reserved); refused if that would overspend. */
