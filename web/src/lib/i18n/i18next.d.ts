@@ -6,6 +6,7 @@ import type auth from './locales/en/auth.json';
 import type common from './locales/en/common.json';
 import type health from './locales/en/health.json';
 import type home from './locales/en/home.json';
+import type ledger from './locales/en/ledger.json';
 import type partners from './locales/en/partners.json';
 import type portal from './locales/en/portal.json';
 
@@ -19,6 +20,7 @@ declare module 'i18next' {
 			common: typeof common;
 			health: typeof health;
 			home: typeof home;
+			ledger: typeof ledger;
 			partners: typeof partners;
 			portal: typeof portal;
 		};

@@ -3,6 +3,7 @@ import type { Actions } from './$types';
 import { callApi } from '#lib/server/api.ts';
 import { readForm, requireFields } from '#lib/server/forms.ts';
 import { translatorOf } from '#lib/server/i18n.ts';
+import { adjustAction, reverseAction } from '#lib/server/ledger.ts';
 
 const STATUS_CHANGES = ['suspended', 'active', 'closed'] as const;
 type StatusChange = (typeof STATUS_CHANGES)[number];
@@ -62,5 +63,11 @@ export const actions: Actions = {
 		);
 		if (!result.ok) return result.fail({ action: 'status', target: status, values: { reason } });
 		return { action: 'status', done: status };
-	}
+	},
+
+	/** Add or take away points by hand, with a reason (`ledger:adjust`). */
+	adjust: adjustAction,
+
+	/** Reverse one transaction in full, with a reason (`ledger:adjust`). */
+	reverse: reverseAction
 };

@@ -1,0 +1,161 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
+import { createTestDatabase } from './database.ts';
+
+/**
+ * Points in a real browser: staff adjust and reverse a partner's points on the partner's page (Polish), and the
+ * partner's user reads the statement in the portal (Russian). Chromium driven by playwright-core against the real
+ * app (`laurel server`'s Fastify app serving web/build). `pnpm test` builds the web app first.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const WEB_DIR = fileURLToPath(new URL('../web/build', import.meta.url));
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium && !process.env.CI) console.log(`[browser] no Chromium at ${CHROMIUM}: skipping the browser tests (install chromium to run them)`);
+
+/** A NIP with a valid check digit (weights 6,5,7,2,3,4,5,6,7), built from a 9-digit base. */
+function validNip(base: number): string {
+  const weights = [6, 5, 7, 2, 3, 4, 5, 6, 7];
+  for (let bump = 0; ; bump += 1) {
+    const digits = String(base + bump).padStart(9, '0').slice(0, 9);
+    const check = digits.split('').reduce((sum, d, i) => sum + Number(d) * weights[i]!, 0) % 11;
+    if (check !== 10) return `${digits}${check}`;
+  }
+}
+
+describe.skipIf(!haveChromium && !process.env.CI)('web app: points (ledger) in the admin panel and the partner portal', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let base = '';
+  let partner: { id: string; legalName: string };
+  const reason = 'Premia za targi branżowe';
+  const reversalReason = 'Pomyłka w kwocie premii';
+
+  beforeAll(async () => {
+    expect(existsSync(`${WEB_DIR}/handler.js`), 'web/build is missing: run pnpm build').toBe(true);
+    t = await startTestApp({ databaseUrl: await createTestDatabase(), env: { LAUREL_WEB_DIR: WEB_DIR } });
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = t.app.server.address();
+    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+
+    const program = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/programs',
+      headers: t.adminHeaders,
+      payload: { code: 'web-ledger', name: { en: 'Points Partners', pl: 'Partnerzy Punktowi', ru: 'Партнёры с баллами' }, currency: 'PLN', pointValueMinorPerThousand: 1000 },
+    });
+    expect(program.statusCode, program.body).toBe(201);
+    const programId = program.json().id;
+    const live = await t.app.inject({ method: 'POST', url: `/api/v1/programs/${programId}/status`, headers: t.adminHeaders, payload: { status: 'live', reason: 'launch' } });
+    expect(live.statusCode, live.body).toBe(200);
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/partners',
+      headers: t.adminHeaders,
+      payload: { programId, legalName: 'Punktowa Hurtownia Sp. z o.o.', nip: validNip(100_000_000 + Math.floor(Math.random() * 800_000_000)), type: 'wholesaler', region: 'mazowieckie' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    partner = created.json();
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  async function signInThroughPage(page: Page, email: string, landing: RegExp): Promise<void> {
+    await page.goto(`${base}/sign-in`);
+    await page.locator('main input[name="email"]').fill(email);
+    await page.locator('main input[name="password"]').fill(TEST_PASSWORD);
+    await page.locator('main form button[type="submit"]').click();
+    await page.waitForURL(landing);
+  }
+
+  const available = (page: Page) => page.locator('main [data-account="available"] .balance__value').first().innerText();
+
+  it('lets staff adjust and reverse points (pl), and the partner user read the statement (ru)', async () => {
+    const admin = await t.signInAs(['admin'], { locale: 'pl' });
+    const context = await browser.newContext({ locale: 'en-US' });
+    const page = await context.newPage();
+    await signInThroughPage(page, admin.email, /\/admin$/);
+
+    // The partner's page has a "Punkty" section: no points yet.
+    await page.goto(`${base}/admin/partners/${partner.id}`);
+    const points = page.locator('main .points > section');
+    expect(await points.locator('h2').first().innerText()).toBe('Punkty');
+    expect(await available(page)).toBe('0 punktów');
+    expect(await points.innerText()).toContain('Ten partner nie ma jeszcze punktów.');
+
+    // An adjustment of 150 points with a reason: the balance is 150 and the line shows the reason.
+    const adjust = page.locator('main form[action="?/adjust"]');
+    await adjust.locator('input[name="points"]').fill('150');
+    await adjust.locator('input[name="reason"]').fill(reason);
+    await adjust.locator('button[type="submit"]').click();
+    await expect.poll(() => available(page)).toBe('150 punktów');
+    expect(await page.locator('main [role="status"], main [role="alert"]').first().innerText()).toContain('Zaksięgowano korektę: +150 punktów.');
+    const table = points.locator('table');
+    expect(await table.innerText()).toContain('Korekta ręczna');
+    expect(await table.innerText()).toContain(reason);
+
+    // Taking away more than there is: the API's localized problem detail is shown, nothing changes.
+    await adjust.locator('input[name="points"]').fill('-1000');
+    await adjust.locator('input[name="reason"]').fill('Za dużo');
+    await adjust.locator('button[type="submit"]').click();
+    const problem = adjust.locator('[data-form-message]');
+    await problem.waitFor();
+    expect((await problem.innerText()).length).toBeGreaterThan(10);
+    expect(await available(page)).toBe('150 punktów');
+
+    // Reverse it (a confirm step with a reason): the balance is back to 0 and the reversal line is listed.
+    const disclosure = points.locator('details').filter({ hasText: 'Storno nr' }).first();
+    await disclosure.locator('summary').click();
+    const reverse = disclosure.locator('form[action="?/reverse"]');
+    await reverse.locator('input[name="reason"]').fill(reversalReason);
+    await reverse.locator('button[type="submit"]').click();
+    await expect.poll(() => available(page)).toBe('0 punktów');
+    const lines = await table.innerText();
+    expect(lines).toContain('Storno operacji nr');
+    expect(lines).toContain(reversalReason);
+    expect(lines).toContain('Stornowana');
+    // Neither the reversal nor the reversed entry can be reversed again.
+    expect(await points.locator('details').filter({ hasText: 'Storno nr' }).count()).toBe(0);
+
+    // The full points page lists both lines too.
+    await page.goto(`${base}/admin/partners/${partner.id}/points`);
+    expect(await page.locator('main h1').innerText()).toBe(`Punkty: ${partner.legalName}`);
+    expect(await page.locator('main table tbody tr').count()).toBe(2);
+    await context.close();
+
+    // The partner's user (Russian) sees the points in the portal: headings, both lines and the reasons.
+    const user = await t.signInAs(['partner-user'], { partnerId: partner.id, locale: 'ru' });
+    const portal = await browser.newContext({ locale: 'en-US' });
+    const userPage = await portal.newPage();
+    await signInThroughPage(userPage, user.email, /\/portal$/);
+    expect(await userPage.locator('.app-header nav').innerText()).toContain('Баллы');
+    expect(await userPage.locator('main section.points h2').innerText()).toBe('Баллы');
+    await userPage.goto(`${base}/portal/points`);
+    expect(await userPage.locator('main h1').innerText()).toBe('Баллы');
+    const headings = await userPage.locator('main h2').allInnerTexts();
+    expect(headings).toEqual(expect.arrayContaining(['Баланс', 'Операции']));
+    expect(await available(userPage)).toBe('0 баллов');
+    const rows = userPage.locator('main table tbody tr');
+    expect(await rows.count()).toBe(2);
+    const statement = await userPage.locator('main table').innerText();
+    expect(statement).toContain('Сторнирование');
+    expect(statement).toContain('Ручная корректировка');
+    expect(statement).toContain(reason);
+    expect(statement).toContain(reversalReason);
+    expect(statement).toMatch(/\+150/);
+    expect(statement).toMatch(/-150/);
+    // The newest line first: the reversal.
+    expect(await rows.first().innerText()).toContain('Сторнирование');
+    await portal.close();
+  }, 90_000);
+});

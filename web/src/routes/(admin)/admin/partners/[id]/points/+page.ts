@@ -1,0 +1,35 @@
+import { error } from '@sveltejs/kit';
+import { createApiClient } from '#lib/api/client.ts';
+import { loadFromApi } from '#lib/api/load.ts';
+import { beforeParam, formNonce } from '#lib/ledger/ledger.ts';
+import { can } from '#lib/session.ts';
+import type { PageLoad } from './$types';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const LIMIT = 25;
+
+/** A partner's balances and statement, one keyset page at a time (`?before=<entryId>`). */
+export const load: PageLoad = async ({ fetch, url, params, parent }) => {
+	if (!UUID.test(params.id)) error(404, 'Not found');
+	const { session } = await parent();
+	if (!can(session, 'ledger:read')) error(403, 'Forbidden');
+	const api = createApiClient({ fetch, baseUrl: url.origin });
+	const before = beforeParam(url);
+
+	const [partner, balances, statement] = await Promise.all([
+		loadFromApi(url, () => api.GET('/api/v1/partners/{id}', { params: { path: { id: params.id } } }), {
+			notFound: true
+		}),
+		loadFromApi(url, () =>
+			api.GET('/api/v1/ledger/partners/{partnerId}/balances', { params: { path: { partnerId: params.id } } })
+		),
+		loadFromApi(url, () =>
+			api.GET('/api/v1/ledger/partners/{partnerId}/statement', {
+				params: { path: { partnerId: params.id }, query: { limit: LIMIT, ...(before ? { before } : {}) } }
+			})
+		)
+	]);
+
+	// Source of the idempotency keys of this rendering's ledger forms (a new one after each change).
+	return { partner, balances, statement, before: before ?? null, nonce: formNonce() };
+};
