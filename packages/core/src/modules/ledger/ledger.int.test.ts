@@ -81,6 +81,17 @@ describe('ledger: double entry, idempotency, guarded balances', () => {
     expect((await ledger.balances(ctx(), a)).available).toBe(start.available + 7 + 9);
   });
 
+  it('spreads earnings over the shards of the program account, the same shard for a replay', async () => {
+    await ledger.earnMany(ctx(), Array.from({ length: 64 }, (_, i) => ({ partnerId: partners[1]!, points: 1, idempotencyKey: `spread-${i}` })));
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    const { rows } = await db.query(`select count(distinct p.account_id)::int as n from ledger_posting p join ledger_account a on a.id = p.account_id join ledger_entry e on e.id = p.entry_id where a.code = 'issued' and e.idempotency_key like 'spread-%'`);
+    await db.end();
+    expect(rows[0].n).toBeGreaterThan(8);
+    const replay = await ledger.earnMany(ctx(), [{ partnerId: partners[1]!, points: 1, idempotencyKey: 'spread-3' }]);
+    expect(replay[0]).toMatchObject({ ok: true, entry: { created: false } });
+  });
+
   it('lets exactly 50 of 200 concurrent 10-point reservations through on a balance of 500', async () => {
     const p = partners[2]!;
     await ledger.earn(ctx(), { partnerId: p, points: 500, idempotencyKey: 'race-earn' });

@@ -91,34 +91,46 @@ export interface LedgerDeps {
  * Every operation is one call of the `ledger_post` database function (one round trip).
  */
 export function createLedgerService(deps: LedgerDeps) {
+  /** Shards of the hot program accounts (see migration 0004); everything else has one account. */
+  const SHARDS: Record<string, number> = { issued: 16, redeemed: 16 };
+
   async function ensureAccounts(ctx: RequestContext, programId: string, partnerId: string | null): Promise<Record<string, number>> {
     const codes: readonly string[] = partnerId ? WALLET_CODES : PROGRAM_CODES;
     const holder = partnerId ? 'partner' : 'program';
-    const rows = await ctx.em.execute<{ id: string; code: string }[]>(
-      `with wanted as (select unnest(?::text[]) as code),
+    const wanted = codes.flatMap((code) => Array.from({ length: partnerId ? 1 : (SHARDS[code] ?? 1) }, (_, shard) => ({ code, shard })));
+    const key = (code: string, shard: number) => (shard === 0 ? code : `${code}#${shard}`);
+    const rows = await ctx.em.execute<{ id: string; code: string; shard: number }[]>(
+      `with wanted as (select w.code, w.shard::smallint as shard from jsonb_to_recordset(?::jsonb) as w(code text, shard int)),
             ins as (
-              insert into ledger_account (program_id, holder, partner_id, code, unit, guarded)
-              select ?, ?, ?, code, 'PTS', ? from wanted
-              on conflict do nothing returning id, code, guarded
+              insert into ledger_account (program_id, holder, partner_id, code, unit, guarded, shard)
+              select ?, ?, ?, code, 'PTS', ?, shard from wanted
+              on conflict do nothing returning id, code, shard, guarded
             ),
             bal as (insert into ledger_balance (account_id, guarded) select id, guarded from ins returning account_id)
-       select id::text, code from ins
+       select id::text, code, shard from ins
        union all
-       select a.id::text, a.code from ledger_account a join wanted w on w.code = a.code
+       select a.id::text, a.code, a.shard from ledger_account a join wanted w on w.code = a.code and w.shard = a.shard
         where a.program_id = ? and a.holder = ? and a.partner_id is not distinct from ? and a.user_id is null and a.unit = 'PTS'`,
-      [`{${codes.join(',')}}`, programId, holder, partnerId, partnerId !== null, programId, holder, partnerId],
+      [JSON.stringify(wanted), programId, holder, partnerId, partnerId !== null, programId, holder, partnerId],
     );
-    const found: Record<string, number> = Object.fromEntries(rows.map((r) => [r.code, Number(r.id)]));
-    if (codes.some((c) => found[c] === undefined)) {
+    const found: Record<string, number> = Object.fromEntries(rows.map((r) => [key(r.code, r.shard), Number(r.id)]));
+    if (wanted.some((w) => found[key(w.code, w.shard)] === undefined)) {
       // A concurrent request created some of them after this statement's snapshot: read them again.
-      const again = await ctx.em.execute<{ id: string; code: string }[]>(
-        `select id::text, code from ledger_account where program_id = ? and holder = ? and partner_id is not distinct from ? and user_id is null and unit = 'PTS' and code in (?)`,
+      const again = await ctx.em.execute<{ id: string; code: string; shard: number }[]>(
+        `select id::text, code, shard from ledger_account where program_id = ? and holder = ? and partner_id is not distinct from ? and user_id is null and unit = 'PTS' and code in (?)`,
         [programId, holder, partnerId, [...codes]],
       );
-      for (const r of again) found[r.code] = Number(r.id);
-      if (codes.some((c) => found[c] === undefined)) throw new Error(`ledger accounts ${codes.join(', ')} could not be created for program ${programId}`);
+      for (const r of again) found[key(r.code, r.shard)] = Number(r.id);
+      if (wanted.some((w) => found[key(w.code, w.shard)] === undefined)) throw new Error(`ledger accounts ${codes.join(', ')} could not be created for program ${programId}`);
     }
     return found;
+  }
+
+  /** The shard of a hot program account an entry uses: chosen from its idempotency key, so a replay is identical. */
+  function shardOf(program: Record<string, number>, code: 'issued' | 'redeemed', idempotencyKey: string): number {
+    const n = SHARDS[code] ?? 1;
+    const shard = createHash('sha256').update(idempotencyKey).digest().readUInt32BE(0) % n;
+    return program[shard === 0 ? code : `${code}#${shard}`]!;
   }
 
   // Account ids never change once created, so a partner's wallet is looked up once per process.
@@ -175,7 +187,7 @@ export function createLedgerService(deps: LedgerDeps) {
       const amount = points(input.points, '/body/points');
       const w = await wallet(ctx, input.partnerId);
       const target = input.pending ? w.accounts.pending! : w.accounts.available!;
-      return post(ctx, { programId: w.programId, idempotencyKey: input.idempotencyKey, kind: input.pending ? 'earn_pending' : 'earn', explanation: input.explanation, postings: [{ accountId: w.program.issued!, amount: -amount }, { accountId: target, amount }] });
+      return post(ctx, { programId: w.programId, idempotencyKey: input.idempotencyKey, kind: input.pending ? 'earn_pending' : 'earn', explanation: input.explanation, postings: [{ accountId: shardOf(w.program, 'issued', input.idempotencyKey), amount: -amount }, { accountId: target, amount }] });
     },
 
     async releasePending(ctx: RequestContext, input: { partnerId: string; points: number; idempotencyKey: string; explanation?: Record<string, unknown> }) {
@@ -202,7 +214,7 @@ export function createLedgerService(deps: LedgerDeps) {
         const input = {
           kind: (item.pending ? 'earn_pending' : 'earn') as EntryKind,
           explanation: item.explanation,
-          postings: [{ accountId: w.program.issued!, amount: -amount }, { accountId: item.pending ? w.accounts.pending! : w.accounts.available!, amount }],
+          postings: [{ accountId: shardOf(w.program, 'issued', item.idempotencyKey), amount: -amount }, { accountId: item.pending ? w.accounts.pending! : w.accounts.available!, amount }],
         };
         return { key: item.idempotencyKey, hash: requestHash(input), kind: input.kind, explanation: input.explanation ?? {}, postings: input.postings.map((p) => ({ a: p.accountId, d: p.amount })) };
       });
@@ -226,7 +238,7 @@ export function createLedgerService(deps: LedgerDeps) {
     async capture(ctx: RequestContext, input: { partnerId: string; points: number; idempotencyKey: string; explanation?: Record<string, unknown> }) {
       const amount = points(input.points, '/body/points');
       const w = await wallet(ctx, input.partnerId);
-      return post(ctx, { programId: w.programId, idempotencyKey: input.idempotencyKey, kind: 'capture', explanation: input.explanation, postings: [{ accountId: w.accounts.reserved!, amount: -amount }, { accountId: w.program.redeemed!, amount }] });
+      return post(ctx, { programId: w.programId, idempotencyKey: input.idempotencyKey, kind: 'capture', explanation: input.explanation, postings: [{ accountId: w.accounts.reserved!, amount: -amount }, { accountId: shardOf(w.program, 'redeemed', input.idempotencyKey), amount }] });
     },
 
     async releaseHold(ctx: RequestContext, input: { partnerId: string; points: number; idempotencyKey: string; explanation?: Record<string, unknown> }) {
