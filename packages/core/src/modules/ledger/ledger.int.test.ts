@@ -140,7 +140,7 @@ describe('ledger: double entry, idempotency, guarded balances', () => {
 
   it('keeps every invariant after random concurrent sequences, and replaying them changes nothing', async () => {
     const op = fc.record({
-      kind: fc.constantFrom('earn', 'earn_pending', 'release', 'reserve', 'capture', 'release_hold', 'adjust'),
+      kind: fc.constantFrom('earn', 'earn_pending', 'earn_batch', 'release', 'reserve', 'capture', 'release_hold', 'adjust'),
       partner: fc.integer({ min: 0, max: 2 }),
       points: fc.integer({ min: 1, max: 400 }),
     });
@@ -155,6 +155,14 @@ describe('ledger: double entry, idempotency, guarded balances', () => {
               return ledger.earn(ctx(), input);
             case 'earn_pending':
               return ledger.earn(ctx(), { ...input, pending: true });
+            case 'earn_batch':
+              return ledger
+                .earnMany(ctx(), [0, 1, 2].map((k) => ({ partnerId: partners[(o.partner + k) % 3]!, points: o.points + k, idempotencyKey: `${input.idempotencyKey}-${k}` })))
+                .then((results) => {
+                  const failed = results.find((r) => !r.ok);
+                  if (failed && !failed.ok) throw failed.error;
+                  return { created: results.some((r) => r.ok && r.entry.created) };
+                });
             case 'release':
               return ledger.releasePending(ctx(), input);
             case 'reserve':

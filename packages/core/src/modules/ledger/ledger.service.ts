@@ -211,15 +211,21 @@ export function createLedgerService(deps: LedgerDeps) {
       const entries = items.map((item, i) => {
         const amount = points(item.points, `/items/${i}/points`);
         const w = wallets[i]!;
-        const input = {
-          kind: (item.pending ? 'earn_pending' : 'earn') as EntryKind,
-          explanation: item.explanation,
-          postings: [{ accountId: shardOf(w.program, 'issued', item.idempotencyKey), amount: -amount }, { accountId: item.pending ? w.accounts.pending! : w.accounts.available!, amount }],
-        };
-        return { key: item.idempotencyKey, hash: requestHash(input), kind: input.kind, explanation: input.explanation ?? {}, postings: input.postings.map((p) => ({ a: p.accountId, d: p.amount })) };
+        const debit = shardOf(w.program, 'issued', item.idempotencyKey);
+        const credit = item.pending ? w.accounts.pending! : w.accounts.available!;
+        const input = { kind: (item.pending ? 'earn_pending' : 'earn') as EntryKind, explanation: item.explanation, postings: [{ accountId: debit, amount: -amount }, { accountId: credit, amount }] };
+        return { key: item.idempotencyKey, hash: requestHash(input), kind: input.kind, explanation: input.explanation ?? {}, debit, credit, amount, postings: input.postings.map((p) => ({ a: p.accountId, d: p.amount })) };
       });
-      const [row] = await ctx.em.execute<{ r: PostResult[] }[]>(`select ledger_post_batch(?, ?::jsonb, ?::jsonb) as r`, [programId, JSON.stringify(entries), JSON.stringify(describeActor(ctx.actor))]);
-      return row!.r.map((r, i) => {
+      const actor = JSON.stringify(describeActor(ctx.actor));
+      // Set-based first (one statement per step for the whole batch); item by item when it declines.
+      const [fast] = await ctx.em.execute<{ r: { status: 'created' | 'replayed' | 'conflict'; entryId: number }[] | null }[]>(
+        `select ledger_earn_batch(?, ?::jsonb, ?::jsonb) as r`,
+        [programId, JSON.stringify(entries.map(({ postings: _p, ...e }) => e)), actor],
+      );
+      const rows: PostResult[] = fast?.r
+        ? fast.r.map((r) => ({ status: r.status, entryId: r.entryId, postings: [] }))
+        : ((await ctx.em.execute<{ r: PostResult[] }[]>(`select ledger_post_batch(?, ?::jsonb, ?::jsonb) as r`, [programId, JSON.stringify(entries), actor]))[0]!.r);
+      return rows.map((r, i) => {
         try {
           return { ok: true as const, entry: outcome(r, items[i]!.idempotencyKey) };
         } catch (error) {
