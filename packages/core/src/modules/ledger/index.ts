@@ -10,6 +10,7 @@ import { migration as m0002 } from './migrations/0002_seal.ts';
 import { migration as m0003 } from './migrations/0003_batch.ts';
 import { migration as m0004 } from './migrations/0004_shards.ts';
 import { migration as m0005 } from './migrations/0005_earn_batch.ts';
+import { migration as m0006 } from './migrations/0006_earn_batch_first.ts';
 import { sealLedger } from './ledger.seal.ts';
 import en from './locales/en.json' with { type: 'json' };
 import pl from './locales/pl.json' with { type: 'json' };
@@ -33,7 +34,7 @@ export const ledgerModule = definePlugin({
   compatibility: `^${CORE_VERSION}`,
   dependsOn: ['audit', 'partners'],
   entities: [LedgerAccount],
-  migrations: [m0001, m0002, m0003, m0004, m0005],
+  migrations: [m0001, m0002, m0003, m0004, m0005, m0006],
   setup(ctx) {
     ctx.grant('ledger:read', ['admin', 'program-manager', 'finance', 'support'], { apiKeys: true });
     ctx.grant('ledger:read-own', ['partner-admin', 'partner-user']);
