@@ -171,10 +171,3 @@ export class OutboxDispatcher {
     await this.running;
   }
 }
-
-/** Counts of deliveries by status, for metrics and the admin view. */
-export async function outboxStats(em: EntityManager): Promise<Record<string, number>> {
-  const rows = await em.execute<{ status: string; n: string }[]>(`select status, count(*)::text as n from laurel_outbox_delivery group by status`);
-  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
-}
-

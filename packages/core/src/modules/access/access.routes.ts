@@ -38,10 +38,6 @@ const ApiKeySchema = Type.Object({
   revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
 
-function baseUrl(request: FastifyRequest): string {
-  return request.publicOrigin;
-}
-
 function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string, expiresAt: Date): void {
   void reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'lax', secure: request.protocol === 'https', expires: expiresAt });
 }
@@ -145,7 +141,7 @@ export function accessRoutes(access: () => AccessService) {
         },
       },
       async (request, reply) => {
-        await access().requestPasswordReset(request.ctx, { email: request.body.email, baseUrl: baseUrl(request) });
+        await access().requestPasswordReset(request.ctx, { email: request.body.email, baseUrl: request.publicOrigin });
         return reply.status(202).send({ status: 'accepted' as const });
       },
     );
@@ -203,7 +199,7 @@ export function accessRoutes(access: () => AccessService) {
         },
       },
       async (request, reply) => {
-        const { user } = await access().inviteUser(request.ctx, { ...request.body, baseUrl: baseUrl(request) });
+        const { user } = await access().inviteUser(request.ctx, { ...request.body, baseUrl: request.publicOrigin });
         return reply.status(201).send(user);
       },
     );
@@ -251,7 +247,7 @@ export function accessRoutes(access: () => AccessService) {
         },
       },
       async (request, reply) => {
-        const { user } = await access().inviteTeamMember(request.ctx, { ...request.body, baseUrl: baseUrl(request) });
+        const { user } = await access().inviteTeamMember(request.ctx, { ...request.body, baseUrl: request.publicOrigin });
         return reply.status(201).send(user);
       },
     );

@@ -1,4 +1,3 @@
-import type { FastifyRequest } from 'fastify';
 import { Type, type PluginRouter } from '@laurel/plugin-sdk';
 import type { PartnerService } from './partner.service.ts';
 import type { ImportService } from './import.service.ts';
@@ -45,10 +44,6 @@ const identity = {
   salesChannel: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])),
   region: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])),
 };
-
-function baseUrl(request: FastifyRequest): string {
-  return request.publicOrigin;
-}
 
 const ProblemRow = Type.Object({ line: Type.Integer(), column: Type.String(), code: Type.String(), message: Type.String() });
 const ImportSchema = Type.Object({
@@ -250,7 +245,7 @@ export function partnerRoutes(partners: () => PartnerService, imports: () => Imp
         },
       },
       async (request) => {
-        const { partner, partnerAdmin } = await partners().approve(request.ctx, request.params.id, { ...request.body, baseUrl: baseUrl(request) });
+        const { partner, partnerAdmin } = await partners().approve(request.ctx, request.params.id, { ...request.body, baseUrl: request.publicOrigin });
         return { partner, partnerAdmin: { id: partnerAdmin.id, email: partnerAdmin.email } };
       },
     );
