@@ -2,8 +2,12 @@ import { definePlugin } from '@laurel/plugin-sdk';
 import { CORE_VERSION } from '../../version.ts';
 import { auditServiceRef } from '../audit/index.ts';
 import { partnerServiceRef } from '../partners/index.ts';
+import { programServiceRef } from '../programs/index.ts';
 import { LedgerAccount } from './ledger.entity.ts';
 import { ledgerRoutes } from './ledger.routes.ts';
+import { LedgerAdjustmentRequest } from './ledger.approvals.entity.ts';
+import { createLedgerApprovals, ledgerApprovalsRef } from './ledger.approvals.ts';
+import { ledgerApprovalRoutes } from './ledger.approvals.routes.ts';
 import { createLedgerService, ledgerServiceRef } from './ledger.service.ts';
 import { migration as m0001 } from './migrations/0001_ledger.ts';
 import { migration as m0002 } from './migrations/0002_seal.ts';
@@ -11,6 +15,7 @@ import { migration as m0003 } from './migrations/0003_batch.ts';
 import { migration as m0004 } from './migrations/0004_shards.ts';
 import { migration as m0005 } from './migrations/0005_earn_batch.ts';
 import { migration as m0006 } from './migrations/0006_earn_batch_first.ts';
+import { migration as m0009 } from './migrations/0009_adjustment_approval.ts';
 import { sealLedger } from './ledger.seal.ts';
 import en from './locales/en.json' with { type: 'json' };
 import pl from './locales/pl.json' with { type: 'json' };
@@ -24,6 +29,8 @@ declare module '@laurel/plugin-sdk' {
     'ledger:read-own': true;
     /** Manual adjustments and reversals. */
     'ledger:adjust': true;
+    /** Approve or reject another admin's adjustment or reversal above the program's threshold (four eyes). */
+    'ledger:approve': true;
   }
 }
 
@@ -32,17 +39,21 @@ export const ledgerModule = definePlugin({
   id: 'ledger',
   version: CORE_VERSION,
   compatibility: `^${CORE_VERSION}`,
-  dependsOn: ['audit', 'partners'],
-  entities: [LedgerAccount],
-  migrations: [m0001, m0002, m0003, m0004, m0005, m0006],
+  dependsOn: ['audit', 'partners', 'programs'],
+  entities: [LedgerAccount, LedgerAdjustmentRequest],
+  migrations: [m0001, m0002, m0003, m0004, m0005, m0006, m0009],
   setup(ctx) {
     ctx.grant('ledger:read', ['admin', 'program-manager', 'finance', 'support'], { apiKeys: true });
     ctx.grant('ledger:read-own', ['partner-admin', 'partner-user']);
     ctx.grant('ledger:adjust', ['admin', 'finance']);
+    ctx.grant('ledger:approve', ['admin', 'finance']);
     ctx.locales({ en, pl, ru });
     const ledger = createLedgerService({ partners: ctx.inject(partnerServiceRef), audit: ctx.inject(auditServiceRef) });
     ctx.provide(ledgerServiceRef, ledger);
-    ctx.routes(ledgerRoutes(() => ledger));
+    const approvals = createLedgerApprovals({ ledger: () => ledger, partners: ctx.inject(partnerServiceRef), programs: ctx.inject(programServiceRef), audit: ctx.inject(auditServiceRef) });
+    ctx.provide(ledgerApprovalsRef, approvals);
+    ctx.routes(ledgerRoutes(() => ledger, () => approvals));
+    ctx.routes(ledgerApprovalRoutes(() => approvals));
     // Extend the per-program hash chain over newly committed entries, about once a second.
     ctx.every('seal', 1000, async (taskCtx) => {
       await sealLedger(taskCtx.em);
@@ -51,6 +62,8 @@ export const ledgerModule = definePlugin({
 });
 
 export { ledgerServiceRef };
+export { ledgerApprovalsRef };
+export type { AdjustmentRequestView, LedgerApprovals, LedgerPolicy } from './ledger.approvals.ts';
 export type { Balances, EntryResult, LedgerService, StatementLine } from './ledger.service.ts';
 export { verifyLedger } from './ledger.verify.ts';
 export type { VerifyProblem, VerifyReport } from './ledger.verify.ts';

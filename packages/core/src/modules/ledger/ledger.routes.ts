@@ -1,5 +1,7 @@
 import { AppError, Type, type PluginRouter } from '@laurel/plugin-sdk';
 import type { LedgerService } from './ledger.service.ts';
+import type { AdjustOutcome, LedgerApprovals } from './ledger.approvals.ts';
+import { AdjustmentRequestSchema } from './ledger.approvals.routes.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Key = Type.String({ minLength: 1, maxLength: 200, description: 'Idempotency key: a replay returns the first result; a different request with the same key is a 409' });
@@ -32,7 +34,7 @@ function ownPartner(actor: { kind: string; partnerId?: string | null }): string 
   return actor.partnerId;
 }
 
-export function ledgerRoutes(ledger: () => LedgerService) {
+export function ledgerRoutes(ledger: () => LedgerService, approvals: () => LedgerApprovals) {
   return (router: PluginRouter): void => {
     router.get(
       '/partners/:partnerId/balances',
@@ -68,12 +70,14 @@ export function ledgerRoutes(ledger: () => LedgerService) {
             { partnerId: Uuid, points: Type.Integer({ minimum: -1_000_000_000, maximum: 1_000_000_000 }), reason: Type.String({ minLength: 3, maxLength: 1000 }), idempotencyKey: Key },
             { additionalProperties: false },
           ),
-          response: { 201: EntrySchema, 200: EntrySchema },
+          response: { 201: EntrySchema, 200: EntrySchema, 202: AdjustmentRequestSchema },
         },
       },
       async (request, reply) => {
-        const result = await ledger().adjust(request.ctx, request.body);
-        return reply.status(result.created ? 201 : 200).send(result);
+        // Above the program's approval threshold it waits for a second admin (202 with the request).
+        const outcome: AdjustOutcome = await approvals().adjustOrRequest(request.ctx, request.body);
+        if ('pending' in outcome) return reply.status(202).send(outcome.pending);
+        return reply.status(outcome.posted.created ? 201 : 200).send(outcome.posted);
       },
     );
     router.post(
@@ -82,15 +86,20 @@ export function ledgerRoutes(ledger: () => LedgerService) {
         config: { access: 'ledger:adjust' },
         schema: {
           tags: ['ledger'],
-          summary: 'Reverse an entry in full, with a reason (a new entry; nothing is changed or deleted)',
+          summary: 'Reverse an entry in full or in part (points), with a reason (a new entry; nothing is changed or deleted)',
           params: Type.Object({ entryId: Type.Integer({ minimum: 1 }) }),
-          body: Type.Object({ reason: Type.String({ minLength: 3, maxLength: 1000 }), idempotencyKey: Key }, { additionalProperties: false }),
-          response: { 201: EntrySchema, 200: EntrySchema },
+          body: Type.Object(
+            { reason: Type.String({ minLength: 3, maxLength: 1000 }), idempotencyKey: Key, points: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'A partial reversal: the points to take back' })) },
+            { additionalProperties: false },
+          ),
+          response: { 201: EntrySchema, 200: EntrySchema, 202: AdjustmentRequestSchema },
         },
       },
       async (request, reply) => {
-        const result = await ledger().reverse(request.ctx, { entryId: request.params.entryId, ...request.body });
-        return reply.status(result.created ? 201 : 200).send(result);
+        // Above the program's approval threshold it waits for a second admin (202 with the request).
+        const outcome: AdjustOutcome = await approvals().reverseOrRequest(request.ctx, { entryId: request.params.entryId, ...request.body });
+        if ('pending' in outcome) return reply.status(202).send(outcome.pending);
+        return reply.status(outcome.posted.created ? 201 : 200).send(outcome.posted);
       },
     );
   };
