@@ -54,8 +54,13 @@ describe('authorization matrix: route × role × foreign partner', () => {
     const foreignEntry = (
       await t.app.inject({ method: 'POST', url: '/api/v1/ledger/adjustments', headers: admin, payload: { partnerId: b.id, points: 100, reason: 'matrix setup', idempotencyKey: 'matrix-1' } })
     ).json();
+    // A pending four-eyes request (adjustments above the program's threshold wait for a second admin).
+    await t.app.inject({ method: 'PUT', url: `/api/v1/ledger/programs/${program.id}/policy`, headers: admin, payload: { approvalThreshold: 500 } });
+    const adjustmentRequest = (
+      await t.app.inject({ method: 'POST', url: '/api/v1/ledger/adjustments', headers: admin, payload: { partnerId: b.id, points: 1000, reason: 'matrix setup', idempotencyKey: 'matrix-2' } })
+    ).json();
     const throwawayKey = (await t.app.inject({ method: 'POST', url: '/api/v1/access/api-keys', headers: admin, payload: { name: 'throwaway', scopes: ['programs:read'] } })).json();
-    Object.assign(ids, { partner: b.id, user: bUser.userId, program: program.id, approval: approval.id, apiKey: throwawayKey.apiKey.id, entry: String(foreignEntry.entryId), deadLetter: '018f0000-0000-7000-8000-000000000000' });
+    Object.assign(ids, { partner: b.id, user: bUser.userId, program: program.id, approval: approval.id, apiKey: throwawayKey.apiKey.id, entry: String(foreignEntry.entryId), deadLetter: '018f0000-0000-7000-8000-000000000000', adjustmentRequest: adjustmentRequest.id });
 
     const permissionsOf = (roles: string[]) => t.host.permissionsOf(roles as never);
     for (const role of ['admin', 'program-manager', 'finance', 'marketing', 'support'] as const) {
@@ -87,6 +92,7 @@ describe('authorization matrix: route × role × foreign partner', () => {
   function urlOf(path: string): string {
     return path.replace(/\{(\w+)\}/g, (_, name: string) => {
       if (path.includes('/entries/')) return ids.entry!;
+      if (path.includes('/adjustment-requests/')) return ids.adjustmentRequest!;
       if (path.includes('/partners/')) return ids.partner!;
       if (path.includes('/team/') || path.includes('/users/')) return ids.user!;
       if (path.includes('/programs/')) return ids.program!;
