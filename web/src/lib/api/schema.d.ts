@@ -1076,6 +1076,353 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ledger/adjustment-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Adjustments and reversals waiting for (or decided by) a second admin, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description nextBefore of the previous page */
+                    before?: string;
+                    limit?: number;
+                    partnerId?: string;
+                    status?: "pending" | "posted" | "rejected" | "lapsed" | "failed";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                decidedAt: string | null;
+                                decidedBy: string | null;
+                                decidedByName: string | null;
+                                decisionComment: string | null;
+                                /** @description For a reversal: the entry to reverse */
+                                entryId: number | null;
+                                /**
+                                 * Format: date-time
+                                 * @description When a pending request lapses
+                                 */
+                                expiresAt: string;
+                                failure: {
+                                    code: string;
+                                    params: {
+                                        [key: string]: unknown;
+                                    };
+                                } | null;
+                                /** Format: uuid */
+                                id: string;
+                                idempotencyKey: string;
+                                kind: "adjustment" | "reversal";
+                                /** Format: uuid */
+                                partnerId: string;
+                                /** @description Signed for an adjustment; for a reversal, the points it takes back */
+                                points: number;
+                                postedEntryId: number | null;
+                                /** Format: uuid */
+                                programId: string;
+                                reason: string;
+                                /** Format: date-time */
+                                requestedAt: string;
+                                requestedBy: string | null;
+                                requestedByName: string | null;
+                                status: "pending" | "posted" | "rejected" | "lapsed" | "failed";
+                            }[];
+                            nextBefore: string | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledger/adjustment-requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One adjustment request */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            decidedAt: string | null;
+                            decidedBy: string | null;
+                            decidedByName: string | null;
+                            decisionComment: string | null;
+                            /** @description For a reversal: the entry to reverse */
+                            entryId: number | null;
+                            /**
+                             * Format: date-time
+                             * @description When a pending request lapses
+                             */
+                            expiresAt: string;
+                            failure: {
+                                code: string;
+                                params: {
+                                    [key: string]: unknown;
+                                };
+                            } | null;
+                            /** Format: uuid */
+                            id: string;
+                            idempotencyKey: string;
+                            kind: "adjustment" | "reversal";
+                            /** Format: uuid */
+                            partnerId: string;
+                            /** @description Signed for an adjustment; for a reversal, the points it takes back */
+                            points: number;
+                            postedEntryId: number | null;
+                            /** Format: uuid */
+                            programId: string;
+                            reason: string;
+                            /** Format: date-time */
+                            requestedAt: string;
+                            requestedBy: string | null;
+                            requestedByName: string | null;
+                            status: "pending" | "posted" | "rejected" | "lapsed" | "failed";
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledger/adjustment-requests/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve another admin's request: the entry is posted at once (four eyes) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            decidedAt: string | null;
+                            decidedBy: string | null;
+                            decidedByName: string | null;
+                            decisionComment: string | null;
+                            /** @description For a reversal: the entry to reverse */
+                            entryId: number | null;
+                            /**
+                             * Format: date-time
+                             * @description When a pending request lapses
+                             */
+                            expiresAt: string;
+                            failure: {
+                                code: string;
+                                params: {
+                                    [key: string]: unknown;
+                                };
+                            } | null;
+                            /** Format: uuid */
+                            id: string;
+                            idempotencyKey: string;
+                            kind: "adjustment" | "reversal";
+                            /** Format: uuid */
+                            partnerId: string;
+                            /** @description Signed for an adjustment; for a reversal, the points it takes back */
+                            points: number;
+                            postedEntryId: number | null;
+                            /** Format: uuid */
+                            programId: string;
+                            reason: string;
+                            /** Format: date-time */
+                            requestedAt: string;
+                            requestedBy: string | null;
+                            requestedByName: string | null;
+                            status: "pending" | "posted" | "rejected" | "lapsed" | "failed";
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledger/adjustment-requests/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject another admin's request; nothing is posted */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            decidedAt: string | null;
+                            decidedBy: string | null;
+                            decidedByName: string | null;
+                            decisionComment: string | null;
+                            /** @description For a reversal: the entry to reverse */
+                            entryId: number | null;
+                            /**
+                             * Format: date-time
+                             * @description When a pending request lapses
+                             */
+                            expiresAt: string;
+                            failure: {
+                                code: string;
+                                params: {
+                                    [key: string]: unknown;
+                                };
+                            } | null;
+                            /** Format: uuid */
+                            id: string;
+                            idempotencyKey: string;
+                            kind: "adjustment" | "reversal";
+                            /** Format: uuid */
+                            partnerId: string;
+                            /** @description Signed for an adjustment; for a reversal, the points it takes back */
+                            points: number;
+                            postedEntryId: number | null;
+                            /** Format: uuid */
+                            programId: string;
+                            reason: string;
+                            /** Format: date-time */
+                            requestedAt: string;
+                            requestedBy: string | null;
+                            requestedByName: string | null;
+                            status: "pending" | "posted" | "rejected" | "lapsed" | "failed";
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ledger/adjustments": {
         parameters: {
             query?: never;
@@ -1142,6 +1489,50 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            decidedAt: string | null;
+                            decidedBy: string | null;
+                            decidedByName: string | null;
+                            decisionComment: string | null;
+                            /** @description For a reversal: the entry to reverse */
+                            entryId: number | null;
+                            /**
+                             * Format: date-time
+                             * @description When a pending request lapses
+                             */
+                            expiresAt: string;
+                            failure: {
+                                code: string;
+                                params: {
+                                    [key: string]: unknown;
+                                };
+                            } | null;
+                            /** Format: uuid */
+                            id: string;
+                            idempotencyKey: string;
+                            kind: "adjustment" | "reversal";
+                            /** Format: uuid */
+                            partnerId: string;
+                            /** @description Signed for an adjustment; for a reversal, the points it takes back */
+                            points: number;
+                            postedEntryId: number | null;
+                            /** Format: uuid */
+                            programId: string;
+                            reason: string;
+                            /** Format: date-time */
+                            requestedAt: string;
+                            requestedBy: string | null;
+                            requestedByName: string | null;
+                            status: "pending" | "posted" | "rejected" | "lapsed" | "failed";
+                        };
+                    };
+                };
                 /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
                 default: {
                     headers: {
@@ -1168,7 +1559,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reverse an entry in full, with a reason (a new entry; nothing is changed or deleted) */
+        /** Reverse an entry in full or in part (points), with a reason (a new entry; nothing is changed or deleted) */
         post: {
             parameters: {
                 query?: never;
@@ -1183,6 +1574,8 @@ export interface paths {
                     "application/json": {
                         /** @description Idempotency key: a replay returns the first result; a different request with the same key is a 409 */
                         idempotencyKey: string;
+                        /** @description A partial reversal: the points to take back */
+                        points?: number;
                         reason: string;
                     };
                 };
@@ -1221,6 +1614,50 @@ export interface paths {
                                 amount: number;
                                 balanceAfter: number;
                             }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            decidedAt: string | null;
+                            decidedBy: string | null;
+                            decidedByName: string | null;
+                            decisionComment: string | null;
+                            /** @description For a reversal: the entry to reverse */
+                            entryId: number | null;
+                            /**
+                             * Format: date-time
+                             * @description When a pending request lapses
+                             */
+                            expiresAt: string;
+                            failure: {
+                                code: string;
+                                params: {
+                                    [key: string]: unknown;
+                                };
+                            } | null;
+                            /** Format: uuid */
+                            id: string;
+                            idempotencyKey: string;
+                            kind: "adjustment" | "reversal";
+                            /** Format: uuid */
+                            partnerId: string;
+                            /** @description Signed for an adjustment; for a reversal, the points it takes back */
+                            points: number;
+                            postedEntryId: number | null;
+                            /** Format: uuid */
+                            programId: string;
+                            reason: string;
+                            /** Format: date-time */
+                            requestedAt: string;
+                            requestedBy: string | null;
+                            requestedByName: string | null;
+                            status: "pending" | "posted" | "rejected" | "lapsed" | "failed";
                         };
                     };
                 };
@@ -1472,6 +1909,113 @@ export interface paths {
             };
         };
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledger/programs/{programId}/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A program's ledger policy: the approval threshold of manual adjustments and how long requests wait */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    programId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Days a request waits for a decision before it lapses */
+                            adjustmentTtlDays: number;
+                            /** @description Adjustments and reversals of more points need a second admin; null: none do */
+                            approvalThreshold: number | null;
+                            /** Format: uuid */
+                            programId: string;
+                            updatedAt: string | null;
+                            updatedBy: {
+                                [key: string]: unknown;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /** Change a program's ledger policy (audited with before and after) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    programId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        adjustmentTtlDays?: number;
+                        approvalThreshold: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Days a request waits for a decision before it lapses */
+                            adjustmentTtlDays: number;
+                            /** @description Adjustments and reversals of more points need a second admin; null: none do */
+                            approvalThreshold: number | null;
+                            /** Format: uuid */
+                            programId: string;
+                            updatedAt: string | null;
+                            updatedBy: {
+                                [key: string]: unknown;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         post?: never;
         delete?: never;
         options?: never;
