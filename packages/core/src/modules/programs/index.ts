@@ -3,7 +3,8 @@ import { CORE_VERSION } from '../../version.ts';
 import { DEMO_PROGRAM_CODE } from '../demo.ts';
 import { auditServiceRef } from '../audit/index.ts';
 import { migration as m0001 } from './migrations/0001_program.ts';
-import { Program } from './program.entity.ts';
+import { migration as m0002 } from './migrations/0002_point_value_history.ts';
+import { Program, ProgramPointValue } from './program.entity.ts';
 import { programRoutes } from './program.routes.ts';
 import { createProgramService, programServiceRef } from './program.service.ts';
 import en from './locales/en.json' with { type: 'json' };
@@ -25,8 +26,8 @@ export const programsModule = definePlugin({
   version: CORE_VERSION,
   compatibility: `^${CORE_VERSION}`,
   dependsOn: ['audit'],
-  entities: [Program],
-  migrations: [m0001],
+  entities: [Program, ProgramPointValue],
+  migrations: [m0001, m0002],
   setup(ctx) {
     ctx.grant('programs:read', ['admin', 'program-manager', 'finance', 'marketing', 'support'], { apiKeys: true });
     ctx.grant('programs:manage', ['admin', 'program-manager']);
@@ -48,5 +49,5 @@ export const programsModule = definePlugin({
 });
 
 export { programServiceRef };
-export type { ProgramService, ProgramView, ProgramInput } from './program.service.ts';
+export type { PointValue, ProgramService, ProgramView, ProgramInput } from './program.service.ts';
 export type { ExpiryPolicy, LocalizedText, ProgramStatus, RepSplitPolicy } from './program.entity.ts';

@@ -27,3 +27,16 @@ export const Program = defineEntity({
     updatedAt: p.datetime(),
   },
 });
+
+/** A program's point value from `validFrom` until the next row (see migration 0002). */
+export const ProgramPointValue = defineEntity({
+  name: 'ProgramPointValue',
+  tableName: 'programs_point_value',
+  filters: programScoped('programId'),
+  properties: {
+    programId: p.uuid().primary(),
+    validFrom: p.datetime().primary(),
+    minorPerThousand: p.bigint('number'),
+    currency: p.string(),
+  },
+});

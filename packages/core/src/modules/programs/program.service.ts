@@ -1,7 +1,7 @@
 import { AppError, createServiceRef, type InferEntity, type Locale, type RequestContext } from '@laurel/plugin-sdk';
 import { uuidv7 } from '../../platform/ids.ts';
 import type { AuditService } from '../audit/index.ts';
-import { Program, type ExpiryPolicy, type LocalizedText, type ProgramStatus, type RepSplitPolicy } from './program.entity.ts';
+import { Program, ProgramPointValue, type ExpiryPolicy, type LocalizedText, type ProgramStatus, type RepSplitPolicy } from './program.entity.ts';
 
 export interface ProgramView {
   id: string;
@@ -17,6 +17,13 @@ export interface ProgramView {
   repSplitPolicy: RepSplitPolicy;
   createdAt: string;
   updatedAt: string;
+}
+
+/** The value of 1000 points in minor units of `currency`, from `validFrom` until the next change. */
+export interface PointValue {
+  minorPerThousand: number;
+  currency: string;
+  validFrom: string;
 }
 
 export interface ProgramInput {
@@ -107,6 +114,7 @@ export function createProgramService(audit: () => AuditService) {
         updatedAt: now,
       });
       ctx.em.persist(row);
+      ctx.em.persist(ctx.em.create(ProgramPointValue, { programId: row.id, validFrom: now, minorPerThousand: row.pointValueMinorPerThousand, currency: row.currency }));
       audit().record(ctx, { action: 'programs.program.created', subjectType: 'program', subjectId: row.id, data: { after: view(row) } });
       await ctx.em.flush();
       return view(row);
@@ -130,6 +138,10 @@ export function createProgramService(audit: () => AuditService) {
       if (input.repSplitPolicy) row.repSplitPolicy = input.repSplitPolicy;
       if (input.pilotPartnerIds) row.pilotPartnerIds = [...new Set(input.pilotPartnerIds)];
       row.updatedAt = new Date();
+      if (row.pointValueMinorPerThousand !== before.pointValueMinorPerThousand || row.currency !== before.currency) {
+        // The value history: reports value points as of a date with the value valid then.
+        ctx.em.persist(ctx.em.create(ProgramPointValue, { programId: id, validFrom: row.updatedAt, minorPerThousand: row.pointValueMinorPerThousand, currency: row.currency }));
+      }
       audit().record(ctx, { action: 'programs.program.updated', subjectType: 'program', subjectId: id, data: { before, after: view(row) } });
       await ctx.em.flush();
       return view(row);
@@ -147,6 +159,26 @@ export function createProgramService(audit: () => AuditService) {
       audit().record(ctx, { action: 'programs.program.status-changed', subjectType: 'program', subjectId: id, data: { before: { status: before }, after: { status: row.status }, reason: input.reason } });
       await ctx.em.flush();
       return view(row);
+    },
+
+    /**
+     * The point value valid at an instant (a Date or an ISO 8601 string, kept to the microsecond): the latest change
+     * at or before it; before the program existed, its first value.
+     */
+    async pointValueAsOf(ctx: RequestContext, programId: string, at: Date | string): Promise<PointValue> {
+      const program = await ctx.em.findOne(Program, { id: programId });
+      if (!program) throw new AppError('PROGRAMS_NOT_FOUND', 404, { params: { id: programId } });
+      const rows = await ctx.em.execute<{ minor_per_thousand: string; currency: string; valid_from: Date }[]>(
+        `select * from (
+           (select minor_per_thousand::text, currency, valid_from, 0 as rank from programs_point_value where program_id = ? and valid_from <= ?::timestamptz order by valid_from desc limit 1)
+           union all
+           (select minor_per_thousand::text, currency, valid_from, 1 as rank from programs_point_value where program_id = ? order by valid_from limit 1)
+         ) v order by rank limit 1`,
+        [programId, at instanceof Date ? at.toISOString() : at, programId],
+      );
+      const row = rows[0];
+      if (!row) return { minorPerThousand: program.pointValueMinorPerThousand, currency: program.currency, validFrom: program.createdAt.toISOString() };
+      return { minorPerThousand: Number(row.minor_per_thousand), currency: row.currency.trim(), validFrom: new Date(row.valid_from).toISOString() };
     },
 
     /** Whether a partner may take part: live programs are open to all; pilots only to their cohort. */
