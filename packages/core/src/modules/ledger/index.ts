@@ -8,6 +8,8 @@ import { ledgerRoutes } from './ledger.routes.ts';
 import { LedgerAdjustmentRequest } from './ledger.approvals.entity.ts';
 import { createLedgerApprovals, ledgerApprovalsRef } from './ledger.approvals.ts';
 import { ledgerApprovalRoutes } from './ledger.approvals.routes.ts';
+import { createLedgerReports, ledgerReportsRef } from './ledger.reports.ts';
+import { ledgerReportRoutes } from './ledger.reports.routes.ts';
 import { createLedgerService, ledgerServiceRef } from './ledger.service.ts';
 import { migration as m0001 } from './migrations/0001_ledger.ts';
 import { migration as m0002 } from './migrations/0002_seal.ts';
@@ -31,6 +33,8 @@ declare module '@laurel/plugin-sdk' {
     'ledger:adjust': true;
     /** Approve or reject another admin's adjustment or reversal above the program's threshold (four eyes). */
     'ledger:approve': true;
+    /** The program's points liability and its money value (reports). */
+    'ledger:liability': true;
   }
 }
 
@@ -47,6 +51,7 @@ export const ledgerModule = definePlugin({
     ctx.grant('ledger:read-own', ['partner-admin', 'partner-user']);
     ctx.grant('ledger:adjust', ['admin', 'finance']);
     ctx.grant('ledger:approve', ['admin', 'finance']);
+    ctx.grant('ledger:liability', ['admin', 'finance', 'program-manager']);
     ctx.locales({ en, pl, ru });
     const ledger = createLedgerService({ partners: ctx.inject(partnerServiceRef), audit: ctx.inject(auditServiceRef) });
     ctx.provide(ledgerServiceRef, ledger);
@@ -54,6 +59,9 @@ export const ledgerModule = definePlugin({
     ctx.provide(ledgerApprovalsRef, approvals);
     ctx.routes(ledgerRoutes(() => ledger, () => approvals));
     ctx.routes(ledgerApprovalRoutes(() => approvals));
+    const reports = createLedgerReports({ partners: ctx.inject(partnerServiceRef), programs: ctx.inject(programServiceRef) });
+    ctx.provide(ledgerReportsRef, reports);
+    ctx.routes(ledgerReportRoutes(() => reports));
     // Extend the per-program hash chain over newly committed entries, about once a second.
     ctx.every('seal', 1000, async (taskCtx) => {
       await sealLedger(taskCtx.em);
@@ -63,6 +71,8 @@ export const ledgerModule = definePlugin({
 
 export { ledgerServiceRef };
 export { ledgerApprovalsRef };
+export { ledgerReportsRef };
+export type { BalancesAsOf, Liability, LedgerReports, StatementFilters } from './ledger.reports.ts';
 export type { AdjustmentRequestView, LedgerApprovals, LedgerPolicy } from './ledger.approvals.ts';
 export type { Balances, EntryResult, LedgerService, StatementLine } from './ledger.service.ts';
 export { verifyLedger } from './ledger.verify.ts';
