@@ -1795,6 +1795,134 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ledger/me/statement.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your company's statement as CSV (partner users) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description in: points credited to the wallet; out: points taken from it */
+                    direction?: "in" | "out";
+                    /** @description Postings at or after: an instant with an offset (2025-01-31T12:00:00Z) or a date (2025-01-31 = the start of that day in the program's time zone) */
+                    from?: string;
+                    /** @description Only entries of these kinds (repeat the parameter for several) */
+                    kind?: ("earn" | "earn_pending" | "release_pending" | "reserve" | "capture" | "release_hold" | "expire" | "reversal" | "adjustment")[];
+                    /** @description Postings before: an instant with an offset (2025-01-31T12:00:00Z) or a date (2025-01-31 = the start of that day in the program's time zone) */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 4180 CSV, UTF-8, CRLF; columns entry_id, posted_at, kind, account, amount, balance_after, reason, explanation */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledger/me/statement.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your company's statement with filters (partner users) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Keyset cursor: the nextBefore of the previous page */
+                    before?: number;
+                    /** @description in: points credited to the wallet; out: points taken from it */
+                    direction?: "in" | "out";
+                    /** @description Postings at or after: an instant with an offset (2025-01-31T12:00:00Z) or a date (2025-01-31 = the start of that day in the program's time zone) */
+                    from?: string;
+                    /** @description Only entries of these kinds (repeat the parameter for several) */
+                    kind?: ("earn" | "earn_pending" | "release_pending" | "reserve" | "capture" | "release_hold" | "expire" | "reversal" | "adjustment")[];
+                    limit?: number;
+                    /** @description Postings before: an instant with an offset (2025-01-31T12:00:00Z) or a date (2025-01-31 = the start of that day in the program's time zone) */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                account: "pending" | "available" | "reserved";
+                                amount: number;
+                                /** @description The account's running balance after this line */
+                                balanceAfter: number;
+                                entryId: number;
+                                explanation: {
+                                    [key: string]: unknown;
+                                };
+                                kind: string;
+                                /** Format: date-time */
+                                postedAt: string;
+                                reason: string | null;
+                                reversesEntryId: number | null;
+                            }[];
+                            nextBefore: number | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ledger/partners/{partnerId}/balances": {
         parameters: {
             query?: never;
@@ -1821,6 +1949,66 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            available: number;
+                            /** Format: uuid */
+                            partnerId: string;
+                            pending: number;
+                            reserved: number;
+                            /** @enum {string} */
+                            unit: "PTS";
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledger/partners/{partnerId}/balances/as-of": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A partner's balances as they were at an instant (the last posting at or before it, per account) */
+        get: {
+            parameters: {
+                query: {
+                    /** @description The instant: an instant with an offset (2025-01-31T12:00:00Z) or a date (2025-01-31 = the start of that day in the program's time zone) */
+                    asOf: string;
+                };
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            asOf: string;
                             available: number;
                             /** Format: uuid */
                             partnerId: string;
@@ -1894,6 +2082,244 @@ export interface paths {
                                 reversesEntryId: number | null;
                             }[];
                             nextBefore: number | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledger/partners/{partnerId}/statement.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A partner's statement as CSV (the same filters), newest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description in: points credited to the wallet; out: points taken from it */
+                    direction?: "in" | "out";
+                    /** @description Postings at or after: an instant with an offset (2025-01-31T12:00:00Z) or a date (2025-01-31 = the start of that day in the program's time zone) */
+                    from?: string;
+                    /** @description Only entries of these kinds (repeat the parameter for several) */
+                    kind?: ("earn" | "earn_pending" | "release_pending" | "reserve" | "capture" | "release_hold" | "expire" | "reversal" | "adjustment")[];
+                    /** @description Postings before: an instant with an offset (2025-01-31T12:00:00Z) or a date (2025-01-31 = the start of that day in the program's time zone) */
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 4180 CSV, UTF-8, CRLF; columns entry_id, posted_at, kind, account, amount, balance_after, reason, explanation */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledger/partners/{partnerId}/statement.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A partner's statement with filters (period, kind, direction), newest first; pages like /statement */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Keyset cursor: the nextBefore of the previous page */
+                    before?: number;
+                    /** @description in: points credited to the wallet; out: points taken from it */
+                    direction?: "in" | "out";
+                    /** @description Postings at or after: an instant with an offset (2025-01-31T12:00:00Z) or a date (2025-01-31 = the start of that day in the program's time zone) */
+                    from?: string;
+                    /** @description Only entries of these kinds (repeat the parameter for several) */
+                    kind?: ("earn" | "earn_pending" | "release_pending" | "reserve" | "capture" | "release_hold" | "expire" | "reversal" | "adjustment")[];
+                    limit?: number;
+                    /** @description Postings before: an instant with an offset (2025-01-31T12:00:00Z) or a date (2025-01-31 = the start of that day in the program's time zone) */
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                account: "pending" | "available" | "reserved";
+                                amount: number;
+                                /** @description The account's running balance after this line */
+                                balanceAfter: number;
+                                entryId: number;
+                                explanation: {
+                                    [key: string]: unknown;
+                                };
+                                kind: string;
+                                /** Format: date-time */
+                                postedAt: string;
+                                reason: string | null;
+                                reversesEntryId: number | null;
+                            }[];
+                            nextBefore: number | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledger/programs/{programId}/liability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The program's points liability: outstanding points as of an instant, redeemed and expired in a period, with their value */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Outstanding points and the point value as of (default: now): an instant with an offset (2025-01-31T12:00:00Z) or a date (2025-01-31 = the start of that day in the program's time zone) */
+                    asOf?: string;
+                    /** @description Start of the period (inclusive); without it no period is reported: an instant with an offset (2025-01-31T12:00:00Z) or a date (2025-01-31 = the start of that day in the program's time zone) */
+                    from?: string;
+                    /** @description End of the period (exclusive; default: asOf): an instant with an offset (2025-01-31T12:00:00Z) or a date (2025-01-31 = the start of that day in the program's time zone) */
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    programId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            asOf: string;
+                            outstanding: {
+                                available: {
+                                    points: number;
+                                    /** @description Minor units of the point value currency, rounded half to even */
+                                    value: number;
+                                };
+                                pending: {
+                                    points: number;
+                                    /** @description Minor units of the point value currency, rounded half to even */
+                                    value: number;
+                                };
+                                reserved: {
+                                    points: number;
+                                    /** @description Minor units of the point value currency, rounded half to even */
+                                    value: number;
+                                };
+                                total: {
+                                    points: number;
+                                    /** @description Minor units of the point value currency, rounded half to even */
+                                    value: number;
+                                };
+                            };
+                            period: {
+                                expired: {
+                                    points: number;
+                                    /** @description Minor units of the point value currency, rounded half to even */
+                                    value: number;
+                                };
+                                /** Format: date-time */
+                                from: string;
+                                redeemed: {
+                                    points: number;
+                                    /** @description Minor units of the point value currency, rounded half to even */
+                                    value: number;
+                                };
+                                /** Format: date-time */
+                                to: string;
+                            } | null;
+                            pointValue: {
+                                currency: string;
+                                /** @description Value of 1000 points in minor units */
+                                minorPerThousand: number;
+                                /** Format: date-time */
+                                validFrom: string;
+                            };
+                            /** Format: uuid */
+                            programId: string;
+                            /** @enum {string} */
+                            unit: "PTS";
                         };
                     };
                 };
@@ -3061,6 +3487,10 @@ export interface paths {
                                     /** @enum {string} */
                                     kind: "months-after-earning";
                                     months: number;
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "end-of-quarter-after";
+                                    quarters: number;
                                 };
                                 /** Format: uuid */
                                 id: string;
@@ -3117,6 +3547,10 @@ export interface paths {
                             /** @enum {string} */
                             kind: "months-after-earning";
                             months: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "end-of-quarter-after";
+                            quarters: number;
                         };
                         name: {
                             en: string;
@@ -3152,6 +3586,10 @@ export interface paths {
                                 /** @enum {string} */
                                 kind: "months-after-earning";
                                 months: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "end-of-quarter-after";
+                                quarters: number;
                             };
                             /** Format: uuid */
                             id: string;
@@ -3227,6 +3665,10 @@ export interface paths {
                                 /** @enum {string} */
                                 kind: "months-after-earning";
                                 months: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "end-of-quarter-after";
+                                quarters: number;
                             };
                             /** Format: uuid */
                             id: string;
@@ -3286,6 +3728,10 @@ export interface paths {
                             /** @enum {string} */
                             kind: "months-after-earning";
                             months: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "end-of-quarter-after";
+                            quarters: number;
                         };
                         name?: {
                             en: string;
@@ -3322,6 +3768,10 @@ export interface paths {
                                 /** @enum {string} */
                                 kind: "months-after-earning";
                                 months: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "end-of-quarter-after";
+                                quarters: number;
                             };
                             /** Format: uuid */
                             id: string;
@@ -3402,6 +3852,10 @@ export interface paths {
                                 /** @enum {string} */
                                 kind: "months-after-earning";
                                 months: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "end-of-quarter-after";
+                                quarters: number;
                             };
                             /** Format: uuid */
                             id: string;
