@@ -17,6 +17,8 @@ import { migration as m0003 } from './migrations/0003_batch.ts';
 import { migration as m0004 } from './migrations/0004_shards.ts';
 import { migration as m0005 } from './migrations/0005_earn_batch.ts';
 import { migration as m0006 } from './migrations/0006_earn_batch_first.ts';
+import { migration as m0007 } from './migrations/0007_lots_holds.ts';
+import { migration as m0008 } from './migrations/0008_earn_batch_lots.ts';
 import { migration as m0009 } from './migrations/0009_adjustment_approval.ts';
 import { sealLedger } from './ledger.seal.ts';
 import en from './locales/en.json' with { type: 'json' };
@@ -45,7 +47,7 @@ export const ledgerModule = definePlugin({
   compatibility: `^${CORE_VERSION}`,
   dependsOn: ['audit', 'partners', 'programs'],
   entities: [LedgerAccount, LedgerAdjustmentRequest],
-  migrations: [m0001, m0002, m0003, m0004, m0005, m0006, m0009],
+  migrations: [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009],
   setup(ctx) {
     ctx.grant('ledger:read', ['admin', 'program-manager', 'finance', 'support'], { apiKeys: true });
     ctx.grant('ledger:read-own', ['partner-admin', 'partner-user']);
@@ -53,7 +55,7 @@ export const ledgerModule = definePlugin({
     ctx.grant('ledger:approve', ['admin', 'finance']);
     ctx.grant('ledger:liability', ['admin', 'finance', 'program-manager']);
     ctx.locales({ en, pl, ru });
-    const ledger = createLedgerService({ partners: ctx.inject(partnerServiceRef), audit: ctx.inject(auditServiceRef) });
+    const ledger = createLedgerService({ partners: ctx.inject(partnerServiceRef), programs: ctx.inject(programServiceRef), audit: ctx.inject(auditServiceRef) });
     ctx.provide(ledgerServiceRef, ledger);
     const approvals = createLedgerApprovals({ ledger: () => ledger, partners: ctx.inject(partnerServiceRef), programs: ctx.inject(programServiceRef), audit: ctx.inject(auditServiceRef) });
     ctx.provide(ledgerApprovalsRef, approvals);
@@ -66,6 +68,14 @@ export const ledgerModule = definePlugin({
     ctx.every('seal', 1000, async (taskCtx) => {
       await sealLedger(taskCtx.em);
     });
+    // Backstops: release holds past their expiry, and expire the lots that are due (both idempotent and safe to
+    // run on every server at once; each wallet is handled under its own lock).
+    ctx.every('expire-holds', 60_000, async (taskCtx) => {
+      await ledger.expireHolds(taskCtx);
+    });
+    ctx.every('expire-lots', 15 * 60_000, async (taskCtx) => {
+      await ledger.expireLots(taskCtx);
+    });
   },
 });
 
@@ -74,7 +84,7 @@ export { ledgerApprovalsRef };
 export { ledgerReportsRef };
 export type { BalancesAsOf, Liability, LedgerReports, StatementFilters } from './ledger.reports.ts';
 export type { AdjustmentRequestView, LedgerApprovals, LedgerPolicy } from './ledger.approvals.ts';
-export type { Balances, EntryResult, LedgerService, StatementLine } from './ledger.service.ts';
+export type { Balances, EntryResult, Hold, LedgerService, Lot, StatementLine } from './ledger.service.ts';
 export { verifyLedger } from './ledger.verify.ts';
 export type { VerifyProblem, VerifyReport } from './ledger.verify.ts';
 export { sealLedger } from './ledger.seal.ts';

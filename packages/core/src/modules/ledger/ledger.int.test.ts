@@ -25,6 +25,9 @@ describe('ledger: double entry, idempotency, guarded balances', () => {
         balanceMismatches: await q(`select b.account_id from ledger_balance b left join (select account_id, sum(amount) s from ledger_posting group by account_id) x using (account_id) where b.balance <> coalesce(x.s, 0)`),
         negativeGuarded: await q(`select account_id from ledger_balance where guarded and balance < 0`),
         runningBalanceBreaks: await q(`select account_id from (select account_id, balance_after, sum(amount) over (partition by account_id order by entry_id) s from ledger_posting) x where balance_after <> s`),
+        lotsNotAvailable: await q(`select b.account_id from ledger_balance b join ledger_account a on a.id = b.account_id left join (select account_id, sum(remaining) s from ledger_lot group by account_id) l using (account_id) where a.code = 'available' and b.balance <> coalesce(l.s, 0)`),
+        lotUsesOff: await q(`select l.account_id, l.entry_id from ledger_lot l left join (select account_id, lot_entry_id, sum(amount) s from ledger_lot_use group by 1, 2) u on u.account_id = l.account_id and u.lot_entry_id = l.entry_id where l.remaining <> l.amount - coalesce(u.s, 0)`),
+        holdsNotReserved: await q(`select b.account_id from ledger_balance b join ledger_account a on a.id = b.account_id left join (select reserved_account_id as account_id, sum(amount) s from ledger_hold where state = 'open' group by 1) h using (account_id) where a.code = 'reserved' and b.balance <> coalesce(h.s, 0)`),
       };
     } finally {
       await db.end();
@@ -62,10 +65,11 @@ describe('ledger: double entry, idempotency, guarded balances', () => {
     await ledger.earn(ctx(), { partnerId: p, points: 100, idempotencyKey: 'p1-earn', pending: true });
     await ledger.releasePending(ctx(), { partnerId: p, points: 100, idempotencyKey: 'p1-release' });
     await expect(ledger.reserve(ctx(), { partnerId: p, points: 101, idempotencyKey: 'p1-too-much' })).rejects.toMatchObject({ code: 'LEDGER_INSUFFICIENT_BALANCE', params: { shortBy: 1 } });
-    await ledger.reserve(ctx(), { partnerId: p, points: 60, idempotencyKey: 'p1-hold' });
-    await ledger.capture(ctx(), { partnerId: p, points: 40, idempotencyKey: 'p1-capture' });
-    await ledger.releaseHold(ctx(), { partnerId: p, points: 20, idempotencyKey: 'p1-unhold' });
+    const hold = await ledger.reserve(ctx(), { partnerId: p, points: 60, idempotencyKey: 'p1-hold' });
+    await ledger.capture(ctx(), { holdId: hold.entryId, points: 40, idempotencyKey: 'p1-capture' });
+    await expect(ledger.releaseHold(ctx(), { holdId: hold.entryId, idempotencyKey: 'p1-unhold' })).rejects.toMatchObject({ code: 'LEDGER_HOLD_NOT_OPEN' });
     expect(await ledger.balances(ctx(), p)).toMatchObject({ pending: 0, available: 60, reserved: 0 });
+    expect(await ledger.hold(ctx(), hold.entryId)).toMatchObject({ state: 'captured', amount: 60, captured: 40 });
   });
 
   it('earns many entries in one round trip, each replayed or refused on its own', async () => {
@@ -140,7 +144,7 @@ describe('ledger: double entry, idempotency, guarded balances', () => {
 
   it('keeps every invariant after random concurrent sequences, and replaying them changes nothing', async () => {
     const op = fc.record({
-      kind: fc.constantFrom('earn', 'earn_pending', 'earn_batch', 'release', 'reserve', 'capture', 'release_hold', 'adjust'),
+      kind: fc.constantFrom('earn', 'earn_pending', 'earn_batch', 'release', 'reserve', 'capture', 'release_hold', 'adjust', 'reverse', 'expire'),
       partner: fc.integer({ min: 0, max: 2 }),
       points: fc.integer({ min: 1, max: 400 }),
     });
@@ -148,6 +152,14 @@ describe('ledger: double entry, idempotency, guarded balances', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 40 }), async (ops) => {
         run += 1;
+        const holds: number[] = [];
+        const posted: number[] = [];
+        // The hold or entry an operation works on is chosen once, so that its replay repeats the same request.
+        const chosen = new Map<number, number | undefined>();
+        const pick = (i: number, from: number[]) => {
+          if (!chosen.has(i)) chosen.set(i, from.length ? from[(ops[i]!.points * 7919) % from.length] : undefined);
+          return chosen.get(i);
+        };
         const apply = (o: (typeof ops)[number], i: number) => {
           const input = { partnerId: partners[o.partner]!, points: o.points, idempotencyKey: `prop-${run}-${i}` };
           switch (o.kind) {
@@ -166,20 +178,41 @@ describe('ledger: double entry, idempotency, guarded balances', () => {
             case 'release':
               return ledger.releasePending(ctx(), input);
             case 'reserve':
-              return ledger.reserve(ctx(), input);
-            case 'capture':
-              return ledger.capture(ctx(), input);
-            case 'release_hold':
-              return ledger.releaseHold(ctx(), input);
+              return ledger.reserve(ctx(), { ...input, explanation: { order: i } }).then((r) => {
+                if (r.created) holds.push(r.entryId);
+                return r;
+              });
+            case 'capture': {
+              // Capture part of a hold posted earlier in the run (the rest goes back to the lots it came from).
+              const hold = pick(i, holds);
+              return hold === undefined ? Promise.resolve({ created: false }) : ledger.capture(ctx(), { holdId: hold, points: 1 + (o.points % 5), idempotencyKey: input.idempotencyKey });
+            }
+            case 'release_hold': {
+              const hold = pick(i, holds);
+              return hold === undefined ? Promise.resolve({ created: false }) : ledger.releaseHold(ctx(), { holdId: hold, idempotencyKey: input.idempotencyKey });
+            }
             case 'adjust':
               return ledger.adjust(ctx(), { ...input, points: input.points * (o.points % 2 ? 1 : -1), reason: 'random adjustment' });
+            case 'reverse': {
+              // A partial or full reversal of an entry posted earlier in the run.
+              const target = pick(i, posted);
+              return target === undefined ? Promise.resolve({ created: false }) : ledger.reverse(ctx(), { entryId: target, points: o.points % 3 === 0 ? undefined : 1 + (o.points % 7), reason: 'random reversal', idempotencyKey: input.idempotencyKey });
+            }
+            case 'expire':
+              // Everything earned so far is due at a cutoff far in the future.
+              return ledger.expireLots(ctx(), { cutoff: new Date(Date.now() + 40 * 365 * 86_400_000) }).then(() => ({ created: false }));
           }
         };
         // Concurrently, in chunks of 8: overspending attempts must fail cleanly, never corrupt.
         const succeeded: number[] = [];
         for (let i = 0; i < ops.length; i += 8) {
           const outcomes = await Promise.allSettled(ops.slice(i, i + 8).map((o, j) => apply(o, i + j)));
-          outcomes.forEach((r, j) => r.status === 'fulfilled' && succeeded.push(i + j));
+          outcomes.forEach((r, j) => {
+            if (r.status !== 'fulfilled') return;
+            if (ops[i + j]!.kind !== 'expire') succeeded.push(i + j);
+            const entryId = (r.value as { entryId?: number }).entryId;
+            if (entryId && ['earn', 'earn_pending', 'release', 'adjust', 'capture'].includes(ops[i + j]!.kind)) posted.push(entryId);
+          });
         }
         const before = await Promise.all(partners.map((p) => ledger.balances(ctx(), p)));
         // Replaying what was posted (same keys, same requests) must change nothing. (A refused request is not
@@ -188,7 +221,7 @@ describe('ledger: double entry, idempotency, guarded balances', () => {
         expect(replays.every((r) => r && !r.created)).toBe(true);
         const after = await Promise.all(partners.map((p) => ledger.balances(ctx(), p)));
         expect(after).toEqual(before);
-        expect(await invariants()).toEqual({ unbalancedEntries: [], balanceMismatches: [], negativeGuarded: [], runningBalanceBreaks: [] });
+        expect(await invariants()).toEqual({ unbalancedEntries: [], balanceMismatches: [], negativeGuarded: [], runningBalanceBreaks: [], lotsNotAvailable: [], lotUsesOff: [], holdsNotReserved: [] });
       }),
       { numRuns: 15 },
     );
@@ -219,7 +252,7 @@ describe('ledger: double entry, idempotency, guarded balances', () => {
     await db.query('alter table ledger_posting enable trigger ledger_posting_append_only');
     await db.end();
     const report = await verifyLedger(t.orm.em.fork() as never);
-    expect([...new Set(report.problems.map((p) => p.check))].sort()).toEqual(['balance-row', 'entry-balances', 'hash-chain', 'running-balance']);
+    expect([...new Set(report.problems.map((p) => p.check))].sort()).toEqual(['balance-row', 'entry-balances', 'hash-chain', 'lots', 'running-balance']);
     const chain = report.problems.filter((p) => p.check === 'hash-chain');
     expect(chain).toHaveLength(1);
     expect(chain[0]!.detail).toMatch(/^entry \d+ of program .* was altered after it was posted$/);

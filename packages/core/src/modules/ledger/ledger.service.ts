@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { AppError, createServiceRef, describeActor, type RequestContext } from '@laurel/plugin-sdk';
 import type { AuditService } from '../audit/index.ts';
 import type { PartnerService } from '../partners/index.ts';
+import type { ProgramService } from '../programs/index.ts';
 import { LedgerAccount } from './ledger.entity.ts';
+import { lotExpiry, type LotExpiryPolicy } from './ledger.expiry.ts';
 
 export const WALLET_CODES = ['pending', 'available', 'reserved'] as const;
 export const PROGRAM_CODES = ['issued', 'redeemed', 'expired', 'adjustment'] as const;
@@ -17,6 +19,7 @@ export interface Posting {
 }
 
 export interface EntryResult {
+  /** The entry's id; for a reservation it is also the id of the hold it opened. */
   entryId: number;
   /** false when this call replayed an earlier one with the same idempotency key. */
   created: boolean;
@@ -29,7 +32,42 @@ export interface Balances {
   pending: number;
   available: number;
   reserved: number;
+  /** Available points that expire within the next 90 days. */
+  expiringSoon: number;
+  /** The soonest expiry date of available points, with how many expire then; null when none expire. */
+  nextExpiry: { expiresAt: string; points: number } | null;
 }
+
+export interface Lot {
+  /** The entry that brought the points in. */
+  entryId: number;
+  kind: EntryKind;
+  earnedAt: string;
+  amount: number;
+  remaining: number;
+  expiresAt: string | null;
+  explanation: Record<string, unknown>;
+}
+
+export interface Hold {
+  holdId: number;
+  partnerId: string;
+  amount: number;
+  captured: number;
+  state: 'open' | 'captured' | 'released' | 'expired';
+  expiresAt: string;
+  resolveEntryId: number | null;
+}
+
+/** Lot and hold effects of an entry, applied by `ledger_post` under the same locks (see migration 0007). */
+type Op =
+  | { op: 'lot'; a: number; n: number; exp: string | null }
+  | { op: 'consume'; a: number; n: number; own?: number; due?: string }
+  | { op: 'restore'; a: number; n: number; group: number }
+  | { op: 'hold_open'; avail: number; reserved: number; n: number; exp: string }
+  | { op: 'hold_close'; hold: number; state: 'captured' | 'released' | 'expired'; captured: number }
+  | { op: 'hold_check'; hold: number; mode: 'capture' | 'release' | 'expire' }
+  | { op: 'pending_cap'; earn: number; n: number };
 
 export interface StatementLine {
   entryId: number;
@@ -51,6 +89,13 @@ interface PostInput {
   explanation?: Record<string, unknown>;
   reason?: string | null;
   reversesEntryId?: number | null;
+  refEntryId?: number | null;
+  ops?: Op[];
+  /**
+   * What the caller asked for, when the postings follow from the ledger's state rather than from the request alone
+   * (a capture, a release, a reversal): the idempotency hash covers this instead, so a replay matches.
+   */
+  request?: Record<string, unknown>;
 }
 
 interface PostResult {
@@ -60,6 +105,10 @@ interface PostResult {
   code?: string;
   accountId?: number;
   shortBy?: number;
+  remaining?: number;
+  holdId?: number;
+  state?: string;
+  expiresAt?: string;
 }
 
 function canonical(value: unknown): string {
@@ -81,10 +130,44 @@ function points(value: number, field: string): number {
   return value;
 }
 
+/**
+ * Scale an entry's postings down to a reversal of `amount` out of `base` (its volume), moving the other way:
+ * credits and debits are each apportioned by largest remainder, so the reversal balances and never exceeds the
+ * original on any account.
+ */
+export function prorate<T extends { amount: number }>(postings: T[], amount: number, base: number): T[] {
+  const side = (sign: 1 | -1) => {
+    const items = postings.filter((p) => Math.sign(p.amount) === sign);
+    // Integer arithmetic throughout: |posting| × amount can pass 2^53.
+    const share = items.map((p, i) => {
+      const numerator = BigInt(Math.abs(p.amount)) * BigInt(amount);
+      return { i, floor: Number(numerator / BigInt(base)), remainder: numerator % BigInt(base) };
+    });
+    let left = amount - share.reduce((sum, s) => sum + s.floor, 0);
+    for (const s of [...share].sort((a, b) => (b.remainder > a.remainder ? 1 : b.remainder < a.remainder ? -1 : a.i - b.i))) {
+      if (left <= 0) break;
+      s.floor += 1;
+      left -= 1;
+    }
+    return items.map((p, i) => ({ ...p, amount: -sign * share[i]!.floor }));
+  };
+  return [...side(1), ...side(-1)].filter((p) => p.amount !== 0);
+}
+
+/** An earning dated other than now (an invoice date, say) says so in its explanation; expiry counts from it. */
+function withEarnedAt(explanation: Record<string, unknown> | undefined, earnedAt: Date | undefined): Record<string, unknown> | undefined {
+  return earnedAt ? { ...explanation, earnedAt: earnedAt.toISOString() } : explanation;
+}
+
 export interface LedgerDeps {
   partners: () => PartnerService;
+  programs: () => ProgramService;
   audit: () => AuditService;
 }
+
+/** How long a reservation holds points when the caller names no expiry. */
+const DEFAULT_HOLD_DAYS = 30;
+const DAY_MS = 86_400_000;
 
 /**
  * The points ledger: double-entry, append-only, integer amounts, idempotent entries, guarded balances.
@@ -140,8 +223,7 @@ export function createLedgerService(deps: LedgerDeps) {
     const cached = wallets.get(partnerId);
     // The system and unscoped staff may use the cache directly; anyone else reads the partner through its service,
     // which applies partner and program scope (a foreign partner is a 404).
-    const unscoped = ctx.actor.kind === 'system' || ((ctx.actor.kind === 'user' || ctx.actor.kind === 'api-key') && !('partnerId' in ctx.actor && ctx.actor.partnerId) && !('programIds' in ctx.actor && ctx.actor.programIds) && !('programId' in ctx.actor && ctx.actor.programId));
-    if (cached && unscoped) return cached;
+    if (cached && unscoped(ctx)) return cached;
     const partner = await deps.partners().get(ctx, partnerId);
     if (cached) return cached;
     const accounts = await ensureAccounts(ctx, partner.programId, partner.id);
@@ -152,19 +234,40 @@ export function createLedgerService(deps: LedgerDeps) {
   }
 
   function requestHash(input: Omit<PostInput, 'programId' | 'idempotencyKey'>): string {
-    const request = { kind: input.kind, postings: [...input.postings].sort((a, b) => a.accountId - b.accountId), explanation: input.explanation ?? {}, reason: input.reason ?? null, reverses: input.reversesEntryId ?? null };
+    const request = input.request
+      ? { kind: input.kind, request: input.request }
+      : { kind: input.kind, postings: [...input.postings].sort((a, b) => a.accountId - b.accountId), explanation: input.explanation ?? {}, reason: input.reason ?? null, reverses: input.reversesEntryId ?? null };
     return createHash('sha256').update(canonical(request)).digest('hex');
   }
 
   function outcome(r: PostResult, key: string): EntryResult {
     if (r.status === 'conflict') throw new AppError('LEDGER_IDEMPOTENCY_CONFLICT', 409, { params: { key, entryId: r.entryId } });
-    if (r.status === 'rejected') throw new AppError('LEDGER_INSUFFICIENT_BALANCE', 409, { params: { shortBy: r.shortBy } });
+    if (r.status === 'rejected') {
+      switch (r.code) {
+        case 'LEDGER_INSUFFICIENT_BALANCE':
+          throw new AppError('LEDGER_INSUFFICIENT_BALANCE', 409, { params: { shortBy: r.shortBy } });
+        case 'LEDGER_HOLD_EXPIRED':
+          throw new AppError('LEDGER_HOLD_EXPIRED', 409, { params: { id: r.holdId, expiresAt: r.expiresAt } });
+        case 'LEDGER_HOLD_NOT_OPEN':
+          throw new AppError('LEDGER_HOLD_NOT_OPEN', 409, { params: { id: r.holdId, state: r.state } });
+        case 'LEDGER_HOLD_NOT_DUE':
+          throw new AppError('LEDGER_HOLD_NOT_DUE', 409, { params: { id: r.holdId, expiresAt: r.expiresAt } });
+        case 'LEDGER_HOLD_NOT_FOUND':
+          throw new AppError('LEDGER_HOLD_NOT_FOUND', 404, { params: { id: r.holdId } });
+        case 'LEDGER_RELEASE_EXCEEDS_PENDING':
+          throw new AppError('LEDGER_RELEASE_EXCEEDS_PENDING', 409, { params: { id: r.entryId, remaining: r.remaining } });
+        case 'LEDGER_REVERSAL_EXCEEDS_ORIGINAL':
+          throw new AppError('LEDGER_REVERSAL_EXCEEDS_ORIGINAL', 409, { params: { remaining: r.remaining } });
+        default:
+          throw new Error(`ledger_post refused with ${r.code}`);
+      }
+    }
     return { entryId: Number(r.entryId), created: r.status === 'created', postings: (r.postings ?? []).map((p) => ({ accountId: Number(p.a), amount: Number(p.d), balanceAfter: Number(p.balanceAfter) })) };
   }
 
   async function post(ctx: RequestContext, input: PostInput): Promise<EntryResult> {
     const hash = requestHash(input);
-    const [row] = await ctx.em.execute<{ r: PostResult }[]>(`select ledger_post(?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?) as r`, [
+    const [row] = await ctx.em.execute<{ r: PostResult }[]>(`select ledger_post(?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, ?, ?::jsonb) as r`, [
       input.programId,
       input.idempotencyKey,
       hash,
@@ -174,26 +277,119 @@ export function createLedgerService(deps: LedgerDeps) {
       JSON.stringify(describeActor(ctx.actor)),
       input.reason ?? null,
       input.reversesEntryId ?? null,
-    ]).catch((error: unknown) => {
-      if (String((error as Error).message).includes('ledger_entry_reverses_uq')) throw new AppError('LEDGER_ALREADY_REVERSED', 409, { params: { id: input.reversesEntryId } });
-      throw error;
-    });
+      input.refEntryId ?? null,
+      input.ops?.length ? JSON.stringify(input.ops) : null,
+    ]);
     return outcome(row!.r, input.idempotencyKey);
   }
 
+  /** An entry already posted under this key: its replay, or a 409 when the request differs. Null when the key is new. */
+  async function replayOf(ctx: RequestContext, programId: string, input: Omit<PostInput, 'programId' | 'postings'> & { postings?: PostInput['postings'] }): Promise<EntryResult | null> {
+    const [row] = await ctx.em.execute<{ r: PostResult }[]>(
+      `select ledger_replay(id, request_hash, ?) as r from ledger_entry where program_id = ? and idempotency_key = ?`,
+      [requestHash({ ...input, postings: input.postings ?? [] }), programId, input.idempotencyKey],
+    );
+    return row ? outcome(row.r, input.idempotencyKey) : null;
+  }
+
+  // A program's expiry policy and time zone, re-read every few seconds (they change rarely; each earning needs them).
+  const policies = new Map<string, { at: number; policy: LotExpiryPolicy; timeZone: string }>();
+  async function expiryOf(ctx: RequestContext, programId: string, earnedAt: Date): Promise<string | null> {
+    let cached = policies.get(programId);
+    if (!cached || Date.now() - cached.at > 5000) {
+      const program = await deps.programs().get(ctx, programId);
+      cached = { at: Date.now(), policy: program.expiryPolicy, timeZone: program.timeZone };
+      policies.set(programId, cached);
+    }
+    return lotExpiry(cached.policy, earnedAt, cached.timeZone)?.toISOString() ?? null;
+  }
+
+  /** Whether the caller may act on a partner's wallet; the system and unscoped staff always may. */
+  function unscoped(ctx: RequestContext): boolean {
+    const actor = ctx.actor as { kind: string; partnerId?: string | null; programIds?: unknown; programId?: unknown };
+    return actor.kind === 'system' || ((actor.kind === 'user' || actor.kind === 'api-key') && !actor.partnerId && !actor.programIds && !actor.programId);
+  }
+
+  async function loadHold(ctx: RequestContext, holdId: number) {
+    const [row] = await ctx.em.execute<{ program_id: string; partner_id: string; available_account_id: string; reserved_account_id: string; amount: string; captured: string; state: Hold['state']; expires_at: Date; resolve_entry_id: string | null }[]>(
+      `select a.program_id, a.partner_id, h.available_account_id::text, h.reserved_account_id::text, h.amount::text, h.captured::text, h.state, h.expires_at, h.resolve_entry_id::text
+         from ledger_hold h join ledger_account a on a.id = h.available_account_id where h.reserve_entry_id = ?`,
+      [holdId],
+    );
+    if (!row) throw new AppError('LEDGER_HOLD_NOT_FOUND', 404, { params: { id: holdId } });
+    if (!unscoped(ctx)) await deps.partners().get(ctx, row.partner_id);
+    return { ...row, available: Number(row.available_account_id), reserved: Number(row.reserved_account_id), amount: Number(row.amount), captured: Number(row.captured) };
+  }
+
+  /** Close a hold: capture `captured` of it (0 releases it all) and give the rest back to the lots it took. */
+  async function closeHold(ctx: RequestContext, input: { holdId: number; idempotencyKey: string; captured: number; mode: 'capture' | 'release' | 'expire'; explanation?: Record<string, unknown>; request: Record<string, unknown> }) {
+    const hold = await loadHold(ctx, input.holdId);
+    const replay = await replayOf(ctx, hold.program_id, { idempotencyKey: input.idempotencyKey, kind: input.mode === 'capture' ? 'capture' : 'release_hold', request: input.request });
+    if (replay) return replay;
+    if (input.captured > hold.amount) {
+      throw new AppError('LEDGER_CAPTURE_EXCEEDS_HOLD', 422, { params: { points: input.captured, held: hold.amount }, fields: [{ field: '/body/points', messageKey: 'errors.LEDGER_CAPTURE_EXCEEDS_HOLD', params: { points: input.captured, held: hold.amount } }] });
+    }
+    const rest = hold.amount - input.captured;
+    const w = await wallet(ctx, hold.partner_id);
+    const postings = [{ accountId: hold.reserved, amount: -hold.amount }];
+    if (input.captured > 0) postings.push({ accountId: shardOf(w.program, 'redeemed', input.idempotencyKey), amount: input.captured });
+    if (rest > 0) postings.push({ accountId: hold.available, amount: rest });
+    const ops: Op[] = [{ op: 'hold_check', hold: input.holdId, mode: input.mode }];
+    if (rest > 0) ops.push({ op: 'restore', a: hold.available, n: rest, group: input.holdId });
+    ops.push({ op: 'hold_close', hold: input.holdId, state: input.mode === 'capture' ? 'captured' : input.mode === 'expire' ? 'expired' : 'released', captured: input.captured });
+    return post(ctx, {
+      programId: hold.program_id,
+      idempotencyKey: input.idempotencyKey,
+      kind: input.mode === 'capture' ? 'capture' : 'release_hold',
+      explanation: input.explanation ?? (input.mode === 'expire' ? { rule: 'hold-expiry' } : undefined),
+      postings,
+      refEntryId: input.holdId,
+      ops,
+      request: input.request,
+    });
+  }
+
   const service = {
-    /** Credit earned points: to `available`, or to `pending` until, say, the invoice is paid. */
-    async earn(ctx: RequestContext, input: { partnerId: string; points: number; idempotencyKey: string; pending?: boolean; explanation?: Record<string, unknown> }) {
+    /**
+     * Credit earned points: to `available` (a lot with the program's expiry date, counted from `earnedAt`), or to
+     * `pending` until, say, the invoice is paid.
+     */
+    async earn(ctx: RequestContext, input: { partnerId: string; points: number; idempotencyKey: string; pending?: boolean; explanation?: Record<string, unknown>; earnedAt?: Date }) {
       const amount = points(input.points, '/body/points');
       const w = await wallet(ctx, input.partnerId);
       const target = input.pending ? w.accounts.pending! : w.accounts.available!;
-      return post(ctx, { programId: w.programId, idempotencyKey: input.idempotencyKey, kind: input.pending ? 'earn_pending' : 'earn', explanation: input.explanation, postings: [{ accountId: shardOf(w.program, 'issued', input.idempotencyKey), amount: -amount }, { accountId: target, amount }] });
+      const ops: Op[] = input.pending ? [] : [{ op: 'lot', a: target, n: amount, exp: await expiryOf(ctx, w.programId, input.earnedAt ?? new Date()) }];
+      return post(ctx, { programId: w.programId, idempotencyKey: input.idempotencyKey, kind: input.pending ? 'earn_pending' : 'earn', explanation: withEarnedAt(input.explanation, input.earnedAt), postings: [{ accountId: shardOf(w.program, 'issued', input.idempotencyKey), amount: -amount }, { accountId: target, amount }], ops });
     },
 
-    async releasePending(ctx: RequestContext, input: { partnerId: string; points: number; idempotencyKey: string; explanation?: Record<string, unknown> }) {
+    /**
+     * Release pending points to available (the invoice was paid). With `earnEntryId` the release is tied to that
+     * pending earning: never more than it still has pending, and the lot expires counting from when it was earned.
+     */
+    async releasePending(ctx: RequestContext, input: { partnerId: string; points: number; idempotencyKey: string; earnEntryId?: number; explanation?: Record<string, unknown> }) {
       const amount = points(input.points, '/body/points');
       const w = await wallet(ctx, input.partnerId);
-      return post(ctx, { programId: w.programId, idempotencyKey: input.idempotencyKey, kind: 'release_pending', explanation: input.explanation, postings: [{ accountId: w.accounts.pending!, amount: -amount }, { accountId: w.accounts.available!, amount }] });
+      let earnedAt = new Date();
+      if (input.earnEntryId !== undefined) {
+        const [earn] = await ctx.em.execute<{ posted_at: Date }[]>(
+          `select coalesce((e.explanation->>'earnedAt')::timestamptz, e.posted_at) as posted_at from ledger_entry e join ledger_posting p on p.entry_id = e.id where e.id = ? and e.kind = 'earn_pending' and p.account_id = ?`,
+          [input.earnEntryId, w.accounts.pending!],
+        );
+        if (!earn) throw new AppError('LEDGER_ENTRY_NOT_FOUND', 404, { params: { id: input.earnEntryId } });
+        earnedAt = new Date(earn.posted_at);
+      }
+      const ops: Op[] = [];
+      if (input.earnEntryId !== undefined) ops.push({ op: 'pending_cap', earn: input.earnEntryId, n: amount });
+      ops.push({ op: 'lot', a: w.accounts.available!, n: amount, exp: await expiryOf(ctx, w.programId, earnedAt) });
+      return post(ctx, {
+        programId: w.programId,
+        idempotencyKey: input.idempotencyKey,
+        kind: 'release_pending',
+        explanation: input.explanation,
+        postings: [{ accountId: w.accounts.pending!, amount: -amount }, { accountId: w.accounts.available!, amount }],
+        refEntryId: input.earnEntryId ?? null,
+        ops,
+      });
     },
 
     /**
@@ -202,25 +398,30 @@ export function createLedgerService(deps: LedgerDeps) {
      */
     async earnMany(
       ctx: RequestContext,
-      items: { partnerId: string; points: number; idempotencyKey: string; pending?: boolean; explanation?: Record<string, unknown> }[],
+      items: { partnerId: string; points: number; idempotencyKey: string; pending?: boolean; explanation?: Record<string, unknown>; earnedAt?: Date }[],
     ): Promise<({ ok: true; entry: EntryResult } | { ok: false; error: AppError })[]> {
       if (items.length === 0) return [];
       const wallets = await Promise.all(items.map((item) => wallet(ctx, item.partnerId)));
       const programId = wallets[0]!.programId;
       if (wallets.some((w) => w.programId !== programId)) throw new AppError('LEDGER_BATCH_MIXED_PROGRAMS', 422);
-      const entries = items.map((item, i) => {
-        const amount = points(item.points, `/items/${i}/points`);
-        const w = wallets[i]!;
-        const debit = shardOf(w.program, 'issued', item.idempotencyKey);
-        const credit = item.pending ? w.accounts.pending! : w.accounts.available!;
-        const input = { kind: (item.pending ? 'earn_pending' : 'earn') as EntryKind, explanation: item.explanation, postings: [{ accountId: debit, amount: -amount }, { accountId: credit, amount }] };
-        return { key: item.idempotencyKey, hash: requestHash(input), kind: input.kind, explanation: input.explanation ?? {}, debit, credit, amount, postings: input.postings.map((p) => ({ a: p.accountId, d: p.amount })) };
-      });
+      const now = new Date();
+      const entries = await Promise.all(
+        items.map(async (item, i) => {
+          const amount = points(item.points, `/items/${i}/points`);
+          const w = wallets[i]!;
+          const debit = shardOf(w.program, 'issued', item.idempotencyKey);
+          const credit = item.pending ? w.accounts.pending! : w.accounts.available!;
+          const exp = item.pending ? null : await expiryOf(ctx, programId, item.earnedAt ?? now);
+          const input = { kind: (item.pending ? 'earn_pending' : 'earn') as EntryKind, explanation: withEarnedAt(item.explanation, item.earnedAt), postings: [{ accountId: debit, amount: -amount }, { accountId: credit, amount }] };
+          const ops: Op[] = item.pending ? [] : [{ op: 'lot', a: credit, n: amount, exp }];
+          return { key: item.idempotencyKey, hash: requestHash(input), kind: input.kind, explanation: input.explanation ?? {}, debit, credit, amount, exp, ops, postings: input.postings.map((p) => ({ a: p.accountId, d: p.amount })) };
+        }),
+      );
       const actor = JSON.stringify(describeActor(ctx.actor));
       // Set-based first (one statement per step for the whole batch); item by item when it declines.
       const [fast] = await ctx.em.execute<{ r: { status: 'created' | 'replayed' | 'conflict'; entryId: number }[] | null }[]>(
         `select ledger_earn_batch(?, ?::jsonb, ?::jsonb) as r`,
-        [programId, JSON.stringify(entries.map(({ postings: _p, ...e }) => e)), actor],
+        [programId, JSON.stringify(entries.map(({ postings: _p, ops: _o, ...e }) => e)), actor],
       );
       const rows: PostResult[] = fast?.r
         ? fast.r.map((r) => ({ status: r.status, entryId: r.entryId, postings: [] }))
@@ -234,23 +435,94 @@ export function createLedgerService(deps: LedgerDeps) {
       });
     },
 
-    /** Hold points for a redemption (available → reserved); refused if that would overspend. */
-    async reserve(ctx: RequestContext, input: { partnerId: string; points: number; idempotencyKey: string; explanation?: Record<string, unknown> }) {
+    /**
+     * Hold points for a redemption (available → reserved), taking the soonest-expiring lots first; refused if that
+     * would overspend. The entry id is the hold's id. A hold not captured by `expiresAt` (default 30 days) can no
+     * longer be captured and is released by the expiry sweep.
+     */
+    async reserve(ctx: RequestContext, input: { partnerId: string; points: number; idempotencyKey: string; expiresAt?: Date; explanation?: Record<string, unknown> }) {
       const amount = points(input.points, '/body/points');
+      if (input.expiresAt && !(input.expiresAt.getTime() > Date.now())) {
+        throw new AppError('LEDGER_HOLD_EXPIRY_INVALID', 422, { params: { expiresAt: input.expiresAt.toISOString() }, fields: [{ field: '/body/expiresAt', messageKey: 'errors.LEDGER_HOLD_EXPIRY_INVALID', params: { expiresAt: input.expiresAt.toISOString() } }] });
+      }
       const w = await wallet(ctx, input.partnerId);
-      return post(ctx, { programId: w.programId, idempotencyKey: input.idempotencyKey, kind: 'reserve', explanation: input.explanation, postings: [{ accountId: w.accounts.available!, amount: -amount }, { accountId: w.accounts.reserved!, amount }] });
+      const exp = (input.expiresAt ?? new Date(Date.now() + DEFAULT_HOLD_DAYS * DAY_MS)).toISOString();
+      return post(ctx, {
+        programId: w.programId,
+        idempotencyKey: input.idempotencyKey,
+        kind: 'reserve',
+        explanation: input.explanation,
+        postings: [{ accountId: w.accounts.available!, amount: -amount }, { accountId: w.accounts.reserved!, amount }],
+        ops: [
+          { op: 'consume', a: w.accounts.available!, n: amount },
+          { op: 'hold_open', avail: w.accounts.available!, reserved: w.accounts.reserved!, n: amount, exp },
+        ],
+        request: { partnerId: input.partnerId, points: amount, expiresAt: input.expiresAt?.toISOString() ?? null, explanation: input.explanation ?? {} },
+      });
     },
 
-    async capture(ctx: RequestContext, input: { partnerId: string; points: number; idempotencyKey: string; explanation?: Record<string, unknown> }) {
-      const amount = points(input.points, '/body/points');
-      const w = await wallet(ctx, input.partnerId);
-      return post(ctx, { programId: w.programId, idempotencyKey: input.idempotencyKey, kind: 'capture', explanation: input.explanation, postings: [{ accountId: w.accounts.reserved!, amount: -amount }, { accountId: shardOf(w.program, 'redeemed', input.idempotencyKey), amount }] });
+    /**
+     * Capture a hold (reserved → redeemed): all of it, or `points` of it with the rest going back to available —
+     * to exactly the lots it came from. A hold is captured or released once; past its expiry it cannot be captured.
+     */
+    async capture(ctx: RequestContext, input: { holdId: number; points?: number; idempotencyKey: string; explanation?: Record<string, unknown> }) {
+      const hold = await loadHold(ctx, input.holdId);
+      const captured = input.points === undefined ? hold.amount : points(input.points, '/body/points');
+      return closeHold(ctx, { holdId: input.holdId, idempotencyKey: input.idempotencyKey, captured, mode: 'capture', explanation: input.explanation, request: { holdId: input.holdId, points: input.points ?? null, explanation: input.explanation ?? {} } });
     },
 
-    async releaseHold(ctx: RequestContext, input: { partnerId: string; points: number; idempotencyKey: string; explanation?: Record<string, unknown> }) {
-      const amount = points(input.points, '/body/points');
-      const w = await wallet(ctx, input.partnerId);
-      return post(ctx, { programId: w.programId, idempotencyKey: input.idempotencyKey, kind: 'release_hold', explanation: input.explanation, postings: [{ accountId: w.accounts.reserved!, amount: -amount }, { accountId: w.accounts.available!, amount }] });
+    /** Release a hold: its points go back to available, to exactly the lots they came from. Works after expiry too. */
+    async releaseHold(ctx: RequestContext, input: { holdId: number; idempotencyKey: string; explanation?: Record<string, unknown> }) {
+      return closeHold(ctx, { holdId: input.holdId, idempotencyKey: input.idempotencyKey, captured: 0, mode: 'release', explanation: input.explanation, request: { holdId: input.holdId, explanation: input.explanation ?? {} } });
+    },
+
+    async hold(ctx: RequestContext, holdId: number): Promise<Hold> {
+      const h = await loadHold(ctx, holdId);
+      return { holdId, partnerId: h.partner_id, amount: h.amount, captured: h.captured, state: h.state, expiresAt: new Date(h.expires_at).toISOString(), resolveEntryId: h.resolve_entry_id ? Number(h.resolve_entry_id) : null };
+    },
+
+    /** Release every open hold past its expiry (the backstop behind redemptions); returns how many it released. */
+    async expireHolds(ctx: RequestContext, input: { limit?: number } = {}): Promise<number> {
+      const due = await ctx.em.execute<{ id: string }[]>(`select reserve_entry_id::text as id from ledger_hold where state = 'open' and expires_at <= now() order by expires_at, reserve_entry_id limit ?`, [input.limit ?? 200]);
+      let released = 0;
+      for (const { id } of due) {
+        try {
+          const r = await closeHold(ctx, { holdId: Number(id), idempotencyKey: `hold-expiry:${id}`, captured: 0, mode: 'expire', request: { holdId: Number(id) } });
+          if (r.created) released += 1;
+        } catch (error) {
+          // Captured or released meanwhile: nothing to do.
+          if (!(error instanceof AppError && (error.code === 'LEDGER_HOLD_NOT_OPEN' || error.code === 'LEDGER_HOLD_NOT_DUE'))) throw error;
+        }
+      }
+      return released;
+    },
+
+    /**
+     * Expire the lots due by `cutoff` (default now): one `expire` entry per wallet, moving exactly the due points from
+     * available to the program's expired account. Safe to run concurrently and again: it finds nothing left to do.
+     */
+    async expireLots(ctx: RequestContext, input: { cutoff?: Date; limit?: number } = {}): Promise<{ entries: number; points: number }> {
+      const cutoff = (input.cutoff ?? new Date()).toISOString();
+      const due = await ctx.em.execute<{ account_id: string; program_id: string }[]>(
+        `select d.account_id::text, a.program_id from (select distinct account_id from ledger_lot where remaining > 0 and expires_at <= ? limit ?) d join ledger_account a on a.id = d.account_id`,
+        [cutoff, input.limit ?? 1000],
+      );
+      let entries = 0;
+      let total = 0;
+      const actor = JSON.stringify(describeActor(ctx.actor));
+      for (const row of due) {
+        const program = await ensureAccounts(ctx, row.program_id, null);
+        const key = `expire:${row.account_id}:${cutoff}`;
+        const hash = requestHash({ kind: 'expire', postings: [], request: { account: Number(row.account_id), cutoff } });
+        const [r] = await ctx.em.execute<{ r: PostResult | { status: 'nothing' } }[]>(`select ledger_expire_lots(?, ?, ?, ?, ?, ?, ?::jsonb) as r`, [row.program_id, row.account_id, program.expired!, cutoff, key, hash, actor]);
+        if (r!.r.status === 'nothing') continue;
+        const result = outcome(r!.r as PostResult, key);
+        if (result.created) {
+          entries += 1;
+          total += result.postings.find((p) => p.amount > 0)!.amount;
+        }
+      }
+      return { entries, points: total };
     },
 
     /** A manual adjustment by an admin (positive credits, negative debits the available balance); needs a reason. */
@@ -259,12 +531,15 @@ export function createLedgerService(deps: LedgerDeps) {
         throw new AppError('LEDGER_AMOUNT_INVALID', 422, { params: { value: input.points }, fields: [{ field: '/body/points', messageKey: 'errors.LEDGER_AMOUNT_INVALID', params: { value: input.points } }] });
       }
       const w = await wallet(ctx, input.partnerId);
+      const available = w.accounts.available!;
+      const ops: Op[] = input.points > 0 ? [{ op: 'lot', a: available, n: input.points, exp: await expiryOf(ctx, w.programId, new Date()) }] : [{ op: 'consume', a: available, n: -input.points }];
       const result = await post(ctx, {
         programId: w.programId,
         idempotencyKey: input.idempotencyKey,
         kind: 'adjustment',
         reason: input.reason,
-        postings: [{ accountId: w.program.adjustment!, amount: -input.points }, { accountId: w.accounts.available!, amount: input.points }],
+        postings: [{ accountId: w.program.adjustment!, amount: -input.points }, { accountId: available, amount: input.points }],
+        ops,
       });
       if (result.created) {
         deps.audit().record(ctx, { action: 'ledger.entry.adjusted', subjectType: 'partner', subjectId: input.partnerId, data: { entryId: result.entryId, points: input.points, reason: input.reason } });
@@ -273,31 +548,78 @@ export function createLedgerService(deps: LedgerDeps) {
       return result;
     },
 
-    /** Reverse an entry in full with a reason: a new entry with every posting negated. */
-    async reverse(ctx: RequestContext, input: { entryId: number; reason: string; idempotencyKey: string }) {
-      const rows = await ctx.em.execute<{ program_id: string; account_id: string; amount: string; kind: string; partner_id: string | null }[]>(
-        `select e.program_id, p.account_id::text, p.amount::text, e.kind, a.partner_id
+    /**
+     * Reverse an entry, in full or in part (`points`), with a reason: a new entry moving the other way. The parts
+     * never add up to more than the original. Points taken back come from the entry's own lot first; points given
+     * back return to exactly the lots the entry took. Reversing a capture refunds it to available. A reservation or
+     * a released hold is not reversed: release or capture the hold instead.
+     */
+    async reverse(ctx: RequestContext, input: { entryId: number; reason: string; idempotencyKey: string; points?: number }) {
+      const rows = await ctx.em.execute<{ program_id: string; account_id: string; amount: string; kind: EntryKind; ref_entry_id: string | null; partner_id: string | null; code: string; holder: string }[]>(
+        `select e.program_id, p.account_id::text, p.amount::text, e.kind, e.ref_entry_id::text, a.partner_id, a.code, a.holder
            from ledger_entry e join ledger_posting p on p.entry_id = e.id join ledger_account a on a.id = p.account_id
-          where e.id = ?`,
+          where e.id = ? order by p.account_id`,
         [input.entryId],
       );
       if (rows.length === 0) throw new AppError('LEDGER_ENTRY_NOT_FOUND', 404, { params: { id: input.entryId } });
       // Scope: the entry's partner must be reachable by the caller.
       const partnerId = rows.find((r) => r.partner_id)?.partner_id;
       if (partnerId) await deps.partners().get(ctx, partnerId);
-      if (rows[0]!.kind === 'reversal') throw new AppError('LEDGER_REVERSAL_OF_REVERSAL', 409, { params: { id: input.entryId } });
-      const [previous] = await ctx.em.execute<{ idempotency_key: string }[]>(`select idempotency_key from ledger_entry where reverses_entry_id = ?`, [input.entryId]);
-      if (previous && previous.idempotency_key !== input.idempotencyKey) throw new AppError('LEDGER_ALREADY_REVERSED', 409, { params: { id: input.entryId } });
+      const original = { programId: rows[0]!.program_id, kind: rows[0]!.kind, ref: rows[0]!.ref_entry_id ? Number(rows[0]!.ref_entry_id) : null };
+      const request = { entryId: input.entryId, points: input.points ?? null, reason: input.reason };
+      const replay = await replayOf(ctx, original.programId, { idempotencyKey: input.idempotencyKey, kind: 'reversal', request });
+      if (replay) return replay;
+      if (original.kind === 'reversal') throw new AppError('LEDGER_REVERSAL_OF_REVERSAL', 409, { params: { id: input.entryId } });
+      if (original.kind === 'reserve' || original.kind === 'release_hold') throw new AppError('LEDGER_REVERSAL_OF_HOLD', 409, { params: { id: input.entryId } });
+      const postings = rows.map((r) => ({ accountId: Number(r.account_id), amount: Number(r.amount), code: r.code, holder: r.holder }));
+      // What is left to reverse: for a capture, what was redeemed; otherwise the entry's volume.
+      const redeemed = original.kind === 'capture' ? postings.find((p) => p.code === 'redeemed')! : null;
+      const base = redeemed ? redeemed.amount : postings.reduce((sum, p) => sum + Math.max(p.amount, 0), 0);
+      const [done] = await ctx.em.execute<{ n: string }[]>(
+        redeemed
+          ? `select coalesce(-sum(p.amount), 0)::text as n from ledger_entry e join ledger_posting p on p.entry_id = e.id where e.reverses_entry_id = ? and p.account_id = ?`
+          : `select coalesce(sum(p.amount) filter (where p.amount > 0), 0)::text as n from ledger_entry e join ledger_posting p on p.entry_id = e.id where e.reverses_entry_id = ?`,
+        redeemed ? [input.entryId, redeemed.accountId] : [input.entryId],
+      );
+      const remaining = base - Number(done!.n);
+      if (remaining <= 0) throw new AppError('LEDGER_ALREADY_REVERSED', 409, { params: { id: input.entryId } });
+      const amount = input.points === undefined ? remaining : points(input.points, '/body/points');
+      if (amount > remaining) throw new AppError('LEDGER_REVERSAL_EXCEEDS_ORIGINAL', 409, { params: { remaining }, fields: [{ field: '/body/points', messageKey: 'errors.LEDGER_REVERSAL_EXCEEDS_ORIGINAL', params: { remaining } }] });
+
+      let reversal: { accountId: number; amount: number; code: string; holder: string }[];
+      const ops: Op[] = [];
+      let ref: number | null = input.entryId;
+      if (redeemed) {
+        // A refund: the redeemed points go back to available, to the lots the hold took.
+        const w = await wallet(ctx, partnerId!);
+        const avail = w.accounts.available!;
+        reversal = [{ ...redeemed, amount: -amount }, { accountId: avail, amount, code: 'available', holder: 'partner' }];
+        ref = original.ref;
+        ops.push({ op: 'restore', a: avail, n: amount, group: original.ref! });
+      } else {
+        reversal = prorate(postings, amount, base);
+        if (original.kind === 'release_pending') ref = original.ref; // points back to pending count against their earning again
+        if (original.kind === 'earn_pending') ops.push({ op: 'pending_cap', earn: input.entryId, n: amount });
+        for (const p of reversal) {
+          if (p.code !== 'available') continue;
+          if (p.amount < 0) ops.push({ op: 'consume', a: p.accountId, n: -p.amount, own: input.entryId });
+          else if (original.kind === 'expire') ops.push({ op: 'lot', a: p.accountId, n: p.amount, exp: await expiryOf(ctx, original.programId, new Date()) });
+          else ops.push({ op: 'restore', a: p.accountId, n: p.amount, group: input.entryId });
+        }
+      }
       const result = await post(ctx, {
-        programId: rows[0]!.program_id,
+        programId: original.programId,
         idempotencyKey: input.idempotencyKey,
         kind: 'reversal',
         reason: input.reason,
         reversesEntryId: input.entryId,
-        postings: rows.map((r) => ({ accountId: Number(r.account_id), amount: -Number(r.amount) })),
+        refEntryId: ref,
+        postings: reversal.map((p) => ({ accountId: p.accountId, amount: p.amount })),
+        ops,
+        request,
       });
       if (result.created) {
-        deps.audit().record(ctx, { action: 'ledger.entry.reversed', subjectType: 'ledger-entry', subjectId: String(input.entryId), data: { reversalEntryId: result.entryId, reason: input.reason } });
+        deps.audit().record(ctx, { action: 'ledger.entry.reversed', subjectType: 'ledger-entry', subjectId: String(input.entryId), data: { reversalEntryId: result.entryId, points: amount, partial: amount < base, reason: input.reason } });
         await ctx.em.flush();
       }
       return result;
@@ -306,12 +628,38 @@ export function createLedgerService(deps: LedgerDeps) {
     async balances(ctx: RequestContext, partnerId: string): Promise<Balances> {
       await deps.partners().get(ctx, partnerId);
       const accounts = await ctx.em.find(LedgerAccount, { partnerId, holder: 'partner', unit: 'PTS' });
-      const out: Balances = { partnerId, unit: 'PTS', pending: 0, available: 0, reserved: 0 };
+      const out: Balances = { partnerId, unit: 'PTS', pending: 0, available: 0, reserved: 0, expiringSoon: 0, nextExpiry: null };
       if (accounts.length === 0) return out;
       const rows = await ctx.em.execute<{ account_id: string; balance: string }[]>(`select account_id::text, balance::text from ledger_balance where account_id in (?)`, [accounts.map((a) => a.id)]);
       const byId = new Map(accounts.map((a) => [Number(a.id), a.code as WalletCode]));
       for (const r of rows) out[byId.get(Number(r.account_id))!] = Number(r.balance);
+      const available = accounts.find((a) => a.code === 'available');
+      if (available) {
+        const [expiry] = await ctx.em.execute<{ soon: string; next_at: Date | null; next_points: string | null }[]>(
+          `with open as (select remaining, expires_at from ledger_lot where account_id = ? and remaining > 0 and expires_at is not null)
+           select coalesce((select sum(remaining) from open where expires_at <= now() + interval '90 days'), 0)::text as soon,
+                  (select min(expires_at) from open) as next_at,
+                  (select sum(remaining) from open where expires_at = (select min(expires_at) from open))::text as next_points`,
+          [available.id],
+        );
+        out.expiringSoon = Number(expiry!.soon);
+        out.nextExpiry = expiry!.next_at ? { expiresAt: new Date(expiry!.next_at).toISOString(), points: Number(expiry!.next_points) } : null;
+      }
       return out;
+    },
+
+    /** A partner's open lots, soonest expiry first: exactly what expires when. */
+    async lots(ctx: RequestContext, partnerId: string): Promise<Lot[]> {
+      await deps.partners().get(ctx, partnerId);
+      const accounts = await ctx.em.find(LedgerAccount, { partnerId, holder: 'partner', unit: 'PTS', code: 'available' });
+      if (accounts.length === 0) return [];
+      const rows = await ctx.em.execute<{ entry_id: string; kind: EntryKind; posted_at: Date; amount: string; remaining: string; expires_at: Date | null; explanation: Record<string, unknown> }[]>(
+        `select l.entry_id::text, e.kind, e.posted_at, l.amount::text, l.remaining::text, l.expires_at, e.explanation
+           from ledger_lot l join ledger_entry e on e.id = l.entry_id
+          where l.account_id in (?) and l.remaining > 0 order by l.expires_at, l.entry_id limit 1000`,
+        [accounts.map((a) => a.id)],
+      );
+      return rows.map((r) => ({ entryId: Number(r.entry_id), kind: r.kind, earnedAt: new Date(r.posted_at).toISOString(), amount: Number(r.amount), remaining: Number(r.remaining), expiresAt: r.expires_at ? new Date(r.expires_at).toISOString() : null, explanation: r.explanation }));
     },
 
     /** A partner's statement, newest first, with the "why" of every entry; keyset-paginated by entry id. */

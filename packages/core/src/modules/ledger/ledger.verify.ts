@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 export interface VerifyProblem {
-  check: 'entry-balances' | 'balance-row' | 'guard' | 'running-balance' | 'hash-chain';
+  check: 'entry-balances' | 'balance-row' | 'guard' | 'running-balance' | 'hash-chain' | 'lots' | 'holds';
   detail: string;
 }
 
@@ -17,7 +17,8 @@ export interface VerifyReport {
 /**
  * Recompute the ledger's invariants from the journal: every entry balances per unit, every balance row equals
  * the sum of its postings, no guarded account is below zero, and every posting's balance-after is the running
- * sum. Reports each broken rule with the first offending entry or account.
+ * sum; every lot's remaining amount follows from its uses, an available balance is the sum of its open lots, and
+ * a reserved balance is the sum of its open holds. Reports each broken rule with the first offending entry or account.
  */
 export async function verifyLedger(em: EntityManager, programId?: string): Promise<VerifyReport> {
   const scope = programId ? 'and a.program_id = ?' : '';
@@ -56,6 +57,30 @@ export async function verifyLedger(em: EntityManager, programId?: string): Promi
     params,
   );
   for (const r of running) problems.push({ check: 'running-balance', detail: `entry ${r.entry_id} says account ${r.account_id} was at ${r.balance_after}, the postings say ${r.s}` });
+  const lots = await em.execute<{ account_id: string; entry_id: string; remaining: string; expected: string }[]>(
+    `select l.account_id::text, l.entry_id::text, l.remaining::text, (l.amount - coalesce(u.s, 0))::text as expected
+       from ledger_lot l join ledger_account a on a.id = l.account_id
+       left join (select account_id, lot_entry_id, sum(amount) as s from ledger_lot_use group by 1, 2) u on u.account_id = l.account_id and u.lot_entry_id = l.entry_id
+      where l.remaining <> l.amount - coalesce(u.s, 0) ${scope} order by l.entry_id limit 20`,
+    params,
+  );
+  for (const r of lots) problems.push({ check: 'lots', detail: `the lot of entry ${r.entry_id} on account ${r.account_id} shows ${r.remaining} remaining, its uses say ${r.expected}` });
+  const available = await em.execute<{ account_id: string; balance: string; s: string }[]>(
+    `select b.account_id::text, b.balance::text, coalesce(l.s, 0)::text as s
+       from ledger_balance b join ledger_account a on a.id = b.account_id
+       left join (select account_id, sum(remaining) as s from ledger_lot group by account_id) l on l.account_id = b.account_id
+      where a.code = 'available' and b.balance <> coalesce(l.s, 0) ${scope} order by b.account_id limit 20`,
+    params,
+  );
+  for (const r of available) problems.push({ check: 'lots', detail: `account ${r.account_id} holds ${r.balance} available but its open lots sum to ${r.s}` });
+  const holds = await em.execute<{ account_id: string; balance: string; s: string }[]>(
+    `select b.account_id::text, b.balance::text, coalesce(h.s, 0)::text as s
+       from ledger_balance b join ledger_account a on a.id = b.account_id
+       left join (select reserved_account_id as account_id, sum(amount) as s from ledger_hold where state = 'open' group by 1) h on h.account_id = b.account_id
+      where a.code = 'reserved' and b.balance <> coalesce(h.s, 0) ${scope} order by b.account_id limit 20`,
+    params,
+  );
+  for (const r of holds) problems.push({ check: 'holds', detail: `account ${r.account_id} holds ${r.balance} reserved but its open holds sum to ${r.s}` });
   const programFilter = programId ? 'where s.program_id = ?' : '';
   const broken = await em.execute<{ entry_id: string; program_id: string }[]>(
     `select entry_id::text, program_id from (

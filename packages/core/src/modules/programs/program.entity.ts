@@ -2,8 +2,11 @@ import { defineEntity, p, programScoped, type Locale } from '@laurel/plugin-sdk'
 
 export type ProgramStatus = 'draft' | 'pilot' | 'live' | 'closed';
 export type LocalizedText = Record<Locale, string>;
-/** Points expire after a number of months from earning, or never. Read by the ledger's expiry schedule. */
-export type ExpiryPolicy = { kind: 'never' } | { kind: 'months-after-earning'; months: number };
+/**
+ * When earned points expire: never, N months after earning, or with the Nth quarter after the earning quarter.
+ * The ledger gives each lot its expiry from this policy (see ledger.expiry.ts).
+ */
+export type ExpiryPolicy = { kind: 'never' } | { kind: 'months-after-earning'; months: number } | { kind: 'end-of-quarter-after'; quarters: number };
 /** Share of each earning credited to the selling rep's own wallet (0 = all to the company). */
 export type RepSplitPolicy = { repPercent: number };
 

@@ -11,6 +11,7 @@ const LocalizedName = Type.Object(
 const ExpiryPolicy = Type.Union([
   Type.Object({ kind: Type.Literal('never') }, { additionalProperties: false }),
   Type.Object({ kind: Type.Literal('months-after-earning'), months: Type.Integer({ minimum: 1, maximum: 120 }) }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('end-of-quarter-after'), quarters: Type.Integer({ minimum: 0, maximum: 40 }) }, { additionalProperties: false }),
 ]);
 const RepSplitPolicy = Type.Object({ repPercent: Type.Integer({ minimum: 0, maximum: 100 }) }, { additionalProperties: false });
 
