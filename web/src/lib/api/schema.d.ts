@@ -1703,6 +1703,14 @@ export interface paths {
                     content: {
                         "application/json": {
                             available: number;
+                            /** @description Available points that expire within the next 90 days */
+                            expiringSoon: number;
+                            /** @description The soonest expiry date of available points and how many expire then */
+                            nextExpiry: {
+                                /** Format: date-time */
+                                expiresAt: string;
+                                points: number;
+                            } | null;
                             /** Format: uuid */
                             partnerId: string;
                             pending: number;
@@ -1710,6 +1718,64 @@ export interface paths {
                             /** @enum {string} */
                             unit: "PTS";
                         };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledger/me/lots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your company's open lots: exactly what expires when (partner users) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            amount: number;
+                            /** Format: date-time */
+                            earnedAt: string;
+                            /** @description The entry that brought the points in */
+                            entryId: number;
+                            /** @description null: never expires */
+                            expiresAt: string | null;
+                            explanation: {
+                                [key: string]: unknown;
+                            };
+                            kind: string;
+                            remaining: number;
+                        }[];
                     };
                 };
                 /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
@@ -1950,6 +2016,14 @@ export interface paths {
                     content: {
                         "application/json": {
                             available: number;
+                            /** @description Available points that expire within the next 90 days */
+                            expiringSoon: number;
+                            /** @description The soonest expiry date of available points and how many expire then */
+                            nextExpiry: {
+                                /** Format: date-time */
+                                expiresAt: string;
+                                points: number;
+                            } | null;
                             /** Format: uuid */
                             partnerId: string;
                             pending: number;
@@ -2017,6 +2091,66 @@ export interface paths {
                             /** @enum {string} */
                             unit: "PTS";
                         };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledger/partners/{partnerId}/lots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A partner's open lots of available points, soonest expiry first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            amount: number;
+                            /** Format: date-time */
+                            earnedAt: string;
+                            /** @description The entry that brought the points in */
+                            entryId: number;
+                            /** @description null: never expires */
+                            expiresAt: string | null;
+                            explanation: {
+                                [key: string]: unknown;
+                            };
+                            kind: string;
+                            remaining: number;
+                        }[];
                     };
                 };
                 /** @description Error (RFC 9457 problem details, localized by Accept-Language) */

@@ -5,7 +5,26 @@ import { AdjustmentRequestSchema } from './ledger.approvals.routes.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Key = Type.String({ minLength: 1, maxLength: 200, description: 'Idempotency key: a replay returns the first result; a different request with the same key is a 409' });
-const BalancesSchema = Type.Object({ partnerId: Uuid, unit: Type.Literal('PTS'), pending: Type.Integer(), available: Type.Integer(), reserved: Type.Integer() });
+const BalancesSchema = Type.Object({
+  partnerId: Uuid,
+  unit: Type.Literal('PTS'),
+  pending: Type.Integer(),
+  available: Type.Integer(),
+  reserved: Type.Integer(),
+  expiringSoon: Type.Integer({ description: 'Available points that expire within the next 90 days' }),
+  nextExpiry: Type.Union([Type.Object({ expiresAt: Type.String({ format: 'date-time' }), points: Type.Integer() }), Type.Null()], { description: 'The soonest expiry date of available points and how many expire then' }),
+});
+const LotsSchema = Type.Array(
+  Type.Object({
+    entryId: Type.Integer({ description: 'The entry that brought the points in' }),
+    kind: Type.String(),
+    earnedAt: Type.String({ format: 'date-time' }),
+    amount: Type.Integer(),
+    remaining: Type.Integer(),
+    expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'null: never expires' }),
+    explanation: Type.Record(Type.String(), Type.Unknown()),
+  }),
+);
 const EntrySchema = Type.Object({
   entryId: Type.Integer(),
   created: Type.Boolean({ description: 'false when the call replayed an earlier one' }),
@@ -48,6 +67,16 @@ export function ledgerRoutes(ledger: () => LedgerService, approvals: () => Ledge
         schema: { tags: ['ledger'], summary: "A partner's statement with the reason of every entry, newest first", params: Type.Object({ partnerId: Uuid }), querystring: StatementQuery, response: { 200: StatementSchema } },
       },
       async (request) => ledger().statement(request.ctx, request.params.partnerId, { limit: request.query.limit ?? 100, before: request.query.before }),
+    );
+    router.get(
+      '/partners/:partnerId/lots',
+      { config: { access: 'ledger:read' }, schema: { tags: ['ledger'], summary: "A partner's open lots of available points, soonest expiry first", params: Type.Object({ partnerId: Uuid }), response: { 200: LotsSchema } } },
+      async (request) => ledger().lots(request.ctx, request.params.partnerId),
+    );
+    router.get(
+      '/me/lots',
+      { config: { access: 'ledger:read-own' }, schema: { tags: ['ledger'], summary: "Your company's open lots: exactly what expires when (partner users)", response: { 200: LotsSchema } } },
+      async (request) => ledger().lots(request.ctx, ownPartner(request.ctx.actor as never)),
     );
     router.get(
       '/me/balances',
