@@ -38,34 +38,44 @@ export async function adjustAction(event: RequestEvent<{ id: string }>) {
 		})
 	);
 	if (!result.ok) return result.fail({ action: 'adjust', values });
+	// Above the program's approval threshold the API files a request for a second admin (202).
+	if ('status' in result.data) {
+		return { action: 'adjust', done: 'requested' as const, points: Number(points), requestId: result.data.id };
+	}
 	return { action: 'adjust', done: 'adjusted' as const, points: Number(points), entryId: result.data.entryId };
 }
 
-/** `?/reverse` on a partner's pages: reverse one entry in full, with a reason. */
+/** `?/reverse` on a partner's pages: reverse one entry in full (or `points` of it), with a reason. */
 export async function reverseAction(event: RequestEvent<{ id: string }>) {
 	const t = translatorOf(event);
 	const form = await readForm(event);
 	const entry = form.text('entryId');
 	const reason = form.text('reason');
-	const values = { reason };
+	const partial = form.text('points').replace(/[\s\u00a0\u202f]/g, '');
+	const values = { reason, points: form.text('points') };
 	const entryId = /^\d{1,15}$/.test(entry) ? Number(entry) : 0;
 	const key = idempotencyKey('reverse', entry, form.text('nonce'));
 	if (!key || entryId <= 0) {
 		return fail(400, { action: 'reverse', target: entry, values, message: t('errors.unexpected', { status: 400 }) });
 	}
-	const errors = requireFields(t, { reason }, ['reason']);
-	if (errors) return fail(400, { action: 'reverse', target: entry, values, errors });
-	if (reason.length < REASON_MIN_LENGTH) {
-		const tooShort: Record<string, string> = { reason: t('ledger:reasonTooShort', { count: REASON_MIN_LENGTH }) };
-		return fail(400, { action: 'reverse', target: entry, values, errors: tooShort });
+	const errors: Record<string, string> = requireFields(t, { reason }, ['reason']) ?? {};
+	if (reason && reason.length < REASON_MIN_LENGTH) {
+		errors.reason = t('ledger:reasonTooShort', { count: REASON_MIN_LENGTH });
 	}
+	if (partial && (!/^\d{1,15}$/.test(partial) || Number(partial) <= 0)) {
+		errors.points = t('ledger:reverse.pointsInvalid');
+	}
+	if (Object.keys(errors).length > 0) return fail(400, { action: 'reverse', target: entry, values, errors });
 
 	const result = await callApi(event, (api) =>
 		api.POST('/api/v1/ledger/entries/{entryId}/reversal', {
 			params: { path: { entryId } },
-			body: { reason, idempotencyKey: key }
+			body: { reason, idempotencyKey: key, ...(partial ? { points: Number(partial) } : {}) }
 		})
 	);
 	if (!result.ok) return result.fail({ action: 'reverse', target: entry, values });
+	if ('status' in result.data) {
+		return { action: 'reverse', done: 'reverseRequested' as const, target: entry, requestId: result.data.id };
+	}
 	return { action: 'reverse', done: 'reversed' as const, target: entry, entryId: result.data.entryId };
 }
