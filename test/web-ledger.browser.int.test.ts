@@ -158,4 +158,113 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: points (ledger) in t
     expect(await rows.first().innerText()).toContain('Сторнирование');
     await portal.close();
   }, 90_000);
+
+  it('sends a large adjustment for approval, which the requester cannot give and a second admin can (en)', async () => {
+    const programId = (partner as unknown as { programId: string }).programId;
+    const policy = await t.app.inject({ method: 'PUT', url: `/api/v1/ledger/programs/${programId}/policy`, headers: t.adminHeaders, payload: { approvalThreshold: 100 } });
+    expect(policy.statusCode, policy.body).toBe(200);
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/partners',
+      headers: t.adminHeaders,
+      payload: { programId, legalName: 'Four Eyes Trading Ltd', nip: validNip(100_000_000 + Math.floor(Math.random() * 800_000_000)), type: 'dealer', region: 'mazowieckie' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const other = created.json() as { id: string; legalName: string };
+
+    // The requester: 500 points are above the threshold, so they wait for approval and nothing is posted.
+    const requester = await t.signInAs(['admin'], { locale: 'en' });
+    const context = await browser.newContext({ locale: 'en-US' });
+    const page = await context.newPage();
+    await signInThroughPage(page, requester.email, /\/admin$/);
+    expect(await page.locator('.app-header nav').innerText()).toContain('Approvals');
+    await page.goto(`${base}/admin/partners/${other.id}/points`);
+    expect(await page.locator('main a[download]').getAttribute('href')).toBe(`/api/v1/ledger/partners/${other.id}/statement.csv`);
+    const adjust = page.locator('main form[action="?/adjust"]');
+    await adjust.locator('input[name="points"]').fill('500');
+    await adjust.locator('input[name="reason"]').fill('Trade fair bonus');
+    await adjust.locator('button[type="submit"]').click();
+    await expect.poll(() => page.locator('main [role="status"], main [role="alert"]').first().innerText()).toContain('Sent for approval: +500 points.');
+    expect(await available(page)).toBe('0 points');
+
+    // On the approvals page the requester sees the request, but its Approve button is disabled with the reason.
+    await page.goto(`${base}/admin/approvals`);
+    const mine = page.locator('main table tbody tr').filter({ hasText: 'Four Eyes Trading Ltd' });
+    expect(await mine.innerText()).toContain('Adjustment: +500 points');
+    expect(await mine.locator('button', { hasText: 'Approve' }).isDisabled()).toBe(true);
+    expect(await mine.innerText()).toContain('You asked for this; another admin has to approve it.');
+    await context.close();
+
+    // A second admin approves it: the points are posted.
+    const approver = await t.signInAs(['finance'], { locale: 'en' });
+    const second = await browser.newContext({ locale: 'en-US' });
+    const approverPage = await second.newPage();
+    await signInThroughPage(approverPage, approver.email, /\/admin$/);
+    await approverPage.goto(`${base}/admin/approvals`);
+    const row = approverPage.locator('main table tbody tr').filter({ hasText: 'Four Eyes Trading Ltd' });
+    await row.locator('form[action="?/approve"] button[type="submit"]').click();
+    await expect.poll(() => approverPage.locator('main [role="status"], main [role="alert"]').first().innerText()).toContain('Approved: transaction no.');
+    await approverPage.goto(`${base}/admin/partners/${other.id}/points`);
+    expect(await available(approverPage)).toBe('500 points');
+    await second.close();
+  }, 90_000);
+
+  it('shows the points liability to finance (pl) and lets a partner user filter and download the statement (en)', async () => {
+    const program = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/programs',
+      headers: t.adminHeaders,
+      payload: { code: 'web-liability', name: { en: 'Liability Partners', pl: 'Partnerzy Zobowiązań', ru: 'Партнёры обязательств' }, currency: 'PLN', pointValueMinorPerThousand: 1235 },
+    });
+    expect(program.statusCode, program.body).toBe(201);
+    const programId = program.json().id as string;
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/partners',
+      headers: t.adminHeaders,
+      payload: { programId, legalName: 'Zobowiązania Sp. z o.o.', nip: validNip(100_000_000 + Math.floor(Math.random() * 800_000_000)), type: 'dealer', region: 'mazowieckie' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const owed = created.json() as { id: string };
+    const adjust = await t.app.inject({ method: 'POST', url: '/api/v1/ledger/adjustments', headers: t.adminHeaders, payload: { partnerId: owed.id, points: 1000, reason: 'Premia startowa', idempotencyKey: 'web-liability-1' } });
+    expect(adjust.statusCode, adjust.body).toBe(201);
+
+    // Finance in Polish: the navigation leads to the liability page; 1 000 points at 12,35 zł per 1 000.
+    const finance = await t.signInAs(['finance'], { locale: 'pl' });
+    const context = await browser.newContext({ locale: 'en-US' });
+    const page = await context.newPage();
+    await signInThroughPage(page, finance.email, /\/admin$/);
+    await page.locator('.app-header nav a', { hasText: 'Zobowiązanie z tytułu punktów' }).click();
+    await page.waitForURL(/\/admin\/liability/);
+    await page.goto(`${base}/admin/liability?program=${programId}`);
+    expect(await page.locator('main h1').innerText()).toBe('Zobowiązanie z tytułu punktów');
+    const total = page.locator('main [data-outstanding] [data-account="total"]');
+    expect((await total.innerText()).replace(/\s/g, ' ')).toMatch(/1 000 punktów.*12,35 zł/);
+    expect(await page.locator('main [data-basis]').innerText()).toContain('12,35 zł');
+    // At the end of a day long ago nothing was owed.
+    await page.locator('main input[name="asOf"]').fill('2020-01-31');
+    await page.locator('main form button[type="submit"]').click();
+    await page.waitForURL(/asOf=2020-01-31/);
+    expect((await total.innerText()).replace(/\s/g, ' ')).toMatch(/0 punktów.*0,00 zł/);
+    await context.close();
+
+    // The partner's user: the CSV link carries the filters and downloads the statement.
+    const user = await t.signInAs(['partner-user'], { partnerId: owed.id, locale: 'en' });
+    const portal = await browser.newContext({ locale: 'en-US' });
+    const userPage = await portal.newPage();
+    await signInThroughPage(userPage, user.email, /\/portal$/);
+    await userPage.goto(`${base}/portal/points`);
+    const csvLink = userPage.locator('main a[data-csv]');
+    expect(await csvLink.getAttribute('href')).toBe('/api/v1/ledger/me/statement.csv');
+    const csv = await userPage.request.get(`${base}/api/v1/ledger/me/statement.csv`);
+    expect(csv.status()).toBe(200);
+    expect(csv.headers()['content-disposition']).toMatch(/^attachment; filename="statement-/);
+    expect((await csv.text()).split('\r\n')[0]).toBe('entry_id,posted_at,kind,account,amount,balance_after,reason,explanation');
+    await userPage.locator('main select[name="kind"]').selectOption('earn');
+    await userPage.locator('main form[role="search"] button[type="submit"]').click();
+    await userPage.waitForURL(/kind=earn/);
+    expect(await csvLink.getAttribute('href')).toBe('/api/v1/ledger/me/statement.csv?kind=earn');
+    expect(await userPage.locator('main').innerText()).toContain('No transactions match these filters');
+    await portal.close();
+  }, 90_000);
 });
