@@ -222,7 +222,7 @@ export function createLedgerApprovals(deps: LedgerApprovalDeps) {
 
   /** The ledger's reversal, with the optional `points` of a partial reversal passed through. */
   function reverse(ctx: RequestContext, input: { entryId: number; reason: string; idempotencyKey: string; points?: number }): Promise<EntryResult> {
-    return deps.ledger().reverse(ctx, input as Parameters<LedgerService['reverse']>[1]);
+    return deps.ledger().reverse(ctx, input);
   }
 
   /** Lock a request for a decision; refuses when it is not there, decided by someone else, or the caller's own. */
