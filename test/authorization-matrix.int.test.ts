@@ -91,6 +91,7 @@ describe('authorization matrix: route × role × foreign partner', () => {
 
   function urlOf(path: string): string {
     return path.replace(/\{(\w+)\}/g, (_, name: string) => {
+      if (name === 'userId') return ids.user!;
       if (path.includes('/entries/')) return ids.entry!;
       if (path.includes('/adjustment-requests/')) return ids.adjustmentRequest!;
       if (path.includes('/partners/')) return ids.partner!;

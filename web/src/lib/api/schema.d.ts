@@ -1797,6 +1797,189 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ledger/me/rep/balances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your own (rep) wallet: the points the program credits to you personally */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            available: number;
+                            /** @description Available points that expire within the next 90 days */
+                            expiringSoon: number;
+                            /** @description The soonest expiry date of available points and how many expire then */
+                            nextExpiry: {
+                                /** Format: date-time */
+                                expiresAt: string;
+                                points: number;
+                            } | null;
+                            /** Format: uuid */
+                            partnerId: string;
+                            pending: number;
+                            reserved: number;
+                            /** @enum {string} */
+                            unit: "PTS";
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledger/me/rep/lots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The open lots of your own (rep) wallet */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            amount: number;
+                            /** Format: date-time */
+                            earnedAt: string;
+                            /** @description The entry that brought the points in */
+                            entryId: number;
+                            /** @description null: never expires */
+                            expiresAt: string | null;
+                            explanation: {
+                                [key: string]: unknown;
+                            };
+                            kind: string;
+                            remaining: number;
+                        }[];
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledger/me/rep/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The statement of your own (rep) wallet */
+        get: {
+            parameters: {
+                query?: {
+                    before?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                account: "pending" | "available" | "reserved";
+                                amount: number;
+                                balanceAfter: number;
+                                entryId: number;
+                                explanation: {
+                                    [key: string]: unknown;
+                                };
+                                kind: string;
+                                /** Format: date-time */
+                                postedAt: string;
+                                reason: string | null;
+                                reversesEntryId: number | null;
+                            }[];
+                            nextBefore: number | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ledger/me/statement": {
         parameters: {
             query?: never;
@@ -2151,6 +2334,198 @@ export interface paths {
                             kind: string;
                             remaining: number;
                         }[];
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledger/partners/{partnerId}/reps/{userId}/balances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The balances of a partner's rep wallet */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    partnerId: string;
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            available: number;
+                            /** @description Available points that expire within the next 90 days */
+                            expiringSoon: number;
+                            /** @description The soonest expiry date of available points and how many expire then */
+                            nextExpiry: {
+                                /** Format: date-time */
+                                expiresAt: string;
+                                points: number;
+                            } | null;
+                            /** Format: uuid */
+                            partnerId: string;
+                            pending: number;
+                            reserved: number;
+                            /** @enum {string} */
+                            unit: "PTS";
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledger/partners/{partnerId}/reps/{userId}/lots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The open lots of a partner's rep wallet */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    partnerId: string;
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            amount: number;
+                            /** Format: date-time */
+                            earnedAt: string;
+                            /** @description The entry that brought the points in */
+                            entryId: number;
+                            /** @description null: never expires */
+                            expiresAt: string | null;
+                            explanation: {
+                                [key: string]: unknown;
+                            };
+                            kind: string;
+                            remaining: number;
+                        }[];
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledger/partners/{partnerId}/reps/{userId}/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The statement of a partner's rep wallet, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    before?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    partnerId: string;
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                account: "pending" | "available" | "reserved";
+                                amount: number;
+                                balanceAfter: number;
+                                entryId: number;
+                                explanation: {
+                                    [key: string]: unknown;
+                                };
+                                kind: string;
+                                /** Format: date-time */
+                                postedAt: string;
+                                reason: string | null;
+                                reversesEntryId: number | null;
+                            }[];
+                            nextBefore: number | null;
+                        };
                     };
                 };
                 /** @description Error (RFC 9457 problem details, localized by Accept-Language) */

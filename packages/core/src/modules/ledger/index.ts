@@ -1,5 +1,6 @@
 import { definePlugin } from '@laurel/plugin-sdk';
 import { CORE_VERSION } from '../../version.ts';
+import { accessServiceRef } from '../access/index.ts';
 import { auditServiceRef } from '../audit/index.ts';
 import { partnerServiceRef } from '../partners/index.ts';
 import { programServiceRef } from '../programs/index.ts';
@@ -45,7 +46,7 @@ export const ledgerModule = definePlugin({
   id: 'ledger',
   version: CORE_VERSION,
   compatibility: `^${CORE_VERSION}`,
-  dependsOn: ['audit', 'partners', 'programs'],
+  dependsOn: ['audit', 'access', 'partners', 'programs'],
   entities: [LedgerAccount, LedgerAdjustmentRequest],
   migrations: [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009],
   setup(ctx) {
@@ -55,7 +56,7 @@ export const ledgerModule = definePlugin({
     ctx.grant('ledger:approve', ['admin', 'finance']);
     ctx.grant('ledger:liability', ['admin', 'finance', 'program-manager']);
     ctx.locales({ en, pl, ru });
-    const ledger = createLedgerService({ partners: ctx.inject(partnerServiceRef), programs: ctx.inject(programServiceRef), audit: ctx.inject(auditServiceRef) });
+    const ledger = createLedgerService({ partners: ctx.inject(partnerServiceRef), access: ctx.inject(accessServiceRef), programs: ctx.inject(programServiceRef), audit: ctx.inject(auditServiceRef) });
     ctx.provide(ledgerServiceRef, ledger);
     const approvals = createLedgerApprovals({ ledger: () => ledger, partners: ctx.inject(partnerServiceRef), programs: ctx.inject(programServiceRef), audit: ctx.inject(auditServiceRef) });
     ctx.provide(ledgerApprovalsRef, approvals);

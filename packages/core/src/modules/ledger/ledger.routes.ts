@@ -53,6 +53,11 @@ function ownPartner(actor: { kind: string; partnerId?: string | null }): string 
   return actor.partnerId;
 }
 
+function ownUser(actor: { kind: string; userId?: string }): string {
+  if (actor.kind !== 'user' || !actor.userId) throw new AppError('FORBIDDEN', 403);
+  return actor.userId;
+}
+
 export function ledgerRoutes(ledger: () => LedgerService, approvals: () => LedgerApprovals) {
   return (router: PluginRouter): void => {
     router.get(
@@ -77,6 +82,38 @@ export function ledgerRoutes(ledger: () => LedgerService, approvals: () => Ledge
       '/me/lots',
       { config: { access: 'ledger:read-own' }, schema: { tags: ['ledger'], summary: "Your company's open lots: exactly what expires when (partner users)", response: { 200: LotsSchema } } },
       async (request) => ledger().lots(request.ctx, ownPartner(request.ctx.actor as never)),
+    );
+    // Rep wallets: a partner's person (a sales rep) may have a wallet of their own beside the company's.
+    const Rep = Type.Object({ partnerId: Uuid, userId: Uuid });
+    router.get(
+      '/partners/:partnerId/reps/:userId/balances',
+      { config: { access: 'ledger:read' }, schema: { tags: ['ledger'], summary: "The balances of a partner's rep wallet", params: Rep, response: { 200: BalancesSchema } } },
+      async (request) => ledger().balances(request.ctx, request.params.partnerId, request.params.userId),
+    );
+    router.get(
+      '/partners/:partnerId/reps/:userId/statement',
+      { config: { access: 'ledger:read' }, schema: { tags: ['ledger'], summary: "The statement of a partner's rep wallet, newest first", params: Rep, querystring: StatementQuery, response: { 200: StatementSchema } } },
+      async (request) => ledger().statement(request.ctx, request.params.partnerId, { limit: request.query.limit ?? 100, before: request.query.before, userId: request.params.userId }),
+    );
+    router.get(
+      '/partners/:partnerId/reps/:userId/lots',
+      { config: { access: 'ledger:read' }, schema: { tags: ['ledger'], summary: "The open lots of a partner's rep wallet", params: Rep, response: { 200: LotsSchema } } },
+      async (request) => ledger().lots(request.ctx, request.params.partnerId, request.params.userId),
+    );
+    router.get(
+      '/me/rep/balances',
+      { config: { access: 'ledger:read-own' }, schema: { tags: ['ledger'], summary: 'Your own (rep) wallet: the points the program credits to you personally', response: { 200: BalancesSchema } } },
+      async (request) => ledger().balances(request.ctx, ownPartner(request.ctx.actor as never), ownUser(request.ctx.actor as never)),
+    );
+    router.get(
+      '/me/rep/statement',
+      { config: { access: 'ledger:read-own' }, schema: { tags: ['ledger'], summary: 'The statement of your own (rep) wallet', querystring: StatementQuery, response: { 200: StatementSchema } } },
+      async (request) => ledger().statement(request.ctx, ownPartner(request.ctx.actor as never), { limit: request.query.limit ?? 100, before: request.query.before, userId: ownUser(request.ctx.actor as never) }),
+    );
+    router.get(
+      '/me/rep/lots',
+      { config: { access: 'ledger:read-own' }, schema: { tags: ['ledger'], summary: 'The open lots of your own (rep) wallet', response: { 200: LotsSchema } } },
+      async (request) => ledger().lots(request.ctx, ownPartner(request.ctx.actor as never), ownUser(request.ctx.actor as never)),
     );
     router.get(
       '/me/balances',

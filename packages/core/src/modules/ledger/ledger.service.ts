@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppError, createServiceRef, describeActor, type RequestContext } from '@laurel/plugin-sdk';
+import type { AccessService } from '../access/index.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { PartnerService } from '../partners/index.ts';
 import type { ProgramService } from '../programs/index.ts';
@@ -154,6 +155,24 @@ export function prorate<T extends { amount: number }>(postings: T[], amount: num
   return [...side(1), ...side(-1)].filter((p) => p.amount !== 0);
 }
 
+export interface EarnInput {
+  partnerId: string;
+  points: number;
+  idempotencyKey: string;
+  /** To `pending` (until, say, the invoice is paid) instead of `available`. */
+  pending?: boolean;
+  explanation?: Record<string, unknown>;
+  /** When the points were earned (the invoice date, say): expiry counts from it. Default: now. */
+  earnedAt?: Date;
+  /** The partner's person who made the sale: gets the program's rep share in their own wallet. */
+  repUserId?: string;
+}
+
+/** The accounts of a wallet: the company's, or one person's. */
+function walletWhere(partnerId: string, userId: string | null) {
+  return userId ? { partnerId, userId, holder: 'rep' as const, unit: 'PTS' } : { partnerId, holder: 'partner' as const, unit: 'PTS' };
+}
+
 /** An earning dated other than now (an invoice date, say) says so in its explanation; expiry counts from it. */
 function withEarnedAt(explanation: Record<string, unknown> | undefined, earnedAt: Date | undefined): Record<string, unknown> | undefined {
   return earnedAt ? { ...explanation, earnedAt: earnedAt.toISOString() } : explanation;
@@ -161,6 +180,7 @@ function withEarnedAt(explanation: Record<string, unknown> | undefined, earnedAt
 
 export interface LedgerDeps {
   partners: () => PartnerService;
+  access: () => AccessService;
   programs: () => ProgramService;
   audit: () => AuditService;
 }
@@ -177,31 +197,31 @@ export function createLedgerService(deps: LedgerDeps) {
   /** Shards of the hot program accounts (see migration 0004); everything else has one account. */
   const SHARDS: Record<string, number> = { issued: 16, redeemed: 16 };
 
-  async function ensureAccounts(ctx: RequestContext, programId: string, partnerId: string | null): Promise<Record<string, number>> {
+  async function ensureAccounts(ctx: RequestContext, programId: string, partnerId: string | null, userId: string | null = null): Promise<Record<string, number>> {
     const codes: readonly string[] = partnerId ? WALLET_CODES : PROGRAM_CODES;
-    const holder = partnerId ? 'partner' : 'program';
+    const holder = userId ? 'rep' : partnerId ? 'partner' : 'program';
     const wanted = codes.flatMap((code) => Array.from({ length: partnerId ? 1 : (SHARDS[code] ?? 1) }, (_, shard) => ({ code, shard })));
     const key = (code: string, shard: number) => (shard === 0 ? code : `${code}#${shard}`);
     const rows = await ctx.em.execute<{ id: string; code: string; shard: number }[]>(
       `with wanted as (select w.code, w.shard::smallint as shard from jsonb_to_recordset(?::jsonb) as w(code text, shard int)),
             ins as (
-              insert into ledger_account (program_id, holder, partner_id, code, unit, guarded, shard)
-              select ?, ?, ?, code, 'PTS', ?, shard from wanted
+              insert into ledger_account (program_id, holder, partner_id, user_id, code, unit, guarded, shard)
+              select ?, ?, ?, ?::uuid, code, 'PTS', ?, shard from wanted
               on conflict do nothing returning id, code, shard, guarded
             ),
             bal as (insert into ledger_balance (account_id, guarded) select id, guarded from ins returning account_id)
        select id::text, code, shard from ins
        union all
        select a.id::text, a.code, a.shard from ledger_account a join wanted w on w.code = a.code and w.shard = a.shard
-        where a.program_id = ? and a.holder = ? and a.partner_id is not distinct from ? and a.user_id is null and a.unit = 'PTS'`,
-      [JSON.stringify(wanted), programId, holder, partnerId, partnerId !== null, programId, holder, partnerId],
+        where a.program_id = ? and a.holder = ? and a.partner_id is not distinct from ? and a.user_id is not distinct from ?::uuid and a.unit = 'PTS'`,
+      [JSON.stringify(wanted), programId, holder, partnerId, userId, partnerId !== null, programId, holder, partnerId, userId],
     );
     const found: Record<string, number> = Object.fromEntries(rows.map((r) => [key(r.code, r.shard), Number(r.id)]));
     if (wanted.some((w) => found[key(w.code, w.shard)] === undefined)) {
       // A concurrent request created some of them after this statement's snapshot: read them again.
       const again = await ctx.em.execute<{ id: string; code: string; shard: number }[]>(
-        `select id::text, code, shard from ledger_account where program_id = ? and holder = ? and partner_id is not distinct from ? and user_id is null and unit = 'PTS' and code in (?)`,
-        [programId, holder, partnerId, [...codes]],
+        `select id::text, code, shard from ledger_account where program_id = ? and holder = ? and partner_id is not distinct from ? and user_id is not distinct from ?::uuid and unit = 'PTS' and code in (?)`,
+        [programId, holder, partnerId, userId, [...codes]],
       );
       for (const r of again) found[key(r.code, r.shard)] = Number(r.id);
       if (wanted.some((w) => found[key(w.code, w.shard)] === undefined)) throw new Error(`ledger accounts ${codes.join(', ')} could not be created for program ${programId}`);
@@ -219,17 +239,27 @@ export function createLedgerService(deps: LedgerDeps) {
   // Account ids never change once created, so a partner's wallet is looked up once per process.
   const wallets = new Map<string, { programId: string; accounts: Record<string, number>; program: Record<string, number> }>();
 
-  async function wallet(ctx: RequestContext, partnerId: string) {
-    const cached = wallets.get(partnerId);
+  /**
+   * A wallet: the company's, or with `userId` the wallet of one of its people (a sales rep). Created on first use.
+   */
+  async function wallet(ctx: RequestContext, partnerId: string, userId: string | null = null) {
+    const cacheKey = userId ? `${partnerId}:${userId}` : partnerId;
+    const cached = wallets.get(cacheKey);
     // The system and unscoped staff may use the cache directly; anyone else reads the partner through its service,
     // which applies partner and program scope (a foreign partner is a 404).
     if (cached && unscoped(ctx)) return cached;
     const partner = await deps.partners().get(ctx, partnerId);
     if (cached) return cached;
-    const accounts = await ensureAccounts(ctx, partner.programId, partner.id);
+    if (userId) {
+      const people = await deps.access().listUsers(ctx, { kind: 'partner', partnerId });
+      if (!people.some((u) => u.id === userId)) {
+        throw new AppError('LEDGER_REP_NOT_OF_PARTNER', 422, { params: { userId }, fields: [{ field: '/body/repUserId', messageKey: 'errors.LEDGER_REP_NOT_OF_PARTNER', params: { userId } }] });
+      }
+    }
+    const accounts = await ensureAccounts(ctx, partner.programId, partner.id, userId);
     const program = await ensureAccounts(ctx, partner.programId, null);
     const found = { programId: partner.programId, accounts, program };
-    wallets.set(partnerId, found);
+    wallets.set(cacheKey, found);
     return found;
   }
 
@@ -292,16 +322,47 @@ export function createLedgerService(deps: LedgerDeps) {
     return row ? outcome(row.r, input.idempotencyKey) : null;
   }
 
-  // A program's expiry policy and time zone, re-read every few seconds (they change rarely; each earning needs them).
-  const policies = new Map<string, { at: number; policy: LotExpiryPolicy; timeZone: string }>();
-  async function expiryOf(ctx: RequestContext, programId: string, earnedAt: Date): Promise<string | null> {
+  // A program's expiry and split policies and time zone, re-read every few seconds (they change rarely; each earning
+  // needs them).
+  const policies = new Map<string, { at: number; policy: LotExpiryPolicy; timeZone: string; repPercent: number }>();
+  async function policyOf(ctx: RequestContext, programId: string) {
     let cached = policies.get(programId);
     if (!cached || Date.now() - cached.at > 5000) {
       const program = await deps.programs().get(ctx, programId);
-      cached = { at: Date.now(), policy: program.expiryPolicy, timeZone: program.timeZone };
+      cached = { at: Date.now(), policy: program.expiryPolicy, timeZone: program.timeZone, repPercent: program.repSplitPolicy?.repPercent ?? 0 };
       policies.set(programId, cached);
     }
+    return cached;
+  }
+  async function expiryOf(ctx: RequestContext, programId: string, earnedAt: Date): Promise<string | null> {
+    const cached = await policyOf(ctx, programId);
     return lotExpiry(cached.policy, earnedAt, cached.timeZone)?.toISOString() ?? null;
+  }
+
+  /**
+   * The postings and lots of an earning: the company's wallet gets the points, less the rep's share when the
+   * earning names the selling rep and the program splits (the rep gets floor(points × repPercent / 100)).
+   */
+  async function earning(ctx: RequestContext, item: EarnInput) {
+    const amount = points(item.points, '/body/points');
+    const w = await wallet(ctx, item.partnerId);
+    const code = item.pending ? 'pending' : 'available';
+    const repPercent = item.repUserId ? (await policyOf(ctx, w.programId)).repPercent : 0;
+    const repShare = Math.floor((amount * repPercent) / 100);
+    const r = repShare > 0 ? await wallet(ctx, item.partnerId, item.repUserId!) : null;
+    const credits = [{ accountId: w.accounts[code]!, amount: amount - repShare }, ...(r ? [{ accountId: r.accounts[code]!, amount: repShare }] : [])].filter((c) => c.amount > 0);
+    const exp = item.pending ? null : await expiryOf(ctx, w.programId, item.earnedAt ?? new Date());
+    const explanation = withEarnedAt(item.explanation, item.earnedAt);
+    return {
+      programId: w.programId,
+      kind: (item.pending ? 'earn_pending' : 'earn') as EntryKind,
+      explanation: r ? { ...explanation, repUserId: item.repUserId, repPercent } : explanation,
+      postings: [{ accountId: shardOf(w.program, 'issued', item.idempotencyKey), amount: -amount }, ...credits],
+      ops: item.pending ? [] : credits.map((c): Op => ({ op: 'lot', a: c.accountId, n: c.amount, exp })),
+      exp,
+      // The idempotency hash covers what the caller asked for, not the split the policy made of it.
+      request: { partnerId: item.partnerId, points: amount, pending: item.pending ?? false, explanation: item.explanation ?? {}, earnedAt: item.earnedAt?.toISOString() ?? null, repUserId: item.repUserId ?? null },
+    };
   }
 
   /** Whether the caller may act on a partner's wallet; the system and unscoped staff always may. */
@@ -354,41 +415,61 @@ export function createLedgerService(deps: LedgerDeps) {
      * Credit earned points: to `available` (a lot with the program's expiry date, counted from `earnedAt`), or to
      * `pending` until, say, the invoice is paid.
      */
-    async earn(ctx: RequestContext, input: { partnerId: string; points: number; idempotencyKey: string; pending?: boolean; explanation?: Record<string, unknown>; earnedAt?: Date }) {
-      const amount = points(input.points, '/body/points');
-      const w = await wallet(ctx, input.partnerId);
-      const target = input.pending ? w.accounts.pending! : w.accounts.available!;
-      const ops: Op[] = input.pending ? [] : [{ op: 'lot', a: target, n: amount, exp: await expiryOf(ctx, w.programId, input.earnedAt ?? new Date()) }];
-      return post(ctx, { programId: w.programId, idempotencyKey: input.idempotencyKey, kind: input.pending ? 'earn_pending' : 'earn', explanation: withEarnedAt(input.explanation, input.earnedAt), postings: [{ accountId: shardOf(w.program, 'issued', input.idempotencyKey), amount: -amount }, { accountId: target, amount }], ops });
+    async earn(ctx: RequestContext, input: EarnInput) {
+      const e = await earning(ctx, input);
+      return post(ctx, { programId: e.programId, idempotencyKey: input.idempotencyKey, kind: e.kind, explanation: e.explanation, postings: e.postings, ops: e.ops, request: e.request });
     },
 
     /**
      * Release pending points to available (the invoice was paid). With `earnEntryId` the release is tied to that
-     * pending earning: never more than it still has pending, and the lot expires counting from when it was earned.
+     * pending earning: never more than it still has pending (by default all of it), shared between the company's
+     * and the rep's wallets as the earning was, and each lot expires counting from when the points were earned.
      */
-    async releasePending(ctx: RequestContext, input: { partnerId: string; points: number; idempotencyKey: string; earnEntryId?: number; explanation?: Record<string, unknown> }) {
-      const amount = points(input.points, '/body/points');
+    async releasePending(ctx: RequestContext, input: { partnerId: string; points?: number; idempotencyKey: string; earnEntryId?: number; userId?: string; explanation?: Record<string, unknown> }) {
       const w = await wallet(ctx, input.partnerId);
-      let earnedAt = new Date();
-      if (input.earnEntryId !== undefined) {
-        const [earn] = await ctx.em.execute<{ posted_at: Date }[]>(
-          `select coalesce((e.explanation->>'earnedAt')::timestamptz, e.posted_at) as posted_at from ledger_entry e join ledger_posting p on p.entry_id = e.id where e.id = ? and e.kind = 'earn_pending' and p.account_id = ?`,
-          [input.earnEntryId, w.accounts.pending!],
-        );
-        if (!earn) throw new AppError('LEDGER_ENTRY_NOT_FOUND', 404, { params: { id: input.earnEntryId } });
-        earnedAt = new Date(earn.posted_at);
+      const request = { partnerId: input.partnerId, points: input.points ?? null, earnEntryId: input.earnEntryId ?? null, userId: input.userId ?? null, explanation: input.explanation ?? {} };
+      if (input.earnEntryId === undefined) {
+        const amount = points(input.points ?? 0, '/body/points');
+        const target = input.userId ? await wallet(ctx, input.partnerId, input.userId) : w;
+        return post(ctx, {
+          programId: w.programId,
+          idempotencyKey: input.idempotencyKey,
+          kind: 'release_pending',
+          explanation: input.explanation,
+          postings: [{ accountId: target.accounts.pending!, amount: -amount }, { accountId: target.accounts.available!, amount }],
+          ops: [{ op: 'lot', a: target.accounts.available!, n: amount, exp: await expiryOf(ctx, w.programId, new Date()) }],
+          request,
+        });
       }
-      const ops: Op[] = [];
-      if (input.earnEntryId !== undefined) ops.push({ op: 'pending_cap', earn: input.earnEntryId, n: amount });
-      ops.push({ op: 'lot', a: w.accounts.available!, n: amount, exp: await expiryOf(ctx, w.programId, earnedAt) });
+      const replay = await replayOf(ctx, w.programId, { idempotencyKey: input.idempotencyKey, kind: 'release_pending', request });
+      if (replay) return replay;
+      // What the earning still has pending, per wallet, and the available account each releases to.
+      const parts = await ctx.em.execute<{ pending_id: string; available_id: string; remaining: string; earned_at: Date }[]>(
+        `select p.account_id::text as pending_id, av.id::text as available_id, coalesce((e.explanation->>'earnedAt')::timestamptz, e.posted_at) as earned_at,
+                (p.amount + coalesce((select sum(q.amount) from ledger_entry f join ledger_posting q on q.entry_id = f.id
+                                       where (f.ref_entry_id = e.id or f.reverses_entry_id = e.id) and q.account_id = p.account_id), 0))::text as remaining
+           from ledger_entry e join ledger_posting p on p.entry_id = e.id join ledger_account a on a.id = p.account_id
+           join ledger_account av on av.program_id = a.program_id and av.holder = a.holder and av.partner_id = a.partner_id
+                                 and av.user_id is not distinct from a.user_id and av.unit = a.unit and av.code = 'available'
+          where e.id = ? and e.kind = 'earn_pending' and a.code = 'pending' and a.partner_id = ? order by p.account_id`,
+        [input.earnEntryId, input.partnerId],
+      );
+      if (parts.length === 0) throw new AppError('LEDGER_ENTRY_NOT_FOUND', 404, { params: { id: input.earnEntryId } });
+      const left = parts.map((p) => ({ ...p, amount: Number(p.remaining) }));
+      const total = left.reduce((sum, p) => sum + Math.max(p.amount, 0), 0);
+      const amount = input.points === undefined ? total : points(input.points, '/body/points');
+      if (amount === 0 || amount > total) throw new AppError('LEDGER_RELEASE_EXCEEDS_PENDING', 409, { params: { id: input.earnEntryId, remaining: total } });
+      const shares = prorate(left.filter((p) => p.amount > 0), amount, total).map((p) => ({ ...p, amount: -p.amount }));
+      const exp = await expiryOf(ctx, w.programId, new Date(parts[0]!.earned_at));
       return post(ctx, {
         programId: w.programId,
         idempotencyKey: input.idempotencyKey,
         kind: 'release_pending',
         explanation: input.explanation,
-        postings: [{ accountId: w.accounts.pending!, amount: -amount }, { accountId: w.accounts.available!, amount }],
-        refEntryId: input.earnEntryId ?? null,
-        ops,
+        postings: shares.flatMap((p) => [{ accountId: Number(p.pending_id), amount: -p.amount }, { accountId: Number(p.available_id), amount: p.amount }]),
+        refEntryId: input.earnEntryId,
+        ops: [{ op: 'pending_cap', earn: input.earnEntryId, n: amount }, ...shares.map((p): Op => ({ op: 'lot', a: Number(p.available_id), n: p.amount, exp }))],
+        request,
       });
     },
 
@@ -396,33 +477,35 @@ export function createLedgerService(deps: LedgerDeps) {
      * Earn for many partners of one program in one round trip (e.g. every line of an invoice batch). Returns, per
      * item and in order, the entry or the error that refused it; a refused item does not stop the others.
      */
-    async earnMany(
-      ctx: RequestContext,
-      items: { partnerId: string; points: number; idempotencyKey: string; pending?: boolean; explanation?: Record<string, unknown>; earnedAt?: Date }[],
-    ): Promise<({ ok: true; entry: EntryResult } | { ok: false; error: AppError })[]> {
+    async earnMany(ctx: RequestContext, items: EarnInput[]): Promise<({ ok: true; entry: EntryResult } | { ok: false; error: AppError })[]> {
       if (items.length === 0) return [];
-      const wallets = await Promise.all(items.map((item) => wallet(ctx, item.partnerId)));
-      const programId = wallets[0]!.programId;
-      if (wallets.some((w) => w.programId !== programId)) throw new AppError('LEDGER_BATCH_MIXED_PROGRAMS', 422);
-      const now = new Date();
-      const entries = await Promise.all(
-        items.map(async (item, i) => {
-          const amount = points(item.points, `/items/${i}/points`);
-          const w = wallets[i]!;
-          const debit = shardOf(w.program, 'issued', item.idempotencyKey);
-          const credit = item.pending ? w.accounts.pending! : w.accounts.available!;
-          const exp = item.pending ? null : await expiryOf(ctx, programId, item.earnedAt ?? now);
-          const input = { kind: (item.pending ? 'earn_pending' : 'earn') as EntryKind, explanation: withEarnedAt(item.explanation, item.earnedAt), postings: [{ accountId: debit, amount: -amount }, { accountId: credit, amount }] };
-          const ops: Op[] = item.pending ? [] : [{ op: 'lot', a: credit, n: amount, exp }];
-          return { key: item.idempotencyKey, hash: requestHash(input), kind: input.kind, explanation: input.explanation ?? {}, debit, credit, amount, exp, ops, postings: input.postings.map((p) => ({ a: p.accountId, d: p.amount })) };
-        }),
-      );
+      items.forEach((item, i) => points(item.points, `/items/${i}/points`));
+      const earnings = await Promise.all(items.map((item) => earning(ctx, item)));
+      const programId = earnings[0]!.programId;
+      if (earnings.some((e) => e.programId !== programId)) throw new AppError('LEDGER_BATCH_MIXED_PROGRAMS', 422);
+      const entries = earnings.map((e, i) => ({
+        key: items[i]!.idempotencyKey,
+        hash: requestHash({ kind: e.kind, postings: e.postings, request: e.request }),
+        kind: e.kind,
+        explanation: e.explanation ?? {},
+        debit: e.postings[0]!.accountId,
+        credit: e.postings[1]?.accountId,
+        amount: -e.postings[0]!.amount,
+        exp: e.exp,
+        ops: e.ops,
+        postings: e.postings.map((p) => ({ a: p.accountId, d: p.amount })),
+      }));
       const actor = JSON.stringify(describeActor(ctx.actor));
-      // Set-based first (one statement per step for the whole batch); item by item when it declines.
-      const [fast] = await ctx.em.execute<{ r: { status: 'created' | 'replayed' | 'conflict'; entryId: number }[] | null }[]>(
-        `select ledger_earn_batch(?, ?::jsonb, ?::jsonb) as r`,
-        [programId, JSON.stringify(entries.map(({ postings: _p, ops: _o, ...e }) => e)), actor],
-      );
+      // Set-based first (one statement per step for the whole batch) when every earning goes to one wallet; item by
+      // item when an earning is split with a rep, or when the set-based path declines.
+      const simple = entries.every((e) => e.postings.length === 2);
+      const [fast] = simple
+        ? await ctx.em.execute<{ r: { status: 'created' | 'replayed' | 'conflict'; entryId: number }[] | null }[]>(`select ledger_earn_batch(?, ?::jsonb, ?::jsonb) as r`, [
+            programId,
+            JSON.stringify(entries.map(({ postings: _p, ops: _o, ...e }) => e)),
+            actor,
+          ])
+        : [];
       const rows: PostResult[] = fast?.r
         ? fast.r.map((r) => ({ status: r.status, entryId: r.entryId, postings: [] }))
         : ((await ctx.em.execute<{ r: PostResult[] }[]>(`select ledger_post_batch(?, ?::jsonb, ?::jsonb) as r`, [programId, JSON.stringify(entries), actor]))[0]!.r);
@@ -440,12 +523,12 @@ export function createLedgerService(deps: LedgerDeps) {
      * would overspend. The entry id is the hold's id. A hold not captured by `expiresAt` (default 30 days) can no
      * longer be captured and is released by the expiry sweep.
      */
-    async reserve(ctx: RequestContext, input: { partnerId: string; points: number; idempotencyKey: string; expiresAt?: Date; explanation?: Record<string, unknown> }) {
+    async reserve(ctx: RequestContext, input: { partnerId: string; userId?: string; points: number; idempotencyKey: string; expiresAt?: Date; explanation?: Record<string, unknown> }) {
       const amount = points(input.points, '/body/points');
       if (input.expiresAt && !(input.expiresAt.getTime() > Date.now())) {
         throw new AppError('LEDGER_HOLD_EXPIRY_INVALID', 422, { params: { expiresAt: input.expiresAt.toISOString() }, fields: [{ field: '/body/expiresAt', messageKey: 'errors.LEDGER_HOLD_EXPIRY_INVALID', params: { expiresAt: input.expiresAt.toISOString() } }] });
       }
-      const w = await wallet(ctx, input.partnerId);
+      const w = await wallet(ctx, input.partnerId, input.userId ?? null);
       const exp = (input.expiresAt ?? new Date(Date.now() + DEFAULT_HOLD_DAYS * DAY_MS)).toISOString();
       return post(ctx, {
         programId: w.programId,
@@ -457,7 +540,7 @@ export function createLedgerService(deps: LedgerDeps) {
           { op: 'consume', a: w.accounts.available!, n: amount },
           { op: 'hold_open', avail: w.accounts.available!, reserved: w.accounts.reserved!, n: amount, exp },
         ],
-        request: { partnerId: input.partnerId, points: amount, expiresAt: input.expiresAt?.toISOString() ?? null, explanation: input.explanation ?? {} },
+        request: { partnerId: input.partnerId, userId: input.userId ?? null, points: amount, expiresAt: input.expiresAt?.toISOString() ?? null, explanation: input.explanation ?? {} },
       });
     },
 
@@ -526,11 +609,11 @@ export function createLedgerService(deps: LedgerDeps) {
     },
 
     /** A manual adjustment by an admin (positive credits, negative debits the available balance); needs a reason. */
-    async adjust(ctx: RequestContext, input: { partnerId: string; points: number; reason: string; idempotencyKey: string }) {
+    async adjust(ctx: RequestContext, input: { partnerId: string; userId?: string; points: number; reason: string; idempotencyKey: string }) {
       if (!Number.isSafeInteger(input.points) || input.points === 0) {
         throw new AppError('LEDGER_AMOUNT_INVALID', 422, { params: { value: input.points }, fields: [{ field: '/body/points', messageKey: 'errors.LEDGER_AMOUNT_INVALID', params: { value: input.points } }] });
       }
-      const w = await wallet(ctx, input.partnerId);
+      const w = await wallet(ctx, input.partnerId, input.userId ?? null);
       const available = w.accounts.available!;
       const ops: Op[] = input.points > 0 ? [{ op: 'lot', a: available, n: input.points, exp: await expiryOf(ctx, w.programId, new Date()) }] : [{ op: 'consume', a: available, n: -input.points }];
       const result = await post(ctx, {
@@ -591,8 +674,8 @@ export function createLedgerService(deps: LedgerDeps) {
       let ref: number | null = input.entryId;
       if (redeemed) {
         // A refund: the redeemed points go back to available, to the lots the hold took.
-        const w = await wallet(ctx, partnerId!);
-        const avail = w.accounts.available!;
+        const [hold] = await ctx.em.execute<{ available_account_id: string }[]>(`select available_account_id::text from ledger_hold where reserve_entry_id = ?`, [original.ref]);
+        const avail = Number(hold!.available_account_id);
         reversal = [{ ...redeemed, amount: -amount }, { accountId: avail, amount, code: 'available', holder: 'partner' }];
         ref = original.ref;
         ops.push({ op: 'restore', a: avail, n: amount, group: original.ref! });
@@ -625,9 +708,10 @@ export function createLedgerService(deps: LedgerDeps) {
       return result;
     },
 
-    async balances(ctx: RequestContext, partnerId: string): Promise<Balances> {
+    /** A wallet's balances: the company's, or with `userId` that person's own (rep) wallet. */
+    async balances(ctx: RequestContext, partnerId: string, userId: string | null = null): Promise<Balances> {
       await deps.partners().get(ctx, partnerId);
-      const accounts = await ctx.em.find(LedgerAccount, { partnerId, holder: 'partner', unit: 'PTS' });
+      const accounts = await ctx.em.find(LedgerAccount, walletWhere(partnerId, userId));
       const out: Balances = { partnerId, unit: 'PTS', pending: 0, available: 0, reserved: 0, expiringSoon: 0, nextExpiry: null };
       if (accounts.length === 0) return out;
       const rows = await ctx.em.execute<{ account_id: string; balance: string }[]>(`select account_id::text, balance::text from ledger_balance where account_id in (?)`, [accounts.map((a) => a.id)]);
@@ -649,9 +733,9 @@ export function createLedgerService(deps: LedgerDeps) {
     },
 
     /** A partner's open lots, soonest expiry first: exactly what expires when. */
-    async lots(ctx: RequestContext, partnerId: string): Promise<Lot[]> {
+    async lots(ctx: RequestContext, partnerId: string, userId: string | null = null): Promise<Lot[]> {
       await deps.partners().get(ctx, partnerId);
-      const accounts = await ctx.em.find(LedgerAccount, { partnerId, holder: 'partner', unit: 'PTS', code: 'available' });
+      const accounts = await ctx.em.find(LedgerAccount, { ...walletWhere(partnerId, userId), code: 'available' });
       if (accounts.length === 0) return [];
       const rows = await ctx.em.execute<{ entry_id: string; kind: EntryKind; posted_at: Date; amount: string; remaining: string; expires_at: Date | null; explanation: Record<string, unknown> }[]>(
         `select l.entry_id::text, e.kind, e.posted_at, l.amount::text, l.remaining::text, l.expires_at, e.explanation
@@ -663,9 +747,9 @@ export function createLedgerService(deps: LedgerDeps) {
     },
 
     /** A partner's statement, newest first, with the "why" of every entry; keyset-paginated by entry id. */
-    async statement(ctx: RequestContext, partnerId: string, query: { limit: number; before?: number }): Promise<{ items: StatementLine[]; nextBefore: number | null }> {
+    async statement(ctx: RequestContext, partnerId: string, query: { limit: number; before?: number; userId?: string | null }): Promise<{ items: StatementLine[]; nextBefore: number | null }> {
       await deps.partners().get(ctx, partnerId);
-      const accounts = await ctx.em.find(LedgerAccount, { partnerId, holder: 'partner' });
+      const accounts = await ctx.em.find(LedgerAccount, walletWhere(partnerId, query.userId ?? null));
       if (accounts.length === 0) return { items: [], nextBefore: null };
       const rows = await ctx.em.execute<{ entry_id: string; posted_at: Date; kind: EntryKind; account_id: string; amount: string; balance_after: string; explanation: Record<string, unknown>; reason: string | null; reverses_entry_id: string | null }[]>(
         `select p.entry_id::text, e.posted_at, e.kind, p.account_id::text, p.amount::text, p.balance_after::text, e.explanation, e.reason, e.reverses_entry_id::text
