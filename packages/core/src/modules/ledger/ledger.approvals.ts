@@ -213,15 +213,17 @@ export function createLedgerApprovals(deps: LedgerApprovalDeps) {
   /** Post what a request asks for, as the approver, under the request's own key. */
   async function postRequest(ctx: RequestContext, row: Row): Promise<EntryResult> {
     const idempotencyKey = `adjustment-request:${row.id}`;
-    if (row.kind === 'adjustment') return deps.ledger().adjust(ctx, { partnerId: row.partnerId, points: Number(row.points), reason: row.reason, idempotencyKey });
+    // The entry names both people: who asked and (as its actor) who approved.
+    const explanation = { approval: { requestId: row.id, requestedBy: row.requestedBy ?? null, requestedByName: row.requestedByName ?? null } };
+    if (row.kind === 'adjustment') return deps.ledger().adjust(ctx, { partnerId: row.partnerId, points: Number(row.points), reason: row.reason, idempotencyKey, explanation });
     const entryId = Number(row.entryId);
     const facts = await entryFacts(ctx, entryId);
     const partial = facts !== null && Number(row.points) !== facts.amount;
-    return reverse(ctx, { entryId, reason: row.reason, idempotencyKey, ...(partial ? { points: Number(row.points) } : {}) });
+    return reverse(ctx, { entryId, reason: row.reason, idempotencyKey, explanation, ...(partial ? { points: Number(row.points) } : {}) });
   }
 
   /** The ledger's reversal, with the optional `points` of a partial reversal passed through. */
-  function reverse(ctx: RequestContext, input: { entryId: number; reason: string; idempotencyKey: string; points?: number }): Promise<EntryResult> {
+  function reverse(ctx: RequestContext, input: { entryId: number; reason: string; idempotencyKey: string; points?: number; explanation?: Record<string, unknown> }): Promise<EntryResult> {
     return deps.ledger().reverse(ctx, input);
   }
 

@@ -609,7 +609,7 @@ export function createLedgerService(deps: LedgerDeps) {
     },
 
     /** A manual adjustment by an admin (positive credits, negative debits the available balance); needs a reason. */
-    async adjust(ctx: RequestContext, input: { partnerId: string; userId?: string; points: number; reason: string; idempotencyKey: string }) {
+    async adjust(ctx: RequestContext, input: { partnerId: string; userId?: string; points: number; reason: string; idempotencyKey: string; explanation?: Record<string, unknown> }) {
       if (!Number.isSafeInteger(input.points) || input.points === 0) {
         throw new AppError('LEDGER_AMOUNT_INVALID', 422, { params: { value: input.points }, fields: [{ field: '/body/points', messageKey: 'errors.LEDGER_AMOUNT_INVALID', params: { value: input.points } }] });
       }
@@ -621,6 +621,7 @@ export function createLedgerService(deps: LedgerDeps) {
         idempotencyKey: input.idempotencyKey,
         kind: 'adjustment',
         reason: input.reason,
+        explanation: input.explanation,
         postings: [{ accountId: w.program.adjustment!, amount: -input.points }, { accountId: available, amount: input.points }],
         ops,
       });
@@ -637,7 +638,7 @@ export function createLedgerService(deps: LedgerDeps) {
      * back return to exactly the lots the entry took. Reversing a capture refunds it to available. A reservation or
      * a released hold is not reversed: release or capture the hold instead.
      */
-    async reverse(ctx: RequestContext, input: { entryId: number; reason: string; idempotencyKey: string; points?: number }) {
+    async reverse(ctx: RequestContext, input: { entryId: number; reason: string; idempotencyKey: string; points?: number; explanation?: Record<string, unknown> }) {
       const rows = await ctx.em.execute<{ program_id: string; account_id: string; amount: string; kind: EntryKind; ref_entry_id: string | null; partner_id: string | null; code: string; holder: string }[]>(
         `select e.program_id, p.account_id::text, p.amount::text, e.kind, e.ref_entry_id::text, a.partner_id, a.code, a.holder
            from ledger_entry e join ledger_posting p on p.entry_id = e.id join ledger_account a on a.id = p.account_id
@@ -649,7 +650,7 @@ export function createLedgerService(deps: LedgerDeps) {
       const partnerId = rows.find((r) => r.partner_id)?.partner_id;
       if (partnerId) await deps.partners().get(ctx, partnerId);
       const original = { programId: rows[0]!.program_id, kind: rows[0]!.kind, ref: rows[0]!.ref_entry_id ? Number(rows[0]!.ref_entry_id) : null };
-      const request = { entryId: input.entryId, points: input.points ?? null, reason: input.reason };
+      const request = { entryId: input.entryId, points: input.points ?? null, reason: input.reason, explanation: input.explanation ?? {} };
       const replay = await replayOf(ctx, original.programId, { idempotencyKey: input.idempotencyKey, kind: 'reversal', request });
       if (replay) return replay;
       if (original.kind === 'reversal') throw new AppError('LEDGER_REVERSAL_OF_REVERSAL', 409, { params: { id: input.entryId } });
@@ -695,6 +696,7 @@ export function createLedgerService(deps: LedgerDeps) {
         idempotencyKey: input.idempotencyKey,
         kind: 'reversal',
         reason: input.reason,
+        explanation: input.explanation,
         reversesEntryId: input.entryId,
         refEntryId: ref,
         postings: reversal.map((p) => ({ accountId: p.accountId, amount: p.amount })),
