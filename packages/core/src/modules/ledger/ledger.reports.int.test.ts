@@ -203,6 +203,26 @@ describe('ledger reports: as-of balances, statement filters and CSV, liability',
     expect(hidden.body).not.toContain('opening balance');
   });
 
+  it('streams a CSV of three pages of 1,000 lines, each line once', async () => {
+    const program = await createProgram('reports-long', 1000);
+    const p = await createPartner(program.id, 'Reports Long', 'DE200000005');
+    const ctx = () => t.host.createContext({ requestId: 'reports-test', locale: 'en', actor: { kind: 'system', name: 'test' }, em: t.orm.em.fork({ useContext: true }) as never, log: t.app.log });
+    const ledger = t.host.service(ledgerServiceRef);
+    const results = await ledger.earnMany(ctx(), Array.from({ length: 2050 }, (_, i) => ({ partnerId: p.id, points: 1 + (i % 7), idempotencyKey: `long-${i}` })));
+    expect(results.every((r) => r.ok)).toBe(true);
+    const res = await api('GET', `/api/v1/ledger/partners/${p.id}/statement.csv`);
+    expect(res.statusCode).toBe(200);
+    const rows = parseCsv(res.body).slice(1);
+    expect(rows).toHaveLength(2050);
+    expect(new Set(rows.map((r) => r[0])).size).toBe(2050);
+    let running = 0;
+    for (const row of [...rows].reverse()) {
+      running += Number(row[4]);
+      expect(Number(row[5])).toBe(running);
+    }
+    expect(running).toBe((await api('GET', `/api/v1/ledger/partners/${p.id}/balances`)).json().available);
+  });
+
   it('values points by rounding half to even, exactly', () => {
     expect(pointsValue(100n, 1235n)).toBe(124n); // 123.5 → 124
     expect(pointsValue(300n, 1235n)).toBe(370n); // 370.5 → 370
