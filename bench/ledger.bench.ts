@@ -5,11 +5,12 @@
  *  - a uniform run (each entry touches only its own partner's accounts) against a hot run (every entry also
  *    touches the program's `issued` account) at 32 clients, with deadlocks counted;
  *  - balance read p50/p99 for an account with 1,000 and with 1,000,000 postings;
- *  - bytes on disk per posting (postings and entries with their indexes; the hash-chain seals are not counted).
+ *  - bytes on disk per posting (entries, postings, lots, lot uses and holds with their indexes; seals not counted);
+ *  - the same earn driven by pgbench straight into `ledger_earn`: the database side alone, without Node.
  *  - batched earning: 1,000 entries per call (one round trip), 1 client.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -22,13 +23,14 @@ import { table } from './lib.ts';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const PARTNERS = 200;
 
-function pgbench(url: string, clients: number): number | null {
+function pgbench(url: string, clients: number, script?: string): number | null {
   const which = spawnSync('pgbench', ['--version']);
   if (which.status !== 0) return null;
   const u = new URL(url);
   const env = { ...process.env, PGPASSWORD: decodeURIComponent(u.password) };
   const args = ['-h', u.hostname, '-p', u.port, '-U', decodeURIComponent(u.username)];
-  const res = spawnSync('pgbench', [...args, '-b', 'tpcb-like', '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(SECONDS), '-n', u.pathname.slice(1)], { env, encoding: 'utf8' });
+  const workload = script ? ['-f', script] : ['-b', 'tpcb-like'];
+  const res = spawnSync('pgbench', [...args, ...workload, '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(SECONDS), '-n', u.pathname.slice(1)], { env, encoding: 'utf8' });
   const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(res.stdout);
   return m ? Number(m[1]) : null;
 }
@@ -79,6 +81,29 @@ export async function run(): Promise<Record<string, unknown>> {
       await ledger.earn(ctx(), { partnerId: partners[i]!, points: 1_000_000_000, idempotencyKey: `fund-${i}` });
     }
 
+    // The same earn as the service posts, driven by pgbench straight into the database function: what the ledger
+    // costs in PostgreSQL alone, without Node (the difference to the service figure is the client side).
+    let dbOnly8: number | null = null;
+    {
+      const db = new pg.Client({ connectionString: url });
+      await db.connect();
+      await db.query(`create table bench_wallet (i int primary key, avail bigint not null, issued bigint not null)`);
+      await db.query(
+        `insert into bench_wallet select row_number() over (order by a.id) - 1, a.id,
+                (select min(id) from ledger_account where program_id = $1 and code = 'issued') + (row_number() over (order by a.id)) % 16
+           from ledger_account a where a.program_id = $1 and a.holder = 'partner' and a.code = 'available'`,
+        [program.id],
+      );
+      await db.end();
+      const script = join(dir, 'ledger-earn.sql');
+      writeFileSync(
+        script,
+        `\\set i random(0, ${PARTNERS - 1})\n\\set k random(1, 4000000000000000)\n` +
+          `select ledger_earn('${program.id}', 'pgb-' || :k, 'h', 'earn', w.issued, w.avail, 10, '{"rule":"bench"}', '{"kind":"system","name":"bench"}', true, now() + interval '2 years') from bench_wallet w where w.i = :i;\n`,
+      );
+      dbOnly8 = pgbench(url, 8, script);
+    }
+
     const single: Record<number, number> = {};
     for (const clients of [1, 8, 32]) {
       single[clients] = (await timed(clients, (w, i) => ledger.earn(ctx(), { partnerId: partners[(w * 7 + i) % PARTNERS]!, points: 10, idempotencyKey: `s${clients}-${w}-${i}`, explanation: { rule: 'bench' } }).then(() => undefined))).perSecond;
@@ -96,6 +121,15 @@ export async function run(): Promise<Record<string, unknown>> {
     // Balance reads: one account with ~1,000 postings, one with 1,000,000 (history written in bulk).
     const db = new pg.Client({ connectionString: url });
     await db.connect();
+    // Footprint of what the runs above wrote (earns with their lots, reservations with their holds and lot uses),
+    // measured before the bulk history below, which has no lots and would flatter the figure.
+    await db.query('vacuum analyze ledger_entry, ledger_posting, ledger_lot, ledger_lot_use, ledger_hold');
+    const size = (
+      await db.query(
+        `select (select sum(pg_total_relation_size(t)) from unnest(array['ledger_entry', 'ledger_posting', 'ledger_lot', 'ledger_lot_use', 'ledger_hold']::regclass[]) t)::float8
+                / (select count(*) from ledger_posting) as b`,
+      )
+    ).rows[0].b as number;
     const accountOf = async (partnerId: string) => Number((await db.query(`select id from ledger_account where partner_id = $1 and code = 'available'`, [partnerId])).rows[0].id);
     const small = partners[1]!;
     const big = partners[2]!;
@@ -130,7 +164,6 @@ export async function run(): Promise<Record<string, unknown>> {
     const p = (xs: number[], q: number) => xs[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
     const read1k = await readTimes(small);
     const read1m = await readTimes(big);
-    const size = (await db.query(`select (pg_total_relation_size('ledger_posting') + pg_total_relation_size('ledger_entry'))::float8 / (select count(*) from ledger_posting) as b`)).rows[0].b as number;
     await db.end();
     await t.close();
 
@@ -143,6 +176,7 @@ export async function run(): Promise<Record<string, unknown>> {
           ['pgbench tpcb-like (tps)', pgb[1] ?? 'no pgbench', pgb[8] ?? '—', pgb[32] ?? '—'].map((v) => (typeof v === 'number' ? Math.round(v) : v)),
           ['ledger single-entry earn (entries/s)', Math.round(single[1]!), Math.round(single[8]!), Math.round(single[32]!)],
           ['ledger vs pgbench', ratio(single[1]!, pgb[1]), ratio(single[8]!, pgb[8]), ratio(single[32]!, pgb[32])],
+          ['ledger_earn alone, driven by pgbench (entries/s)', '', dbOnly8 === null ? '—' : Math.round(dbOnly8), ''],
         ],
       ),
     );
@@ -157,7 +191,7 @@ export async function run(): Promise<Record<string, unknown>> {
           ['deadlocks (all runs)', uniform.deadlocks + hot.deadlocks],
           ['balance read p50 / p99, 1k postings (ms)', `${p(read1k, 0.5).toFixed(3)} / ${p(read1k, 0.99).toFixed(3)}`],
           ['balance read p50 / p99, 1M postings (ms)', `${p(read1m, 0.5).toFixed(3)} / ${p(read1m, 0.99).toFixed(3)}`],
-          ['bytes per posting (postings and entries with their indexes; seals not counted)', Math.round(size)],
+          ['bytes per posting (entries, postings, lots, lot uses, holds with their indexes; seals not counted)', Math.round(size)],
           ['batched earning, 1,000 per call, 1 client (entries/s)', Math.round(batchedEps)],
         ],
       ),
@@ -176,6 +210,7 @@ export async function run(): Promise<Record<string, unknown>> {
       read_p99_ms_1k: Number(p(read1k, 0.99).toFixed(3)),
       read_p99_ms_1m: Number(p(read1m, 0.99).toFixed(3)),
       bytes_per_posting: Math.round(size),
+      db_only_eps_8: dbOnly8 && Math.round(dbOnly8),
     };
   } finally {
     await server.stop();

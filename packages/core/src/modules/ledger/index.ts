@@ -21,6 +21,7 @@ import { migration as m0006 } from './migrations/0006_earn_batch_first.ts';
 import { migration as m0007 } from './migrations/0007_lots_holds.ts';
 import { migration as m0008 } from './migrations/0008_earn_batch_lots.ts';
 import { migration as m0009 } from './migrations/0009_adjustment_approval.ts';
+import { migration as m0010 } from './migrations/0010_earn_fast.ts';
 import { sealLedger } from './ledger.seal.ts';
 import en from './locales/en.json' with { type: 'json' };
 import pl from './locales/pl.json' with { type: 'json' };
@@ -48,7 +49,7 @@ export const ledgerModule = definePlugin({
   compatibility: `^${CORE_VERSION}`,
   dependsOn: ['audit', 'access', 'partners', 'programs'],
   entities: [LedgerAccount, LedgerAdjustmentRequest],
-  migrations: [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009],
+  migrations: [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010],
   setup(ctx) {
     ctx.grant('ledger:read', ['admin', 'program-manager', 'finance', 'support'], { apiKeys: true });
     ctx.grant('ledger:read-own', ['partner-admin', 'partner-user']);
