@@ -22,6 +22,7 @@ import { migration as m0007 } from './migrations/0007_lots_holds.ts';
 import { migration as m0008 } from './migrations/0008_earn_batch_lots.ts';
 import { migration as m0009 } from './migrations/0009_adjustment_approval.ts';
 import { migration as m0010 } from './migrations/0010_earn_fast.ts';
+import { migration as m0011 } from './migrations/0011_earn_group.ts';
 import { sealLedger } from './ledger.seal.ts';
 import en from './locales/en.json' with { type: 'json' };
 import pl from './locales/pl.json' with { type: 'json' };
@@ -49,7 +50,7 @@ export const ledgerModule = definePlugin({
   compatibility: `^${CORE_VERSION}`,
   dependsOn: ['audit', 'access', 'partners', 'programs'],
   entities: [LedgerAccount, LedgerAdjustmentRequest],
-  migrations: [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010],
+  migrations: [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011],
   setup(ctx) {
     ctx.grant('ledger:read', ['admin', 'program-manager', 'finance', 'support'], { apiKeys: true });
     ctx.grant('ledger:read-own', ['partner-admin', 'partner-user']);

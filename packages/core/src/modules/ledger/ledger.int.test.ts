@@ -85,6 +85,25 @@ describe('ledger: double entry, idempotency, guarded balances', () => {
     expect((await ledger.balances(ctx(), a)).available).toBe(start.available + 7 + 9);
   });
 
+  it('commits earnings arriving together as a group, each with its own result, replay or conflict', async () => {
+    const p = partners[1]!;
+    const start = (await ledger.balances(ctx(), p)).available;
+    const results = await Promise.allSettled([
+      ledger.earn(ctx(), { partnerId: p, points: 5, idempotencyKey: 'group-a' }),
+      ledger.earn(ctx(), { partnerId: p, points: 5, idempotencyKey: 'group-a' }),
+      ledger.earn(ctx(), { partnerId: p, points: 6, idempotencyKey: 'group-a' }),
+      ledger.earn(ctx(), { partnerId: partners[0]!, points: 7, idempotencyKey: 'group-b', pending: true }),
+      ledger.earn(ctx(), { partnerId: p, points: 8, idempotencyKey: 'group-c' }),
+    ]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? (r.value.created ? 'created' : 'replayed') : (r.reason as { code: string }).code))).toEqual(['created', 'replayed', 'LEDGER_IDEMPOTENCY_CONFLICT', 'created', 'created']);
+    const [a, b] = results as PromiseFulfilledResult<Awaited<ReturnType<LedgerService['earn']>>>[];
+    expect(b!.value.entryId).toBe(a!.value.entryId);
+    expect((await ledger.balances(ctx(), p)).available).toBe(start + 13);
+    // Each earning's postings carry the balance after it, in entry order.
+    const c = (results[4] as PromiseFulfilledResult<Awaited<ReturnType<LedgerService['earn']>>>).value;
+    expect(Math.max(...c.postings.map((q) => q.balanceAfter))).toBe(start + 13);
+  });
+
   it('spreads earnings over the shards of the program account, the same shard for a replay', async () => {
     await ledger.earnMany(ctx(), Array.from({ length: 64 }, (_, i) => ({ partnerId: partners[1]!, points: 1, idempotencyKey: `spread-${i}` })));
     const db = new pg.Client({ connectionString: databaseUrl });

@@ -155,6 +155,20 @@ export function prorate<T extends { amount: number }>(postings: T[], amount: num
   return [...side(1), ...side(-1)].filter((p) => p.amount !== 0);
 }
 
+/** An earning to one wallet, as the fast path takes it. */
+interface FastEarn {
+  key: string;
+  hash: string;
+  kind: EntryKind;
+  debit: number;
+  credit: number;
+  amount: number;
+  explanation: Record<string, unknown>;
+  actor: unknown;
+  lot: boolean;
+  exp: string | null;
+}
+
 export interface EarnInput {
   partnerId: string;
   points: number;
@@ -334,9 +348,18 @@ export function createLedgerService(deps: LedgerDeps) {
     }
     return cached;
   }
+  // Expiry dates fall on local midnights, which are whole minutes in every time zone: one answer per minute.
+  const expiries = new Map<string, string | null>();
   async function expiryOf(ctx: RequestContext, programId: string, earnedAt: Date): Promise<string | null> {
     const cached = await policyOf(ctx, programId);
-    return lotExpiry(cached.policy, earnedAt, cached.timeZone)?.toISOString() ?? null;
+    const key = `${programId}|${cached.at}|${Math.floor(earnedAt.getTime() / 60_000)}`;
+    let found = expiries.get(key);
+    if (found === undefined) {
+      if (expiries.size > 10_000) expiries.clear();
+      found = lotExpiry(cached.policy, earnedAt, cached.timeZone)?.toISOString() ?? null;
+      expiries.set(key, found);
+    }
+    return found;
   }
 
   /**
@@ -410,6 +433,71 @@ export function createLedgerService(deps: LedgerDeps) {
     });
   }
 
+  /*
+   * Group commit. Earnings that arrive in the same turn of the event loop, each outside any transaction of its
+   * caller, go to the database together: one round trip and one commit for the group, each earning still its own
+   * entry with its own idempotency and result. If the group fails as a whole (an unexpected error), each earning is
+   * posted on its own, so one bad earning cannot fail the others.
+   */
+  const groups = new Map<string, { ctx: RequestContext; args: FastEarn; resolve: (r: PostResult) => void; reject: (e: unknown) => void }[]>();
+  const GROUP_MAX = 500;
+
+  function earnOne(ctx: RequestContext, programId: string, a: FastEarn): Promise<PostResult> {
+    return ctx.em
+      .execute<{ r: PostResult }[]>(`select ledger_earn(?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?) as r`, [
+        programId,
+        a.key,
+        a.hash,
+        a.kind,
+        a.debit,
+        a.credit,
+        a.amount,
+        JSON.stringify(a.explanation),
+        JSON.stringify(a.actor),
+        a.lot,
+        a.exp,
+      ])
+      .then((rows) => rows[0]!.r);
+  }
+
+  function fastEarn(ctx: RequestContext, programId: string, args: FastEarn): Promise<PostResult> {
+    if (ctx.em.isInTransaction()) return earnOne(ctx, programId, args);
+    return new Promise((resolve, reject) => {
+      let queue = groups.get(programId);
+      if (!queue) {
+        queue = [];
+        groups.set(programId, queue);
+        setImmediate(() => void flushGroup(programId));
+      }
+      queue.push({ ctx, args, resolve, reject });
+    });
+  }
+
+  async function flushGroup(programId: string): Promise<void> {
+    const queue = groups.get(programId) ?? [];
+    groups.delete(programId);
+    for (let i = 0; i < queue.length; i += GROUP_MAX) {
+      const group = queue.slice(i, i + GROUP_MAX);
+      const one = async (q: (typeof group)[number]) => {
+        try {
+          q.resolve(await earnOne(q.ctx, programId, q.args));
+        } catch (error) {
+          q.reject(error);
+        }
+      };
+      if (group.length === 1) {
+        await one(group[0]!);
+        continue;
+      }
+      try {
+        const [row] = await group[0]!.ctx.em.execute<{ r: PostResult[] }[]>(`select ledger_earn_group(?, ?::jsonb) as r`, [programId, JSON.stringify(group.map((q) => q.args))]);
+        group.forEach((q, k) => q.resolve(row!.r[k]!));
+      } catch {
+        await Promise.all(group.map(one));
+      }
+    }
+  }
+
   const service = {
     /**
      * Credit earned points: to `available` (a lot with the program's expiry date, counted from `earnedAt`), or to
@@ -419,23 +507,21 @@ export function createLedgerService(deps: LedgerDeps) {
       const e = await earning(ctx, input);
       const entry = { programId: e.programId, idempotencyKey: input.idempotencyKey, kind: e.kind, explanation: e.explanation, postings: e.postings, ops: e.ops, request: e.request };
       if (e.postings.length !== 2) return post(ctx, entry);
-      // One wallet: the fast path (see migration 0010).
-      const hash = requestHash(entry);
+      // One wallet: the fast path (migrations 0010 and 0011), grouped with the earnings arriving at the same moment.
+      const args: FastEarn = {
+        key: input.idempotencyKey,
+        hash: requestHash(entry),
+        kind: e.kind,
+        debit: e.postings[0]!.accountId,
+        credit: e.postings[1]!.accountId,
+        amount: e.postings[1]!.amount,
+        explanation: e.explanation ?? {},
+        actor: describeActor(ctx.actor),
+        lot: !input.pending,
+        exp: e.exp,
+      };
       try {
-        const [row] = await ctx.em.execute<{ r: PostResult }[]>(`select ledger_earn(?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?) as r`, [
-          e.programId,
-          input.idempotencyKey,
-          hash,
-          e.kind,
-          e.postings[0]!.accountId,
-          e.postings[1]!.accountId,
-          e.postings[1]!.amount,
-          JSON.stringify(e.explanation ?? {}),
-          JSON.stringify(describeActor(ctx.actor)),
-          !input.pending,
-          e.exp,
-        ]);
-        return outcome(row!.r, input.idempotencyKey);
+        return outcome(await fastEarn(ctx, e.programId, args), input.idempotencyKey);
       } catch (error) {
         // The same key posted at the same moment by a batch (which does not queue on the key): answer as a replay.
         if ((error as { code?: string }).code !== '23505') throw error;
