@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDurationMs, formatMoney, formatNip, minorUnitsToDecimalString, toDate } from './index.ts';
+import { formatCalendarDay, formatDurationMs, formatMoney, formatNip, minorUnitsToDecimalString, toDate } from './index.ts';
 
 // Intl separates groups and currency symbols with no-break spaces; compare with plain spaces.
 const plain = (text: string) => text.replace(/[\u00a0\u202f]/g, ' ');
@@ -52,5 +52,15 @@ describe('formatNip', () => {
 	it('leaves other identifiers and empty values alone', () => {
 		expect(formatNip('DE123456789')).toBe('DE123456789');
 		expect(formatNip(null)).toBe('');
+	});
+});
+
+describe('formatCalendarDay', () => {
+	it('formats a day the same in every zone, per locale', () => {
+		expect(formatCalendarDay('2027-03-31', 'en-US')).toBe('March 31, 2027');
+		expect(formatCalendarDay('2027-03-31', 'en-GB')).toBe('31 March 2027');
+		expect(formatCalendarDay('2027-03-31', 'pl-PL')).toBe('31 marca 2027');
+		expect(plain(formatCalendarDay('2027-03-31', 'ru-RU'))).toBe('31 марта 2027 г.');
+		expect(formatCalendarDay('31.03.2027', 'pl-PL')).toBe('31.03.2027');
 	});
 });

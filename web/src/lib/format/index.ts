@@ -136,6 +136,20 @@ export function formatDate(
 }
 
 /**
+ * Formats a calendar day given as `YYYY-MM-DD`, e.g. `31 March 2027`, `31 marca 2027`, `31 марта 2027 г.`; the same
+ * day on the server and in every browser (no time zone applies to a day). Anything else comes back unchanged.
+ */
+export function formatCalendarDay(
+	day: string,
+	locale: string,
+	options: Omit<Intl.DateTimeFormatOptions, 'timeZone'> = { dateStyle: 'long' }
+): string {
+	if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return day;
+	const date = toDate(`${day}T12:00:00Z`);
+	return date ? dateTimeFormat(locale, { ...options, timeZone: 'UTC' }).format(date) : day;
+}
+
+/**
  * Formats a Polish NIP (tax identification number) the way it is usually written:
  * `5260250995` → `526-025-09-95`. Anything that is not ten digits is returned unchanged.
  */
