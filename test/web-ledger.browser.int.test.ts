@@ -2,12 +2,14 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { ledgerServiceRef } from '@laurel/core';
 import { startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
 import { createTestDatabase } from './database.ts';
 
 /**
  * Points in a real browser: staff adjust and reverse a partner's points on the partner's page (Polish), and the
- * partner's user reads the statement in the portal (Russian). Chromium driven by playwright-core against the real
+ * partner's user reads the statement in the portal (Russian); points expiring soon, what expires when and a sales
+ * rep's own wallet in the portal (Polish, English) and the admin panel (Russian). Chromium driven by playwright-core against the real
  * app (`laurel server`'s Fastify app serving web/build). `pnpm test` builds the web app first.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -267,4 +269,131 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: points (ledger) in t
     expect(await userPage.locator('main').innerText()).toContain('No transactions match these filters');
     await portal.close();
   }, 90_000);
+  it('shows points expiring soon, what expires when and a rep\'s own points in the portal (pl, en) and to staff (ru)', async () => {
+    const program = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/programs',
+      headers: t.adminHeaders,
+      payload: {
+        code: 'web-expiry',
+        name: { en: 'Expiry Partners', pl: 'Partnerzy Wygasający', ru: 'Партнёры со сгоранием' },
+        currency: 'PLN',
+        pointValueMinorPerThousand: 1000,
+        timeZone: 'Europe/Warsaw',
+        expiryPolicy: { kind: 'months-after-earning', months: 12 },
+        repSplitPolicy: { repPercent: 25 },
+      },
+    });
+    expect(program.statusCode, program.body).toBe(201);
+    const programId = program.json().id as string;
+    const live = await t.app.inject({ method: 'POST', url: `/api/v1/programs/${programId}/status`, headers: t.adminHeaders, payload: { status: 'live', reason: 'launch' } });
+    expect(live.statusCode, live.body).toBe(200);
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/partners',
+      headers: t.adminHeaders,
+      payload: { programId, legalName: 'Wygasająca Hurtownia Sp. z o.o.', nip: validNip(100_000_000 + Math.floor(Math.random() * 800_000_000)), type: 'wholesaler', region: 'mazowieckie' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const expiring = created.json() as { id: string; legalName: string };
+    const rep = await t.signInAs(['partner-user'], { partnerId: expiring.id, locale: 'pl' });
+    const colleague = await t.signInAs(['partner-user'], { partnerId: expiring.id, locale: 'en' });
+
+    // Through the ledger service: 400 points of an invoice dated 330 days ago, sold by the rep (25% to the rep's own
+    // wallet), expiring in about a month; 200 points earned now (a year to go); 50 points of an invoice dated 400
+    // days ago, already due, then expired.
+    const ledger = t.host.service(ledgerServiceRef);
+    const ctx = () => t.host.createContext({ requestId: 'web-expiry', locale: 'en', actor: { kind: 'system', name: 'test' }, em: t.orm.em.fork({ useContext: true }) as never, log: t.app.log });
+    const DAY = 86_400_000;
+    const today = Math.floor(Date.now() / DAY) * DAY;
+    const oldInvoice = new Date(today - 330 * DAY);
+    await ledger.earn(ctx(), { partnerId: expiring.id, points: 400, idempotencyKey: 'web-expiry-old', earnedAt: oldInvoice, repUserId: rep.userId, explanation: { invoice: 'FV/2025/330' } });
+    await ledger.earn(ctx(), { partnerId: expiring.id, points: 200, idempotencyKey: 'web-expiry-new', explanation: { invoice: 'FV/2026/1' } });
+    await ledger.earn(ctx(), { partnerId: expiring.id, points: 50, idempotencyKey: 'web-expiry-due', earnedAt: new Date(today - 400 * DAY) });
+    await ledger.expireLots(ctx());
+    expect(await ledger.balances(ctx(), expiring.id)).toMatchObject({ available: 500, expiringSoon: 300, nextExpiry: { points: 300 } });
+    const [soonest] = await ledger.lots(ctx(), expiring.id);
+    // The last day the points can be used: the day before the expiry instant (local midnight in Warsaw).
+    const lastDay = new Date(Math.round(Date.parse(soonest!.expiresAt!) / DAY) * DAY - DAY + DAY / 2);
+    const day = (locale: string, date: Date) => new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(date);
+    const plain = (text: string) => text.replace(/[\u00a0\u202f]/g, ' ');
+
+    // The rep (Polish) in the portal: the home card says what expires soon.
+    const context = await browser.newContext({ locale: 'en-US' });
+    const page = await context.newPage();
+    await signInThroughPage(page, rep.email, /\/portal$/);
+    expect(plain(await page.locator('main section.points [data-expiring-soon]').innerText())).toBe('300 punktów wygaśnie w ciągu 90 dni.');
+
+    // The points page: expiring soon and the next expiry in the balances card.
+    await page.goto(`${base}/portal/points`);
+    expect(await available(page)).toBe('500 punktów');
+    expect(plain(await page.locator('main [data-expiring-soon]').first().innerText())).toBe('300 punktów wygaśnie w ciągu 90 dni.');
+    expect(plain(await page.locator('main [data-next-expiry]').first().innerText())).toBe(`300 punktów wygaśnie ${day('pl-PL', lastDay)}.`);
+
+    // What expires when: the old invoice's points first (earned on the invoice's day, within 90 days), then today's.
+    const lots = page.locator('main [data-lots]');
+    expect(await lots.locator('h2').innerText()).toBe('Co wygasa i kiedy');
+    const lotRows = lots.locator('table tbody tr');
+    expect(await lotRows.count()).toBe(2);
+    const first = plain(await lotRows.nth(0).innerText());
+    expect(first).toContain(day('pl-PL', lastDay));
+    expect(first).toContain('300 z 300');
+    expect(first).toContain(day('pl-PL', oldInvoice));
+    expect(first).toContain('W ciągu 90 dni');
+    expect(first).toContain('Naliczenie punktów');
+    const second = plain(await lotRows.nth(1).innerText());
+    expect(second).toContain('200 z 200');
+    expect(second).not.toContain('W ciągu 90 dni');
+
+    // The statement says why: the expiry, the invoice's date and the split with the signed-in rep.
+    const statement = plain(await page.locator('main section[aria-labelledby="statement-title"] table').innerText());
+    expect(statement).toContain('Wygaśnięcie punktów');
+    expect(statement).toMatch(/Wygaśnięcie punktów, których termin ważności minął \(stan na \d{1,2} \S+ \d{4}\)\./);
+    expect(statement).toContain(`Naliczone ${day('pl-PL', oldInvoice)}; termin wygaśnięcia liczy się od tego dnia.`);
+    expect(statement).toContain('Podział z Tobą: 25% trafiło na Twoje własne punkty za Twoją sprzedaż.');
+
+    // The rep's own points: 100 available, expiring soon too, and the line of their share.
+    const own = page.locator('main [data-rep-wallet]');
+    expect(await own.locator('h2').innerText()).toBe('Twoje własne punkty');
+    expect(await own.locator('[data-account="available"] .balance__value').innerText()).toBe('100 punktów');
+    expect(plain(await own.locator('[data-expiring-soon]').innerText())).toBe('100 punktów wygaśnie w ciągu 90 dni.');
+    expect(plain(await own.locator('table').innerText())).toContain('Twój udział (25%) w Twojej sprzedaży.');
+    await context.close();
+
+    // A colleague (English) sees the company's figures and lots, and no section of their own (their wallet is empty).
+    const english = await browser.newContext({ locale: 'en-US' });
+    const colleaguePage = await english.newPage();
+    await signInThroughPage(colleaguePage, colleague.email, /\/portal$/);
+    expect(await colleaguePage.locator('main section.points [data-expiring-soon]').innerText()).toBe('300 points expire within 90 days.');
+    await colleaguePage.goto(`${base}/portal/points`);
+    expect(await colleaguePage.locator('main [data-next-expiry]').innerText()).toBe(`300 points expire on ${day('en-US', lastDay)}.`);
+    expect(await colleaguePage.locator('main [data-lots] h2').innerText()).toBe('What expires when');
+    expect(await colleaguePage.locator('main [data-lots] table tbody tr').count()).toBe(2);
+    expect(await colleaguePage.locator('main [data-lots] table tbody tr').first().innerText()).toContain('300 of 300');
+    expect(await colleaguePage.locator('main [data-rep-wallet]').count()).toBe(0);
+    expect(await colleaguePage.locator('main section[aria-labelledby="statement-title"] table').innerText()).toContain('Split with the sales rep who made the sale: 25% went to their own points.');
+    await english.close();
+
+    // Staff (Russian): the lots and the people of the partner with their own points.
+    const admin = await t.signInAs(['admin'], { locale: 'ru' });
+    const staff = await browser.newContext({ locale: 'en-US' });
+    const adminPage = await staff.newPage();
+    await signInThroughPage(adminPage, admin.email, /\/admin$/);
+    await adminPage.goto(`${base}/admin/partners/${expiring.id}/points`);
+    expect(plain(await adminPage.locator('main [data-expiring-soon]').innerText())).toBe('300 баллов сгорят в течение 90 дней.');
+    expect(plain(await adminPage.locator('main [data-next-expiry]').innerText())).toBe(`${day('ru-RU', lastDay)} сгорят 300 баллов.`);
+    expect(await adminPage.locator('main [data-lots] h2').innerText()).toBe('Что и когда сгорит');
+    expect(plain(await adminPage.locator('main [data-lots] table tbody tr').first().innerText())).toContain('300 из 300');
+    const reps = adminPage.locator('main [data-reps]');
+    expect(await reps.locator('h2').innerText()).toBe('Личные баллы торговых представителей');
+    const repRow = reps.locator('table tbody tr').filter({ hasText: rep.email });
+    expect(await repRow.locator('[data-rep-account="available"]').innerText()).toBe('100');
+    expect(await repRow.locator('[data-rep-account="expiringSoon"]').innerText()).toBe('100');
+    expect(await reps.locator('table tbody tr').filter({ hasText: colleague.email }).innerText()).toContain('Личных баллов нет');
+    // The split names the rep.
+    expect(plain(await adminPage.locator('main section[aria-labelledby="statement-title"] table').innerText())).toMatch(
+      /Разделено с сотрудником, совершившим продажу \(Test partner-user\): 25 % зачислено на его личные баллы\./,
+    );
+    await staff.close();
+  }, 120_000);
 });
