@@ -2,8 +2,8 @@
  * Ledger throughput and footprint, measured in one run on one embedded PostgreSQL 18:
  *  - pgbench TPC-B-like tps at 1, 8 and 32 clients (the yardstick; needs pgbench from postgresql-client);
  *  - the ledger's single-entry earns per second through the service layer at 1, 8 and 32 clients;
- *  - a uniform run (each entry touches only its own partner's accounts) against a hot run (every entry also
- *    touches the program's `issued` account) at 32 clients, with deadlocks counted;
+ *  - a uniform run (32 clients, each earning in a program of its own: no shared row) against a hot run (32 clients
+ *    earning in one program, every entry touching its `issued` account), deadlocks counted;
  *  - balance read p50/p99 for an account with 1,000 and with 1,000,000 postings;
  *  - bytes on disk per posting (entries, postings, lots, lot uses and holds with their indexes; seals not counted);
  *  - the same earn driven by pgbench straight into `ledger_earn`: the database side alone, without Node.
@@ -115,7 +115,14 @@ export async function run(): Promise<Record<string, unknown>> {
       if (results.some((r) => !r.ok)) throw new Error('batch entry refused');
     });
     const batchedEps = batched.perSecond * 1000;
-    const uniform = await timed(32, (w, i) => ledger.reserve(ctx(), { partnerId: partners[(w * 7 + i) % PARTNERS]!, points: 1, idempotencyKey: `u-${w}-${i}` }).then(() => undefined));
+    // Uniform: each of the 32 clients earns in a program of its own (no row shared with another client); hot: all
+    // 32 earn in one program, every entry touching its `issued` account. Same operation, same code path.
+    const own: string[] = [];
+    for (let w = 0; w < 32; w += 1) {
+      const p = (await t.app.inject({ method: 'POST', url: '/api/v1/programs', headers: t.adminHeaders, payload: { code: `uniform-${w}`, name: { en: 'U', pl: 'U', ru: 'U' }, currency: 'PLN', pointValueMinorPerThousand: 1000 } })).json();
+      own.push((await t.app.inject({ method: 'POST', url: '/api/v1/partners', headers: t.adminHeaders, payload: { programId: p.id, legalName: `Uniform ${w}`, country: 'DE', euVat: `DE${String(300000000 + w)}`, type: 'dealer' } })).json().id);
+    }
+    const uniform = await timed(32, (w, i) => ledger.earn(ctx(), { partnerId: own[w]!, points: 1, idempotencyKey: `u-${w}-${i}` }).then(() => undefined));
     const hot = await timed(32, (w, i) => ledger.earn(ctx(), { partnerId: partners[(w * 7 + i) % PARTNERS]!, points: 1, idempotencyKey: `h-${w}-${i}` }).then(() => undefined));
 
     // Balance reads: one account with ~1,000 postings, one with 1,000,000 (history written in bulk).

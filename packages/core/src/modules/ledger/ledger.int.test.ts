@@ -104,6 +104,23 @@ describe('ledger: double entry, idempotency, guarded balances', () => {
     expect(Math.max(...c.postings.map((q) => q.balanceAfter))).toBe(start + 13);
   });
 
+  it('pages the statement by whole entries: an entry with two lines in the wallet never splits across pages', async () => {
+    const p = partners[0]!;
+    const hold = await ledger.reserve(ctx(), { partnerId: p, points: 3, idempotencyKey: 'page-hold' });
+    const lines: { entryId: number; account: string }[] = [];
+    let before: number | undefined;
+    for (let i = 0; i < 100; i += 1) {
+      const page = await ledger.statement(ctx(), p, { limit: 1, before });
+      lines.push(...page.items);
+      if (page.nextBefore === null) break;
+      before = page.nextBefore;
+    }
+    expect(lines.filter((l) => l.entryId === hold.entryId).map((l) => l.account).sort()).toEqual(['available', 'reserved']);
+    const all = await ledger.statement(ctx(), p, { limit: 500 });
+    expect(lines).toEqual(all.items);
+    await ledger.releaseHold(ctx(), { holdId: hold.entryId, idempotencyKey: 'page-unhold' });
+  });
+
   it('spreads earnings over the shards of the program account, the same shard for a replay', async () => {
     await ledger.earnMany(ctx(), Array.from({ length: 64 }, (_, i) => ({ partnerId: partners[1]!, points: 1, idempotencyKey: `spread-${i}` })));
     const db = new pg.Client({ connectionString: databaseUrl });

@@ -439,7 +439,7 @@ export function createLedgerService(deps: LedgerDeps) {
    * entry with its own idempotency and result. If the group fails as a whole (an unexpected error), each earning is
    * posted on its own, so one bad earning cannot fail the others.
    */
-  const groups = new Map<string, { ctx: RequestContext; args: FastEarn; resolve: (r: PostResult) => void; reject: (e: unknown) => void }[]>();
+  let group: { ctx: RequestContext; programId: string; args: FastEarn; resolve: (r: PostResult) => void; reject: (e: unknown) => void }[] | null = null;
   const GROUP_MAX = 500;
 
   function earnOne(ctx: RequestContext, programId: string, a: FastEarn): Promise<PostResult> {
@@ -463,39 +463,36 @@ export function createLedgerService(deps: LedgerDeps) {
   function fastEarn(ctx: RequestContext, programId: string, args: FastEarn): Promise<PostResult> {
     if (ctx.em.isInTransaction()) return earnOne(ctx, programId, args);
     return new Promise((resolve, reject) => {
-      let queue = groups.get(programId);
-      if (!queue) {
-        queue = [];
-        groups.set(programId, queue);
-        setImmediate(() => void flushGroup(programId));
+      if (!group) {
+        group = [];
+        setImmediate(() => void flushGroup());
       }
-      queue.push({ ctx, args, resolve, reject });
+      group.push({ ctx, programId, args, resolve, reject });
     });
   }
 
-  async function flushGroup(programId: string): Promise<void> {
-    const queue = groups.get(programId) ?? [];
-    groups.delete(programId);
-    for (let i = 0; i < queue.length; i += GROUP_MAX) {
-      const group = queue.slice(i, i + GROUP_MAX);
-      const one = async (q: (typeof group)[number]) => {
+  async function flushGroup(): Promise<void> {
+    const queue = group ?? [];
+    group = null;
+    await Promise.all(
+      Array.from({ length: Math.ceil(queue.length / GROUP_MAX) }, async (_, chunk) => {
+        const part = queue.slice(chunk * GROUP_MAX, (chunk + 1) * GROUP_MAX);
+        const one = async (q: (typeof part)[number]) => {
+          try {
+            q.resolve(await earnOne(q.ctx, q.programId, q.args));
+          } catch (error) {
+            q.reject(error);
+          }
+        };
+        if (part.length === 1) return one(part[0]!);
         try {
-          q.resolve(await earnOne(q.ctx, programId, q.args));
-        } catch (error) {
-          q.reject(error);
+          const [row] = await part[0]!.ctx.em.execute<{ r: PostResult[] }[]>(`select ledger_earn_group(?::jsonb) as r`, [JSON.stringify(part.map((q) => ({ program: q.programId, ...q.args })))]);
+          part.forEach((q, k) => q.resolve(row!.r[k]!));
+        } catch {
+          await Promise.all(part.map(one));
         }
-      };
-      if (group.length === 1) {
-        await one(group[0]!);
-        continue;
-      }
-      try {
-        const [row] = await group[0]!.ctx.em.execute<{ r: PostResult[] }[]>(`select ledger_earn_group(?, ?::jsonb) as r`, [programId, JSON.stringify(group.map((q) => q.args))]);
-        group.forEach((q, k) => q.resolve(row!.r[k]!));
-      } catch {
-        await Promise.all(group.map(one));
-      }
-    }
+      }),
+    );
   }
 
   const service = {
@@ -851,7 +848,7 @@ export function createLedgerService(deps: LedgerDeps) {
       const accounts = await ctx.em.find(LedgerAccount, { ...walletWhere(partnerId, userId), code: 'available' });
       if (accounts.length === 0) return [];
       const rows = await ctx.em.execute<{ entry_id: string; kind: EntryKind; posted_at: Date; amount: string; remaining: string; expires_at: Date | null; explanation: Record<string, unknown> }[]>(
-        `select l.entry_id::text, e.kind, e.posted_at, l.amount::text, l.remaining::text, l.expires_at, e.explanation
+        `select l.entry_id::text, e.kind, coalesce((e.explanation->>'earnedAt')::timestamptz, e.posted_at) as posted_at, l.amount::text, l.remaining::text, l.expires_at, e.explanation
            from ledger_lot l join ledger_entry e on e.id = l.entry_id
           where l.account_id in (?) and l.remaining > 0 order by l.expires_at, l.entry_id limit 1000`,
         [accounts.map((a) => a.id)],
@@ -870,10 +867,20 @@ export function createLedgerService(deps: LedgerDeps) {
           where p.account_id in (?) ${query.before ? 'and p.entry_id < ?' : ''}
           order by p.entry_id desc, p.account_id
           limit ?`,
-        query.before ? [accounts.map((a) => a.id), query.before, query.limit + 1] : [accounts.map((a) => a.id), query.limit + 1],
+        // An entry has at most three lines in one wallet (pending, available, reserved): three more rows show
+        // whether the page would end inside an entry.
+        query.before ? [accounts.map((a) => a.id), query.before, query.limit + 3] : [accounts.map((a) => a.id), query.limit + 3],
       );
       const byId = new Map(accounts.map((a) => [Number(a.id), a.code as WalletCode]));
-      const page = rows.slice(0, query.limit);
+      let page = rows.slice(0, query.limit);
+      if (rows.length > query.limit) {
+        // Never end a page inside an entry: drop its first lines here, or, if it is the only entry, take it whole.
+        const last = page[page.length - 1]!.entry_id;
+        if (rows[query.limit]!.entry_id === last) {
+          const whole = page.filter((r) => r.entry_id !== last);
+          page = whole.length > 0 ? whole : rows.filter((r) => r.entry_id === last);
+        }
+      }
       return {
         items: page.map((r) => ({
           entryId: Number(r.entry_id),
@@ -886,7 +893,7 @@ export function createLedgerService(deps: LedgerDeps) {
           reason: r.reason,
           reversesEntryId: r.reverses_entry_id ? Number(r.reverses_entry_id) : null,
         })),
-        nextBefore: rows.length > query.limit ? Number(page[page.length - 1]!.entry_id) : null,
+        nextBefore: rows.length > page.length ? Number(page[page.length - 1]!.entry_id) : null,
       };
     },
   };

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 export interface VerifyProblem {
-  check: 'entry-balances' | 'balance-row' | 'guard' | 'running-balance' | 'hash-chain' | 'lots' | 'holds';
+  check: 'entry-balances' | 'balance-row' | 'guard' | 'running-balance' | 'hash-chain' | 'lots' | 'holds' | 'references';
   detail: string;
 }
 
@@ -57,6 +57,13 @@ export async function verifyLedger(em: EntityManager, programId?: string): Promi
     params,
   );
   for (const r of running) problems.push({ check: 'running-balance', detail: `entry ${r.entry_id} says account ${r.account_id} was at ${r.balance_after}, the postings say ${r.s}` });
+  // Postings carry no foreign keys (the posting functions prove their references): check them here.
+  const orphans = await em.execute<{ entry_id: string; account_id: string }[]>(
+    `select p.entry_id::text, p.account_id::text from ledger_posting p
+      where not exists (select 1 from ledger_entry e where e.id = p.entry_id) or not exists (select 1 from ledger_account a where a.id = p.account_id)
+      order by p.entry_id limit 20`,
+  );
+  for (const r of orphans) problems.push({ check: 'references', detail: `a posting of entry ${r.entry_id} on account ${r.account_id} refers to an entry or account that does not exist` });
   const lots = await em.execute<{ account_id: string; entry_id: string; remaining: string; expected: string }[]>(
     `select l.account_id::text, l.entry_id::text, l.remaining::text, (l.amount - coalesce(u.s, 0))::text as expected
        from ledger_lot l join ledger_account a on a.id = l.account_id
