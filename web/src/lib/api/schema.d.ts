@@ -1688,7 +1688,10 @@ export interface paths {
         /** Your company's balances (partner users) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description PTS (default) or an ISO 4217 currency */
+                    unit?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -1715,8 +1718,10 @@ export interface paths {
                             partnerId: string;
                             pending: number;
                             reserved: number;
-                            /** @enum {string} */
-                            unit: "PTS";
+                            /** @description Decimal places of the unit's minor units: amounts are integers in minor units (0 for PTS) */
+                            scale: number;
+                            /** @description PTS, or an ISO 4217 currency for cash (rebates, MDF) */
+                            unit: string;
                         };
                     };
                 };
@@ -1834,8 +1839,10 @@ export interface paths {
                             partnerId: string;
                             pending: number;
                             reserved: number;
-                            /** @enum {string} */
-                            unit: "PTS";
+                            /** @description Decimal places of the unit's minor units: amounts are integers in minor units (0 for PTS) */
+                            scale: number;
+                            /** @description PTS, or an ISO 4217 currency for cash (rebates, MDF) */
+                            unit: string;
                         };
                     };
                 };
@@ -1929,6 +1936,8 @@ export interface paths {
                 query?: {
                     before?: number;
                     limit?: number;
+                    /** @description PTS (default) or an ISO 4217 currency */
+                    unit?: string;
                 };
                 header?: never;
                 path?: never;
@@ -1993,6 +2002,8 @@ export interface paths {
                 query?: {
                     before?: number;
                     limit?: number;
+                    /** @description PTS (default) or an ISO 4217 currency */
+                    unit?: string;
                 };
                 header?: never;
                 path?: never;
@@ -2179,10 +2190,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A partner's balances (pending, available, reserved) */
+        /** A partner's balances (pending, available, reserved) in points or a cash unit */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description PTS (default) or an ISO 4217 currency */
+                    unit?: string;
+                };
                 header?: never;
                 path: {
                     partnerId: string;
@@ -2211,8 +2225,10 @@ export interface paths {
                             partnerId: string;
                             pending: number;
                             reserved: number;
-                            /** @enum {string} */
-                            unit: "PTS";
+                            /** @description Decimal places of the unit's minor units: amounts are integers in minor units (0 for PTS) */
+                            scale: number;
+                            /** @description PTS, or an ISO 4217 currency for cash (rebates, MDF) */
+                            unit: string;
                         };
                     };
                 };
@@ -2395,8 +2411,10 @@ export interface paths {
                             partnerId: string;
                             pending: number;
                             reserved: number;
-                            /** @enum {string} */
-                            unit: "PTS";
+                            /** @description Decimal places of the unit's minor units: amounts are integers in minor units (0 for PTS) */
+                            scale: number;
+                            /** @description PTS, or an ISO 4217 currency for cash (rebates, MDF) */
+                            unit: string;
                         };
                     };
                 };
@@ -2493,6 +2511,8 @@ export interface paths {
                 query?: {
                     before?: number;
                     limit?: number;
+                    /** @description PTS (default) or an ISO 4217 currency */
+                    unit?: string;
                 };
                 header?: never;
                 path: {
@@ -2560,6 +2580,8 @@ export interface paths {
                 query?: {
                     before?: number;
                     limit?: number;
+                    /** @description PTS (default) or an ISO 4217 currency */
+                    unit?: string;
                 };
                 header?: never;
                 path: {

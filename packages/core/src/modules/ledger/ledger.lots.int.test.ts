@@ -172,6 +172,26 @@ describe('ledger: lots with expiry, holds, partial reversals', () => {
     expect(await ledger.lots(ctx(), p)).toEqual([]);
   }, 60_000);
 
+  it('keeps cash (a rebate in PLN, in grosze) in wallets of its own unit, never expiring, never mixed with points', async () => {
+    const p = await newPartner();
+    await ledger.earn(ctx(), { partnerId: p, points: 500, idempotencyKey: 'cash-pts' });
+    const rebate = await ledger.earn(ctx(), { partnerId: p, points: 1_234_56, unit: 'PLN', idempotencyKey: 'cash-rebate-q1', explanation: { rule: 'retro-rebate', period: '2026-Q1' } });
+    expect(rebate.created).toBe(true);
+    expect(await ledger.balances(ctx(), p, null, 'PLN')).toMatchObject({ unit: 'PLN', scale: 2, available: 123456, nextExpiry: null });
+    expect(await ledger.balances(ctx(), p)).toMatchObject({ unit: 'PTS', scale: 0, available: 500 });
+    expect((await ledger.lots(ctx(), p, null, 'PLN')).map((l) => [l.remaining, l.expiresAt])).toEqual([[123456, null]]);
+    const hold = await ledger.reserve(ctx(), { partnerId: p, unit: 'PLN', points: 100_00, idempotencyKey: 'cash-hold' });
+    await ledger.capture(ctx(), { holdId: hold.entryId, idempotencyKey: 'cash-capture' });
+    expect(await ledger.balances(ctx(), p, null, 'PLN')).toMatchObject({ available: 113456, reserved: 0 });
+    expect(await ledger.balances(ctx(), p, null, 'JPY')).toMatchObject({ scale: 0, available: 0 });
+    await expect(ledger.earn(ctx(), { partnerId: p, points: 1, unit: 'XYZ', idempotencyKey: 'cash-bad' })).rejects.toMatchObject({ code: 'LEDGER_UNIT_INVALID', status: 422 });
+    const res = await t.app.inject({ method: 'GET', url: `/api/v1/ledger/partners/${p}/balances?unit=PLN`, headers: t.adminHeaders });
+    expect(res.json()).toMatchObject({ unit: 'PLN', available: 113456 });
+    // Every entry balances per unit: the PLN rebate debits the program's PLN account, not a points account.
+    const { rows } = await db.query(`select a.unit, sum(p.amount)::int as s from ledger_posting p join ledger_account a on a.id = p.account_id where p.entry_id = $1 group by a.unit`, [rebate.entryId]);
+    expect(rows).toEqual([{ unit: 'PLN', s: 0 }]);
+  });
+
   it('keeps lots, holds and balances in agreement, as verify checks', async () => {
     const report = await verifyLedger(t.orm.em.fork() as never);
     expect(report.problems).toEqual([]);

@@ -7,7 +7,8 @@ const Uuid = Type.String({ format: 'uuid' });
 const Key = Type.String({ minLength: 1, maxLength: 200, description: 'Idempotency key: a replay returns the first result; a different request with the same key is a 409' });
 const BalancesSchema = Type.Object({
   partnerId: Uuid,
-  unit: Type.Literal('PTS'),
+  unit: Type.String({ description: 'PTS, or an ISO 4217 currency for cash (rebates, MDF)' }),
+  scale: Type.Integer({ description: "Decimal places of the unit's minor units: amounts are integers in minor units (0 for PTS)" }),
   pending: Type.Integer(),
   available: Type.Integer(),
   reserved: Type.Integer(),
@@ -46,7 +47,8 @@ const StatementSchema = Type.Object({
   ),
   nextBefore: Type.Union([Type.Integer(), Type.Null()]),
 });
-const StatementQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })), before: Type.Optional(Type.Integer({ minimum: 1 })) });
+const UnitQuery = Type.Object({ unit: Type.Optional(Type.String({ pattern: '^(PTS|[A-Z]{3})$', description: 'PTS (default) or an ISO 4217 currency' })) });
+const StatementQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })), before: Type.Optional(Type.Integer({ minimum: 1 })), unit: UnitQuery.properties.unit });
 
 function ownPartner(actor: { kind: string; partnerId?: string | null }): string {
   if (actor.kind !== 'user' || !actor.partnerId) throw new AppError('FORBIDDEN', 403);
@@ -62,8 +64,8 @@ export function ledgerRoutes(ledger: () => LedgerService, approvals: () => Ledge
   return (router: PluginRouter): void => {
     router.get(
       '/partners/:partnerId/balances',
-      { config: { access: 'ledger:read' }, schema: { tags: ['ledger'], summary: "A partner's balances (pending, available, reserved)", params: Type.Object({ partnerId: Uuid }), response: { 200: BalancesSchema } } },
-      async (request) => ledger().balances(request.ctx, request.params.partnerId),
+      { config: { access: 'ledger:read' }, schema: { tags: ['ledger'], summary: "A partner's balances (pending, available, reserved) in points or a cash unit", params: Type.Object({ partnerId: Uuid }), querystring: UnitQuery, response: { 200: BalancesSchema } } },
+      async (request) => ledger().balances(request.ctx, request.params.partnerId, null, request.query.unit),
     );
     router.get(
       '/partners/:partnerId/statement',
@@ -71,7 +73,7 @@ export function ledgerRoutes(ledger: () => LedgerService, approvals: () => Ledge
         config: { access: 'ledger:read' },
         schema: { tags: ['ledger'], summary: "A partner's statement with the reason of every entry, newest first", params: Type.Object({ partnerId: Uuid }), querystring: StatementQuery, response: { 200: StatementSchema } },
       },
-      async (request) => ledger().statement(request.ctx, request.params.partnerId, { limit: request.query.limit ?? 100, before: request.query.before }),
+      async (request) => ledger().statement(request.ctx, request.params.partnerId, { limit: request.query.limit ?? 100, before: request.query.before, unit: request.query.unit }),
     );
     router.get(
       '/partners/:partnerId/lots',
@@ -117,13 +119,13 @@ export function ledgerRoutes(ledger: () => LedgerService, approvals: () => Ledge
     );
     router.get(
       '/me/balances',
-      { config: { access: 'ledger:read-own' }, schema: { tags: ['ledger'], summary: "Your company's balances (partner users)", response: { 200: BalancesSchema } } },
-      async (request) => ledger().balances(request.ctx, ownPartner(request.ctx.actor as never)),
+      { config: { access: 'ledger:read-own' }, schema: { tags: ['ledger'], summary: "Your company's balances (partner users)", querystring: UnitQuery, response: { 200: BalancesSchema } } },
+      async (request) => ledger().balances(request.ctx, ownPartner(request.ctx.actor as never), null, request.query.unit),
     );
     router.get(
       '/me/statement',
       { config: { access: 'ledger:read-own' }, schema: { tags: ['ledger'], summary: "Your company's statement (partner users)", querystring: StatementQuery, response: { 200: StatementSchema } } },
-      async (request) => ledger().statement(request.ctx, ownPartner(request.ctx.actor as never), { limit: request.query.limit ?? 100, before: request.query.before }),
+      async (request) => ledger().statement(request.ctx, ownPartner(request.ctx.actor as never), { limit: request.query.limit ?? 100, before: request.query.before, unit: request.query.unit }),
     );
     router.post(
       '/adjustments',

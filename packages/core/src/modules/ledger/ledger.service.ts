@@ -29,7 +29,10 @@ export interface EntryResult {
 
 export interface Balances {
   partnerId: string;
-  unit: 'PTS';
+  /** `PTS`, or an ISO 4217 currency for cash (rebates, MDF); amounts are integers in the unit's minor units. */
+  unit: string;
+  /** Decimal places of the unit's minor units (0 for points, 2 for PLN, 0 for JPY, 3 for KWD). */
+  scale: number;
   pending: number;
   available: number;
   reserved: number;
@@ -178,13 +181,30 @@ export interface EarnInput {
   explanation?: Record<string, unknown>;
   /** When the points were earned (the invoice date, say): expiry counts from it. Default: now. */
   earnedAt?: Date;
-  /** The partner's person who made the sale: gets the program's rep share in their own wallet. */
+  /** The partner's person who made the sale: gets the program's rep share in their own wallet (points only). */
   repUserId?: string;
+  /** `PTS` (default) or an ISO 4217 currency: `points` is then an amount in that currency's minor units. */
+  unit?: string;
 }
 
 /** The accounts of a wallet: the company's, or one person's. */
-function walletWhere(partnerId: string, userId: string | null) {
-  return userId ? { partnerId, userId, holder: 'rep' as const, unit: 'PTS' } : { partnerId, holder: 'partner' as const, unit: 'PTS' };
+function walletWhere(partnerId: string, userId: string | null, unit = 'PTS') {
+  return userId ? { partnerId, userId, holder: 'rep' as const, unit } : { partnerId, holder: 'partner' as const, unit };
+}
+
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+/** The unit of an amount: points, or an ISO 4217 currency (cash: rebates, MDF budgets). */
+export function unitOf(unit: string | undefined, field = '/body/unit'): string {
+  if (unit === undefined || unit === 'PTS') return 'PTS';
+  if (/^[A-Z]{3}$/.test(unit) && CURRENCIES.has(unit)) return unit;
+  throw new AppError('LEDGER_UNIT_INVALID', 422, { params: { unit }, fields: [{ field, messageKey: 'errors.LEDGER_UNIT_INVALID', params: { unit } }] });
+}
+
+/** Decimal places of a unit's minor units: 0 for points; the currency's own (2 for PLN and EUR, 0 for JPY). */
+export function scaleOf(unit: string): number {
+  if (unit === 'PTS') return 0;
+  return new Intl.NumberFormat('en', { style: 'currency', currency: unit }).resolvedOptions().maximumFractionDigits ?? 2;
 }
 
 /** An earning dated other than now (an invoice date, say) says so in its explanation; expiry counts from it. */
@@ -211,7 +231,7 @@ export function createLedgerService(deps: LedgerDeps) {
   /** Shards of the hot program accounts (see migration 0004); everything else has one account. */
   const SHARDS: Record<string, number> = { issued: 16, redeemed: 16 };
 
-  async function ensureAccounts(ctx: RequestContext, programId: string, partnerId: string | null, userId: string | null = null): Promise<Record<string, number>> {
+  async function ensureAccounts(ctx: RequestContext, programId: string, partnerId: string | null, userId: string | null = null, unit = 'PTS'): Promise<Record<string, number>> {
     const codes: readonly string[] = partnerId ? WALLET_CODES : PROGRAM_CODES;
     const holder = userId ? 'rep' : partnerId ? 'partner' : 'program';
     const wanted = codes.flatMap((code) => Array.from({ length: partnerId ? 1 : (SHARDS[code] ?? 1) }, (_, shard) => ({ code, shard })));
@@ -220,22 +240,22 @@ export function createLedgerService(deps: LedgerDeps) {
       `with wanted as (select w.code, w.shard::smallint as shard from jsonb_to_recordset(?::jsonb) as w(code text, shard int)),
             ins as (
               insert into ledger_account (program_id, holder, partner_id, user_id, code, unit, guarded, shard)
-              select ?, ?, ?, ?::uuid, code, 'PTS', ?, shard from wanted
+              select ?, ?, ?, ?::uuid, code, ?, ?, shard from wanted
               on conflict do nothing returning id, code, shard, guarded
             ),
             bal as (insert into ledger_balance (account_id, guarded) select id, guarded from ins returning account_id)
        select id::text, code, shard from ins
        union all
        select a.id::text, a.code, a.shard from ledger_account a join wanted w on w.code = a.code and w.shard = a.shard
-        where a.program_id = ? and a.holder = ? and a.partner_id is not distinct from ? and a.user_id is not distinct from ?::uuid and a.unit = 'PTS'`,
-      [JSON.stringify(wanted), programId, holder, partnerId, userId, partnerId !== null, programId, holder, partnerId, userId],
+        where a.program_id = ? and a.holder = ? and a.partner_id is not distinct from ? and a.user_id is not distinct from ?::uuid and a.unit = ?`,
+      [JSON.stringify(wanted), programId, holder, partnerId, userId, unit, partnerId !== null, programId, holder, partnerId, userId, unit],
     );
     const found: Record<string, number> = Object.fromEntries(rows.map((r) => [key(r.code, r.shard), Number(r.id)]));
     if (wanted.some((w) => found[key(w.code, w.shard)] === undefined)) {
       // A concurrent request created some of them after this statement's snapshot: read them again.
       const again = await ctx.em.execute<{ id: string; code: string; shard: number }[]>(
-        `select id::text, code, shard from ledger_account where program_id = ? and holder = ? and partner_id is not distinct from ? and user_id is not distinct from ?::uuid and unit = 'PTS' and code in (?)`,
-        [programId, holder, partnerId, userId, [...codes]],
+        `select id::text, code, shard from ledger_account where program_id = ? and holder = ? and partner_id is not distinct from ? and user_id is not distinct from ?::uuid and unit = ? and code in (?)`,
+        [programId, holder, partnerId, userId, unit, [...codes]],
       );
       for (const r of again) found[key(r.code, r.shard)] = Number(r.id);
       if (wanted.some((w) => found[key(w.code, w.shard)] === undefined)) throw new Error(`ledger accounts ${codes.join(', ')} could not be created for program ${programId}`);
@@ -256,8 +276,8 @@ export function createLedgerService(deps: LedgerDeps) {
   /**
    * A wallet: the company's, or with `userId` the wallet of one of its people (a sales rep). Created on first use.
    */
-  async function wallet(ctx: RequestContext, partnerId: string, userId: string | null = null) {
-    const cacheKey = userId ? `${partnerId}:${userId}` : partnerId;
+  async function wallet(ctx: RequestContext, partnerId: string, userId: string | null = null, unit = 'PTS') {
+    const cacheKey = `${partnerId}:${userId ?? ''}:${unit}`;
     const cached = wallets.get(cacheKey);
     // The system and unscoped staff may use the cache directly; anyone else reads the partner through its service,
     // which applies partner and program scope (a foreign partner is a 404).
@@ -270,8 +290,8 @@ export function createLedgerService(deps: LedgerDeps) {
         throw new AppError('LEDGER_REP_NOT_OF_PARTNER', 422, { params: { userId }, fields: [{ field: '/body/repUserId', messageKey: 'errors.LEDGER_REP_NOT_OF_PARTNER', params: { userId } }] });
       }
     }
-    const accounts = await ensureAccounts(ctx, partner.programId, partner.id, userId);
-    const program = await ensureAccounts(ctx, partner.programId, null);
+    const accounts = await ensureAccounts(ctx, partner.programId, partner.id, userId, unit);
+    const program = await ensureAccounts(ctx, partner.programId, null, null, unit);
     const found = { programId: partner.programId, accounts, program };
     wallets.set(cacheKey, found);
     return found;
@@ -368,13 +388,15 @@ export function createLedgerService(deps: LedgerDeps) {
    */
   async function earning(ctx: RequestContext, item: EarnInput) {
     const amount = points(item.points, '/body/points');
-    const w = await wallet(ctx, item.partnerId);
+    const unit = unitOf(item.unit);
+    const w = await wallet(ctx, item.partnerId, null, unit);
     const code = item.pending ? 'pending' : 'available';
-    const repPercent = item.repUserId ? (await policyOf(ctx, w.programId)).repPercent : 0;
+    // The rep split and expiry are point policies; cash (a rebate, say) goes to the company and does not expire.
+    const repPercent = item.repUserId && unit === 'PTS' ? (await policyOf(ctx, w.programId)).repPercent : 0;
     const repShare = Math.floor((amount * repPercent) / 100);
     const r = repShare > 0 ? await wallet(ctx, item.partnerId, item.repUserId!) : null;
     const credits = [{ accountId: w.accounts[code]!, amount: amount - repShare }, ...(r ? [{ accountId: r.accounts[code]!, amount: repShare }] : [])].filter((c) => c.amount > 0);
-    const exp = item.pending ? null : await expiryOf(ctx, w.programId, item.earnedAt ?? new Date());
+    const exp = item.pending || unit !== 'PTS' ? null : await expiryOf(ctx, w.programId, item.earnedAt ?? new Date());
     const explanation = withEarnedAt(item.explanation, item.earnedAt);
     return {
       programId: w.programId,
@@ -384,7 +406,7 @@ export function createLedgerService(deps: LedgerDeps) {
       ops: item.pending ? [] : credits.map((c): Op => ({ op: 'lot', a: c.accountId, n: c.amount, exp })),
       exp,
       // The idempotency hash covers what the caller asked for, not the split the policy made of it.
-      request: { partnerId: item.partnerId, points: amount, pending: item.pending ?? false, explanation: item.explanation ?? {}, earnedAt: item.earnedAt?.toISOString() ?? null, repUserId: item.repUserId ?? null },
+      request: { partnerId: item.partnerId, points: amount, ...(unit === 'PTS' ? {} : { unit }), pending: item.pending ?? false, explanation: item.explanation ?? {}, earnedAt: item.earnedAt?.toISOString() ?? null, repUserId: item.repUserId ?? null },
     };
   }
 
@@ -395,8 +417,8 @@ export function createLedgerService(deps: LedgerDeps) {
   }
 
   async function loadHold(ctx: RequestContext, holdId: number) {
-    const [row] = await ctx.em.execute<{ program_id: string; partner_id: string; available_account_id: string; reserved_account_id: string; amount: string; captured: string; state: Hold['state']; expires_at: Date; resolve_entry_id: string | null }[]>(
-      `select a.program_id, a.partner_id, h.available_account_id::text, h.reserved_account_id::text, h.amount::text, h.captured::text, h.state, h.expires_at, h.resolve_entry_id::text
+    const [row] = await ctx.em.execute<{ program_id: string; partner_id: string; unit: string; available_account_id: string; reserved_account_id: string; amount: string; captured: string; state: Hold['state']; expires_at: Date; resolve_entry_id: string | null }[]>(
+      `select a.program_id, a.partner_id, a.unit, h.available_account_id::text, h.reserved_account_id::text, h.amount::text, h.captured::text, h.state, h.expires_at, h.resolve_entry_id::text
          from ledger_hold h join ledger_account a on a.id = h.available_account_id where h.reserve_entry_id = ?`,
       [holdId],
     );
@@ -414,7 +436,7 @@ export function createLedgerService(deps: LedgerDeps) {
       throw new AppError('LEDGER_CAPTURE_EXCEEDS_HOLD', 422, { params: { points: input.captured, held: hold.amount }, fields: [{ field: '/body/points', messageKey: 'errors.LEDGER_CAPTURE_EXCEEDS_HOLD', params: { points: input.captured, held: hold.amount } }] });
     }
     const rest = hold.amount - input.captured;
-    const w = await wallet(ctx, hold.partner_id);
+    const w = await wallet(ctx, hold.partner_id, null, hold.unit);
     const postings = [{ accountId: hold.reserved, amount: -hold.amount }];
     if (input.captured > 0) postings.push({ accountId: shardOf(w.program, 'redeemed', input.idempotencyKey), amount: input.captured });
     if (rest > 0) postings.push({ accountId: hold.available, amount: rest });
@@ -533,19 +555,20 @@ export function createLedgerService(deps: LedgerDeps) {
      * pending earning: never more than it still has pending (by default all of it), shared between the company's
      * and the rep's wallets as the earning was, and each lot expires counting from when the points were earned.
      */
-    async releasePending(ctx: RequestContext, input: { partnerId: string; points?: number; idempotencyKey: string; earnEntryId?: number; userId?: string; explanation?: Record<string, unknown> }) {
-      const w = await wallet(ctx, input.partnerId);
-      const request = { partnerId: input.partnerId, points: input.points ?? null, earnEntryId: input.earnEntryId ?? null, userId: input.userId ?? null, explanation: input.explanation ?? {} };
+    async releasePending(ctx: RequestContext, input: { partnerId: string; points?: number; idempotencyKey: string; earnEntryId?: number; userId?: string; unit?: string; explanation?: Record<string, unknown> }) {
+      const unit = unitOf(input.unit);
+      const w = await wallet(ctx, input.partnerId, null, unit);
+      const request = { partnerId: input.partnerId, points: input.points ?? null, earnEntryId: input.earnEntryId ?? null, userId: input.userId ?? null, ...(unit === 'PTS' ? {} : { unit }), explanation: input.explanation ?? {} };
       if (input.earnEntryId === undefined) {
         const amount = points(input.points ?? 0, '/body/points');
-        const target = input.userId ? await wallet(ctx, input.partnerId, input.userId) : w;
+        const target = input.userId ? await wallet(ctx, input.partnerId, input.userId, unit) : w;
         return post(ctx, {
           programId: w.programId,
           idempotencyKey: input.idempotencyKey,
           kind: 'release_pending',
           explanation: input.explanation,
           postings: [{ accountId: target.accounts.pending!, amount: -amount }, { accountId: target.accounts.available!, amount }],
-          ops: [{ op: 'lot', a: target.accounts.available!, n: amount, exp: await expiryOf(ctx, w.programId, new Date()) }],
+          ops: [{ op: 'lot', a: target.accounts.available!, n: amount, exp: unit === 'PTS' ? await expiryOf(ctx, w.programId, new Date()) : null }],
           request,
         });
       }
@@ -568,7 +591,7 @@ export function createLedgerService(deps: LedgerDeps) {
       const amount = input.points === undefined ? total : points(input.points, '/body/points');
       if (amount === 0 || amount > total) throw new AppError('LEDGER_RELEASE_EXCEEDS_PENDING', 409, { params: { id: input.earnEntryId, remaining: total } });
       const shares = prorate(left.filter((p) => p.amount > 0), amount, total).map((p) => ({ ...p, amount: -p.amount }));
-      const exp = await expiryOf(ctx, w.programId, new Date(parts[0]!.earned_at));
+      const exp = unit === 'PTS' ? await expiryOf(ctx, w.programId, new Date(parts[0]!.earned_at)) : null;
       return post(ctx, {
         programId: w.programId,
         idempotencyKey: input.idempotencyKey,
@@ -631,12 +654,13 @@ export function createLedgerService(deps: LedgerDeps) {
      * would overspend. The entry id is the hold's id. A hold not captured by `expiresAt` (default 30 days) can no
      * longer be captured and is released by the expiry sweep.
      */
-    async reserve(ctx: RequestContext, input: { partnerId: string; userId?: string; points: number; idempotencyKey: string; expiresAt?: Date; explanation?: Record<string, unknown> }) {
+    async reserve(ctx: RequestContext, input: { partnerId: string; userId?: string; unit?: string; points: number; idempotencyKey: string; expiresAt?: Date; explanation?: Record<string, unknown> }) {
+      const unit = unitOf(input.unit);
       const amount = points(input.points, '/body/points');
       if (input.expiresAt && !(input.expiresAt.getTime() > Date.now())) {
         throw new AppError('LEDGER_HOLD_EXPIRY_INVALID', 422, { params: { expiresAt: input.expiresAt.toISOString() }, fields: [{ field: '/body/expiresAt', messageKey: 'errors.LEDGER_HOLD_EXPIRY_INVALID', params: { expiresAt: input.expiresAt.toISOString() } }] });
       }
-      const w = await wallet(ctx, input.partnerId, input.userId ?? null);
+      const w = await wallet(ctx, input.partnerId, input.userId ?? null, unit);
       const exp = (input.expiresAt ?? new Date(Date.now() + DEFAULT_HOLD_DAYS * DAY_MS)).toISOString();
       return post(ctx, {
         programId: w.programId,
@@ -648,7 +672,7 @@ export function createLedgerService(deps: LedgerDeps) {
           { op: 'consume', a: w.accounts.available!, n: amount },
           { op: 'hold_open', avail: w.accounts.available!, reserved: w.accounts.reserved!, n: amount, exp },
         ],
-        request: { partnerId: input.partnerId, userId: input.userId ?? null, points: amount, expiresAt: input.expiresAt?.toISOString() ?? null, explanation: input.explanation ?? {} },
+        request: { partnerId: input.partnerId, userId: input.userId ?? null, ...(unit === 'PTS' ? {} : { unit }), points: amount, expiresAt: input.expiresAt?.toISOString() ?? null, explanation: input.explanation ?? {} },
       });
     },
 
@@ -694,15 +718,15 @@ export function createLedgerService(deps: LedgerDeps) {
      */
     async expireLots(ctx: RequestContext, input: { cutoff?: Date; limit?: number } = {}): Promise<{ entries: number; points: number }> {
       const cutoff = (input.cutoff ?? new Date()).toISOString();
-      const due = await ctx.em.execute<{ account_id: string; program_id: string }[]>(
-        `select d.account_id::text, a.program_id from (select distinct account_id from ledger_lot where remaining > 0 and expires_at <= ? limit ?) d join ledger_account a on a.id = d.account_id`,
+      const due = await ctx.em.execute<{ account_id: string; program_id: string; unit: string }[]>(
+        `select d.account_id::text, a.program_id, a.unit from (select distinct account_id from ledger_lot where remaining > 0 and expires_at <= ? limit ?) d join ledger_account a on a.id = d.account_id`,
         [cutoff, input.limit ?? 1000],
       );
       let entries = 0;
       let total = 0;
       const actor = JSON.stringify(describeActor(ctx.actor));
       for (const row of due) {
-        const program = await ensureAccounts(ctx, row.program_id, null);
+        const program = await ensureAccounts(ctx, row.program_id, null, null, row.unit);
         const key = `expire:${row.account_id}:${cutoff}`;
         const hash = requestHash({ kind: 'expire', postings: [], request: { account: Number(row.account_id), cutoff } });
         const [r] = await ctx.em.execute<{ r: PostResult | { status: 'nothing' } }[]>(`select ledger_expire_lots(?, ?, ?, ?, ?, ?, ?::jsonb) as r`, [row.program_id, row.account_id, program.expired!, cutoff, key, hash, actor]);
@@ -717,13 +741,14 @@ export function createLedgerService(deps: LedgerDeps) {
     },
 
     /** A manual adjustment by an admin (positive credits, negative debits the available balance); needs a reason. */
-    async adjust(ctx: RequestContext, input: { partnerId: string; userId?: string; points: number; reason: string; idempotencyKey: string; explanation?: Record<string, unknown> }) {
+    async adjust(ctx: RequestContext, input: { partnerId: string; userId?: string; unit?: string; points: number; reason: string; idempotencyKey: string; explanation?: Record<string, unknown> }) {
+      const unit = unitOf(input.unit);
       if (!Number.isSafeInteger(input.points) || input.points === 0) {
         throw new AppError('LEDGER_AMOUNT_INVALID', 422, { params: { value: input.points }, fields: [{ field: '/body/points', messageKey: 'errors.LEDGER_AMOUNT_INVALID', params: { value: input.points } }] });
       }
-      const w = await wallet(ctx, input.partnerId, input.userId ?? null);
+      const w = await wallet(ctx, input.partnerId, input.userId ?? null, unit);
       const available = w.accounts.available!;
-      const ops: Op[] = input.points > 0 ? [{ op: 'lot', a: available, n: input.points, exp: await expiryOf(ctx, w.programId, new Date()) }] : [{ op: 'consume', a: available, n: -input.points }];
+      const ops: Op[] = input.points > 0 ? [{ op: 'lot', a: available, n: input.points, exp: unit === 'PTS' ? await expiryOf(ctx, w.programId, new Date()) : null }] : [{ op: 'consume', a: available, n: -input.points }];
       const result = await post(ctx, {
         programId: w.programId,
         idempotencyKey: input.idempotencyKey,
@@ -734,7 +759,7 @@ export function createLedgerService(deps: LedgerDeps) {
         ops,
       });
       if (result.created) {
-        deps.audit().record(ctx, { action: 'ledger.entry.adjusted', subjectType: 'partner', subjectId: input.partnerId, data: { entryId: result.entryId, points: input.points, reason: input.reason } });
+        deps.audit().record(ctx, { action: 'ledger.entry.adjusted', subjectType: 'partner', subjectId: input.partnerId, data: { entryId: result.entryId, points: input.points, unit, reason: input.reason } });
         await ctx.em.flush();
       }
       return result;
@@ -819,10 +844,10 @@ export function createLedgerService(deps: LedgerDeps) {
     },
 
     /** A wallet's balances: the company's, or with `userId` that person's own (rep) wallet. */
-    async balances(ctx: RequestContext, partnerId: string, userId: string | null = null): Promise<Balances> {
+    async balances(ctx: RequestContext, partnerId: string, userId: string | null = null, unit = 'PTS'): Promise<Balances> {
       await deps.partners().get(ctx, partnerId);
-      const accounts = await ctx.em.find(LedgerAccount, walletWhere(partnerId, userId));
-      const out: Balances = { partnerId, unit: 'PTS', pending: 0, available: 0, reserved: 0, expiringSoon: 0, nextExpiry: null };
+      const accounts = await ctx.em.find(LedgerAccount, walletWhere(partnerId, userId, unitOf(unit, '/query/unit')));
+      const out: Balances = { partnerId, unit, scale: scaleOf(unit), pending: 0, available: 0, reserved: 0, expiringSoon: 0, nextExpiry: null };
       if (accounts.length === 0) return out;
       const rows = await ctx.em.execute<{ account_id: string; balance: string }[]>(`select account_id::text, balance::text from ledger_balance where account_id in (?)`, [accounts.map((a) => a.id)]);
       const byId = new Map(accounts.map((a) => [Number(a.id), a.code as WalletCode]));
@@ -843,9 +868,9 @@ export function createLedgerService(deps: LedgerDeps) {
     },
 
     /** A partner's open lots, soonest expiry first: exactly what expires when. */
-    async lots(ctx: RequestContext, partnerId: string, userId: string | null = null): Promise<Lot[]> {
+    async lots(ctx: RequestContext, partnerId: string, userId: string | null = null, unit = 'PTS'): Promise<Lot[]> {
       await deps.partners().get(ctx, partnerId);
-      const accounts = await ctx.em.find(LedgerAccount, { ...walletWhere(partnerId, userId), code: 'available' });
+      const accounts = await ctx.em.find(LedgerAccount, { ...walletWhere(partnerId, userId, unitOf(unit, '/query/unit')), code: 'available' });
       if (accounts.length === 0) return [];
       const rows = await ctx.em.execute<{ entry_id: string; kind: EntryKind; posted_at: Date; amount: string; remaining: string; expires_at: Date | null; explanation: Record<string, unknown> }[]>(
         `select l.entry_id::text, e.kind, coalesce((e.explanation->>'earnedAt')::timestamptz, e.posted_at) as posted_at, l.amount::text, l.remaining::text, l.expires_at, e.explanation
@@ -857,9 +882,9 @@ export function createLedgerService(deps: LedgerDeps) {
     },
 
     /** A partner's statement, newest first, with the "why" of every entry; keyset-paginated by entry id. */
-    async statement(ctx: RequestContext, partnerId: string, query: { limit: number; before?: number; userId?: string | null }): Promise<{ items: StatementLine[]; nextBefore: number | null }> {
+    async statement(ctx: RequestContext, partnerId: string, query: { limit: number; before?: number; userId?: string | null; unit?: string }): Promise<{ items: StatementLine[]; nextBefore: number | null }> {
       await deps.partners().get(ctx, partnerId);
-      const accounts = await ctx.em.find(LedgerAccount, walletWhere(partnerId, query.userId ?? null));
+      const accounts = await ctx.em.find(LedgerAccount, walletWhere(partnerId, query.userId ?? null, unitOf(query.unit, '/query/unit')));
       if (accounts.length === 0) return { items: [], nextBefore: null };
       const rows = await ctx.em.execute<{ entry_id: string; posted_at: Date; kind: EntryKind; account_id: string; amount: string; balance_after: string; explanation: Record<string, unknown>; reason: string | null; reverses_entry_id: string | null }[]>(
         `select p.entry_id::text, e.posted_at, e.kind, p.account_id::text, p.amount::text, p.balance_after::text, e.explanation, e.reason, e.reverses_entry_id::text
