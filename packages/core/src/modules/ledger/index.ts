@@ -4,6 +4,7 @@ import { accessServiceRef } from '../access/index.ts';
 import { auditServiceRef } from '../audit/index.ts';
 import { partnerServiceRef } from '../partners/index.ts';
 import { programServiceRef } from '../programs/index.ts';
+import { DEMO_PROGRAM_CODE } from '../demo.ts';
 import { LedgerAccount } from './ledger.entity.ts';
 import { ledgerRoutes } from './ledger.routes.ts';
 import { LedgerAdjustmentRequest } from './ledger.approvals.entity.ts';
@@ -75,12 +76,35 @@ export const ledgerModule = definePlugin({
     ctx.every('seal', 1000, async (taskCtx) => {
       await sealLedger(taskCtx.em);
     });
+    // Demo points: each demo partner has earned over two years, so the portal shows lots expiring soon, an expiry
+    // that already happened, a redemption and points pending on an unpaid invoice. Idempotent: every key replays.
+    const programsOf = ctx.inject(programServiceRef);
+    const partnersOf = ctx.inject(partnerServiceRef);
+    ctx.seed(async (seedCtx) => {
+      const program = await programsOf().findByCode(seedCtx, DEMO_PROGRAM_CODE);
+      if (!program) return;
+      const partners = (await partnersOf().list(seedCtx, { programId: program.id, limit: 50 })).items;
+      const MONTH = 30 * 86_400_000;
+      // Dated from the program's creation, so that seeding again replays every entry exactly.
+      const anchor = new Date(program.createdAt).getTime();
+      for (const [i, partner] of partners.entries()) {
+        const earn = (key: string, points: number, monthsAgo: number, invoice: string, pending = false) =>
+          ledger.earn(seedCtx, { partnerId: partner.id, points, idempotencyKey: `demo:${i}:${key}`, pending, earnedAt: new Date(anchor - monthsAgo * MONTH), explanation: { rule: 'demo: 1 pt per 10 PLN net', invoice, line: 1 } });
+        await earn('old', 300 + i * 10, 26, `FV/${2024}/${100 + i}`);
+        await earn('expiring', 1200 + i * 50, 23, `FV/${2025}/${200 + i}`);
+        await earn('recent', 2500 + i * 100, 6, `FV/${2026}/${300 + i}`);
+        await earn('unpaid', 400 + i * 20, 0, `FV/${2026}/${900 + i}`, true);
+        await ledger.expireLots(seedCtx);
+        const hold = await ledger.reserve(seedCtx, { partnerId: partner.id, points: 500, idempotencyKey: `demo:${i}:order`, explanation: { order: `DEMO-${1000 + i}`, reward: 'Wireless headphones' } });
+        await ledger.capture(seedCtx, { holdId: hold.entryId, idempotencyKey: `demo:${i}:order-delivered`, explanation: { order: `DEMO-${1000 + i}` } });
+      }
+    });
     // Backstops: release holds past their expiry, and expire the lots that are due (both idempotent and safe to
     // run on every server at once; each wallet is handled under its own lock).
     ctx.every('expire-holds', 60_000, async (taskCtx) => {
       await ledger.expireHolds(taskCtx);
     });
-    ctx.every('expire-lots', 15 * 60_000, async (taskCtx) => {
+    ctx.every('expire-lots', 60_000, async (taskCtx) => {
       await ledger.expireLots(taskCtx);
     });
   },
