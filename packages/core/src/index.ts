@@ -39,3 +39,5 @@ export type { Balances, EntryResult, LedgerService, StatementLine } from './modu
 export { verifyLedger } from './modules/ledger/index.ts';
 export type { VerifyProblem, VerifyReport } from './modules/ledger/index.ts';
 export { sealLedger } from './modules/ledger/index.ts';
+export { earningServiceRef } from './modules/earning/index.ts';
+export type { EarningService, EventOutcome, RuleView } from './modules/earning/index.ts';

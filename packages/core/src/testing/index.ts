@@ -81,7 +81,7 @@ export async function startTestApp(options: StartTestAppOptions): Promise<TestAp
     adminHeaders: { cookie: admin.cookie, 'x-csrf-token': admin['x-csrf-token'] },
     signInAs,
     async apiKeyHeaders(scopes) {
-      const { key } = await access.createApiKey(system(), { name: `test-${scopes.join('-')}`, permissions: scopes });
+      const { key } = await access.createApiKey(system(), { name: `test-${scopes.join('-')}`.slice(0, 100), permissions: scopes });
       return { authorization: `Bearer ${key}` };
     },
     close: () => laurel.app.close(),

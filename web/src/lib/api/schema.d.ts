@@ -1076,6 +1076,1236 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/earning/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Received events, newest first, with their raw payload, status and result */
+        get: {
+            parameters: {
+                query?: {
+                    before?: string;
+                    limit?: number;
+                    programId?: string;
+                    source?: string;
+                    /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it */
+                    status?: "received" | "processed" | "unmatched" | "refused" | "rejected";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                entries: {
+                                    /** @description The ledger entry */
+                                    entryId: number;
+                                    points: number;
+                                    target: "pending" | "available";
+                                }[];
+                                externalId: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: date-time */
+                                occurredAt: string;
+                                partnerId: string | null;
+                                /** @description The event as it arrived */
+                                payload: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description Points earned (invoice.issued) or released to available (invoice.paid) */
+                                points: number;
+                                programId: string | null;
+                                /** Format: date-time */
+                                receivedAt: string;
+                                resolution: {
+                                    [key: string]: unknown;
+                                } | null;
+                                result: {
+                                    [key: string]: unknown;
+                                } | null;
+                                source: string;
+                                /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it */
+                                status: "received" | "processed" | "unmatched" | "refused" | "rejected";
+                                type: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            nextBefore: string | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Send one business event (invoice.issued, invoice.paid)
+         * @description Keyed by (source, externalId): a replay returns the first result (200, or 202 while unmatched); the same key with a different body is a 409. 201: processed now; 202: no partner matches the identifiers, the event waits in the unmatched queue. A refused event (suspended partner, currency other than the program's) is kept and answered with a problem; sent again, it is processed again.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description A canonical event: invoice.issued or invoice.paid */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description ISO 4217; for now the program currency (other currencies are refused until FX rates exist) */
+                        currency: string;
+                        /** @description The event's id in the sending system: a replay of (source, externalId) returns the first result */
+                        externalId: string;
+                        lines: {
+                            category?: string;
+                            /** @description Margin of the line in minor units */
+                            margin?: number;
+                            /** @description Net value of the line in the invoice currency's minor units (grosze, cents) */
+                            netAmount: number;
+                            quantity: number;
+                            sku: string;
+                        }[];
+                        /** @description The invoice number as printed */
+                        number: string;
+                        /**
+                         * Format: date-time
+                         * @description When it happened (the invoice date, the payment date): the rules in force then apply
+                         */
+                        occurredAt: string;
+                        /** @description How to find the partner: the first given of partnerId, nip, euVat, regon, partnerCode decides */
+                        partner: {
+                            /** @description EU VAT number with its country prefix */
+                            euVat?: string;
+                            /** @description Polish tax id (NIP); separators and a PL prefix are ignored */
+                            nip?: string;
+                            /** @description PartnerID: the program-unique code other systems map to */
+                            partnerCode?: string;
+                            /**
+                             * Format: uuid
+                             * @description Laurel's id of the partner
+                             */
+                            partnerId?: string;
+                            regon?: string;
+                        };
+                        /**
+                         * Format: uuid
+                         * @description The program; may be left out when the API key is scoped to one program or the partner is named by partnerId
+                         */
+                        programId?: string;
+                        /**
+                         * Format: email
+                         * @description The selling rep (one of the partner's people) by e-mail
+                         */
+                        repEmail?: string;
+                        /**
+                         * Format: uuid
+                         * @description The selling rep by user id
+                         */
+                        repUserId?: string;
+                        /** @description The sending system (e.g. erp-acme); with externalId the key of the event */
+                        source: string;
+                        /** @enum {string} */
+                        type: "invoice.issued";
+                    } | {
+                        /** @description The event's id in the sending system: a replay of (source, externalId) returns the first result */
+                        externalId: string;
+                        /** @description externalId of the invoice.issued event (same source) */
+                        invoiceExternalId: string;
+                        /**
+                         * Format: date-time
+                         * @description When it happened (the invoice date, the payment date): the rules in force then apply
+                         */
+                        occurredAt: string;
+                        /**
+                         * Format: uuid
+                         * @description The program; may be left out when the API key is scoped to one program or the partner is named by partnerId
+                         */
+                        programId?: string;
+                        /** @description The sending system (e.g. erp-acme); with externalId the key of the event */
+                        source: string;
+                        /** @enum {string} */
+                        type: "invoice.paid";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            entries: {
+                                /** @description The ledger entry */
+                                entryId: number;
+                                points: number;
+                                target: "pending" | "available";
+                            }[];
+                            externalId: string;
+                            /** Format: uuid */
+                            id: string;
+                            partnerId: string | null;
+                            /** @description Points earned (invoice.issued) or released to available (invoice.paid) */
+                            points: number;
+                            programId: string | null;
+                            /** @description true when this answer replays the first one */
+                            replayed: boolean;
+                            source: string;
+                            /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it */
+                            status: "received" | "processed" | "unmatched" | "refused" | "rejected";
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            entries: {
+                                /** @description The ledger entry */
+                                entryId: number;
+                                points: number;
+                                target: "pending" | "available";
+                            }[];
+                            externalId: string;
+                            /** Format: uuid */
+                            id: string;
+                            partnerId: string | null;
+                            /** @description Points earned (invoice.issued) or released to available (invoice.paid) */
+                            points: number;
+                            programId: string | null;
+                            /** @description true when this answer replays the first one */
+                            replayed: boolean;
+                            source: string;
+                            /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it */
+                            status: "received" | "processed" | "unmatched" | "refused" | "rejected";
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            entries: {
+                                /** @description The ledger entry */
+                                entryId: number;
+                                points: number;
+                                target: "pending" | "available";
+                            }[];
+                            externalId: string;
+                            /** Format: uuid */
+                            id: string;
+                            partnerId: string | null;
+                            /** @description Points earned (invoice.issued) or released to available (invoice.paid) */
+                            points: number;
+                            programId: string | null;
+                            /** @description true when this answer replays the first one */
+                            replayed: boolean;
+                            source: string;
+                            /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it */
+                            status: "received" | "processed" | "unmatched" | "refused" | "rejected";
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/events/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One event: raw payload, status, result, resolution */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            entries: {
+                                /** @description The ledger entry */
+                                entryId: number;
+                                points: number;
+                                target: "pending" | "available";
+                            }[];
+                            externalId: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: date-time */
+                            occurredAt: string;
+                            partnerId: string | null;
+                            /** @description The event as it arrived */
+                            payload: {
+                                [key: string]: unknown;
+                            };
+                            /** @description Points earned (invoice.issued) or released to available (invoice.paid) */
+                            points: number;
+                            programId: string | null;
+                            /** Format: date-time */
+                            receivedAt: string;
+                            resolution: {
+                                [key: string]: unknown;
+                            } | null;
+                            result: {
+                                [key: string]: unknown;
+                            } | null;
+                            source: string;
+                            /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it */
+                            status: "received" | "processed" | "unmatched" | "refused" | "rejected";
+                            type: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/events/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolve an unmatched event: map it to a partner (it is then processed) or reject it with a reason */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        action: "map" | "reject";
+                        /**
+                         * Format: uuid
+                         * @description With map: the partner the event belongs to
+                         */
+                        partnerId?: string;
+                        /** @description With reject: why */
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            entries: {
+                                /** @description The ledger entry */
+                                entryId: number;
+                                points: number;
+                                target: "pending" | "available";
+                            }[];
+                            externalId: string;
+                            /** Format: uuid */
+                            id: string;
+                            partnerId: string | null;
+                            /** @description Points earned (invoice.issued) or released to available (invoice.paid) */
+                            points: number;
+                            programId: string | null;
+                            /** @description true when this answer replays the first one */
+                            replayed: boolean;
+                            source: string;
+                            /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it */
+                            status: "received" | "processed" | "unmatched" | "refused" | "rejected";
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/events/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send up to 1,000 events; each is accepted or refused on its own
+         * @description Every item is checked and processed as if sent alone (same keys, replays and problems); the answer has one result per item, in order. Items with status unmatched are accepted.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        events: unknown[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            accepted: number;
+                            items: {
+                                event?: {
+                                    entries: {
+                                        /** @description The ledger entry */
+                                        entryId: number;
+                                        points: number;
+                                        target: "pending" | "available";
+                                    }[];
+                                    externalId: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    partnerId: string | null;
+                                    /** @description Points earned (invoice.issued) or released to available (invoice.paid) */
+                                    points: number;
+                                    programId: string | null;
+                                    /** @description true when this answer replays the first one */
+                                    replayed: boolean;
+                                    source: string;
+                                    /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it */
+                                    status: "received" | "processed" | "unmatched" | "refused" | "rejected";
+                                    type: string;
+                                };
+                                index: number;
+                                ok: boolean;
+                                problem?: {
+                                    code: string;
+                                    detail: string;
+                                    errors?: {
+                                        field: string;
+                                        message: string;
+                                    }[];
+                                    status: number;
+                                    title: string;
+                                };
+                            }[];
+                            refused: number;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Earning rules (every version), by code and newest version first */
+        get: {
+            parameters: {
+                query?: {
+                    code?: string;
+                    programId?: string;
+                    status?: "draft" | "active" | "retired";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                activatedAt: string | null;
+                                code: string;
+                                /** @description JsonLogic */
+                                condition: unknown;
+                                /** Format: date-time */
+                                createdAt: string;
+                                effect: {
+                                    /** @description Up to 4 decimal places */
+                                    pointsPerUnit: number;
+                                    /** @enum {string} */
+                                    rounding: "floor";
+                                    target: "pending" | "available";
+                                    /**
+                                     * @description Points per whole currency unit of net value, per invoice line
+                                     * @enum {string}
+                                     */
+                                    type: "per-amount";
+                                };
+                                eventTypes: string[];
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                priority: number;
+                                /** Format: uuid */
+                                programId: string;
+                                status: "draft" | "active" | "retired";
+                                /** Format: date-time */
+                                validFrom: string;
+                                validTo: string | null;
+                                version: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Add a draft earning rule (a new version when the code exists)
+         * @description The condition is JsonLogic over { line: { index, sku, quantity, netAmount, category, margin }, event: { type, source, externalId, occurredAt, number, currency, netTotal }, partner: { id, partnerCode, type, country, region, salesChannel, segments } }; true applies to every line. Amounts are integers in minor units.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Stable name of the rule; versions share it */
+                        code: string;
+                        /** @description JsonLogic; true for every line */
+                        condition: unknown;
+                        effect: {
+                            /** @description Up to 4 decimal places */
+                            pointsPerUnit: number;
+                            /** @enum {string} */
+                            rounding: "floor";
+                            target: "pending" | "available";
+                            /**
+                             * @description Points per whole currency unit of net value, per invoice line
+                             * @enum {string}
+                             */
+                            type: "per-amount";
+                        };
+                        eventTypes: ("invoice.issued" | "invoice.paid")[];
+                        name: string;
+                        /** @default 0 */
+                        priority?: number;
+                        /** Format: uuid */
+                        programId: string;
+                        /** Format: date-time */
+                        validFrom: string;
+                        /** @description Exclusive; null: open-ended */
+                        validTo?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            activatedAt: string | null;
+                            code: string;
+                            /** @description JsonLogic */
+                            condition: unknown;
+                            /** Format: date-time */
+                            createdAt: string;
+                            effect: {
+                                /** @description Up to 4 decimal places */
+                                pointsPerUnit: number;
+                                /** @enum {string} */
+                                rounding: "floor";
+                                target: "pending" | "available";
+                                /**
+                                 * @description Points per whole currency unit of net value, per invoice line
+                                 * @enum {string}
+                                 */
+                                type: "per-amount";
+                            };
+                            eventTypes: string[];
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            priority: number;
+                            /** Format: uuid */
+                            programId: string;
+                            status: "draft" | "active" | "retired";
+                            /** Format: date-time */
+                            validFrom: string;
+                            validTo: string | null;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One earning rule version */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            activatedAt: string | null;
+                            code: string;
+                            /** @description JsonLogic */
+                            condition: unknown;
+                            /** Format: date-time */
+                            createdAt: string;
+                            effect: {
+                                /** @description Up to 4 decimal places */
+                                pointsPerUnit: number;
+                                /** @enum {string} */
+                                rounding: "floor";
+                                target: "pending" | "available";
+                                /**
+                                 * @description Points per whole currency unit of net value, per invoice line
+                                 * @enum {string}
+                                 */
+                                type: "per-amount";
+                            };
+                            eventTypes: string[];
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            priority: number;
+                            /** Format: uuid */
+                            programId: string;
+                            status: "draft" | "active" | "retired";
+                            /** Format: date-time */
+                            validFrom: string;
+                            validTo: string | null;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/rules/{id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Put a draft rule in force (over its validity period) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            activatedAt: string | null;
+                            code: string;
+                            /** @description JsonLogic */
+                            condition: unknown;
+                            /** Format: date-time */
+                            createdAt: string;
+                            effect: {
+                                /** @description Up to 4 decimal places */
+                                pointsPerUnit: number;
+                                /** @enum {string} */
+                                rounding: "floor";
+                                target: "pending" | "available";
+                                /**
+                                 * @description Points per whole currency unit of net value, per invoice line
+                                 * @enum {string}
+                                 */
+                                type: "per-amount";
+                            };
+                            eventTypes: string[];
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            priority: number;
+                            /** Format: uuid */
+                            programId: string;
+                            status: "draft" | "active" | "retired";
+                            /** Format: date-time */
+                            validFrom: string;
+                            validTo: string | null;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/rules/{id}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take an active rule out of force */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            activatedAt: string | null;
+                            code: string;
+                            /** @description JsonLogic */
+                            condition: unknown;
+                            /** Format: date-time */
+                            createdAt: string;
+                            effect: {
+                                /** @description Up to 4 decimal places */
+                                pointsPerUnit: number;
+                                /** @enum {string} */
+                                rounding: "floor";
+                                target: "pending" | "available";
+                                /**
+                                 * @description Points per whole currency unit of net value, per invoice line
+                                 * @enum {string}
+                                 */
+                                type: "per-amount";
+                            };
+                            eventTypes: string[];
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            priority: number;
+                            /** Format: uuid */
+                            programId: string;
+                            status: "draft" | "active" | "retired";
+                            /** Format: date-time */
+                            validFrom: string;
+                            validTo: string | null;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/simulate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What an invoice.issued event would earn, line by line, with the rules that fired and why the others did not; posts nothing */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description A canonical event: invoice.issued or invoice.paid */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description ISO 4217; for now the program currency (other currencies are refused until FX rates exist) */
+                        currency: string;
+                        /** @description The event's id in the sending system: a replay of (source, externalId) returns the first result */
+                        externalId: string;
+                        lines: {
+                            category?: string;
+                            /** @description Margin of the line in minor units */
+                            margin?: number;
+                            /** @description Net value of the line in the invoice currency's minor units (grosze, cents) */
+                            netAmount: number;
+                            quantity: number;
+                            sku: string;
+                        }[];
+                        /** @description The invoice number as printed */
+                        number: string;
+                        /**
+                         * Format: date-time
+                         * @description When it happened (the invoice date, the payment date): the rules in force then apply
+                         */
+                        occurredAt: string;
+                        /** @description How to find the partner: the first given of partnerId, nip, euVat, regon, partnerCode decides */
+                        partner: {
+                            /** @description EU VAT number with its country prefix */
+                            euVat?: string;
+                            /** @description Polish tax id (NIP); separators and a PL prefix are ignored */
+                            nip?: string;
+                            /** @description PartnerID: the program-unique code other systems map to */
+                            partnerCode?: string;
+                            /**
+                             * Format: uuid
+                             * @description Laurel's id of the partner
+                             */
+                            partnerId?: string;
+                            regon?: string;
+                        };
+                        /**
+                         * Format: uuid
+                         * @description The program; may be left out when the API key is scoped to one program or the partner is named by partnerId
+                         */
+                        programId?: string;
+                        /**
+                         * Format: email
+                         * @description The selling rep (one of the partner's people) by e-mail
+                         */
+                        repEmail?: string;
+                        /**
+                         * Format: uuid
+                         * @description The selling rep by user id
+                         */
+                        repUserId?: string;
+                        /** @description The sending system (e.g. erp-acme); with externalId the key of the event */
+                        source: string;
+                        /** @enum {string} */
+                        type: "invoice.issued";
+                    } | {
+                        /** @description The event's id in the sending system: a replay of (source, externalId) returns the first result */
+                        externalId: string;
+                        /** @description externalId of the invoice.issued event (same source) */
+                        invoiceExternalId: string;
+                        /**
+                         * Format: date-time
+                         * @description When it happened (the invoice date, the payment date): the rules in force then apply
+                         */
+                        occurredAt: string;
+                        /**
+                         * Format: uuid
+                         * @description The program; may be left out when the API key is scoped to one program or the partner is named by partnerId
+                         */
+                        programId?: string;
+                        /** @description The sending system (e.g. erp-acme); with externalId the key of the event */
+                        source: string;
+                        /** @enum {string} */
+                        type: "invoice.paid";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            available: number;
+                            currency: string;
+                            /** @description Exactly what the ledger entries of the event store */
+                            explanation: {
+                                available: {
+                                    category: string | null;
+                                    fired: {
+                                        code: string;
+                                        computation: string;
+                                        points: number;
+                                        pointsPerUnit: number;
+                                        /** Format: uuid */
+                                        ruleId: string;
+                                        target: "pending" | "available";
+                                        version: number;
+                                    }[];
+                                    line: number;
+                                    netAmount: number;
+                                    points: number;
+                                    quantity: number;
+                                    sku: string;
+                                }[];
+                                pending: {
+                                    category: string | null;
+                                    fired: {
+                                        code: string;
+                                        computation: string;
+                                        points: number;
+                                        pointsPerUnit: number;
+                                        /** Format: uuid */
+                                        ruleId: string;
+                                        target: "pending" | "available";
+                                        version: number;
+                                    }[];
+                                    line: number;
+                                    netAmount: number;
+                                    points: number;
+                                    quantity: number;
+                                    sku: string;
+                                }[];
+                            };
+                            lines: {
+                                category: string | null;
+                                fired: {
+                                    code: string;
+                                    computation: string;
+                                    points: number;
+                                    pointsPerUnit: number;
+                                    /** Format: uuid */
+                                    ruleId: string;
+                                    target: "pending" | "available";
+                                    version: number;
+                                }[];
+                                line: number;
+                                netAmount: number;
+                                points: number;
+                                quantity: number;
+                                skipped: {
+                                    code: string;
+                                    detail?: string;
+                                    reason: "event-type" | "not-yet-valid" | "no-longer-valid" | "condition" | "condition-error";
+                                    /** Format: uuid */
+                                    ruleId: string;
+                                    version: number;
+                                }[];
+                                sku: string;
+                            }[];
+                            /** @description null: no partner matches (the rules run without partner facts) */
+                            partner: {
+                                /** Format: uuid */
+                                id: string;
+                                legalName: string;
+                                partnerCode: string;
+                            } | null;
+                            pending: number;
+                            points: number;
+                            /** Format: uuid */
+                            programId: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/unmatched": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Events waiting for an admin to name their partner (the unmatched queue), newest first */
+        get: {
+            parameters: {
+                query?: {
+                    before?: string;
+                    limit?: number;
+                    programId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                entries: {
+                                    /** @description The ledger entry */
+                                    entryId: number;
+                                    points: number;
+                                    target: "pending" | "available";
+                                }[];
+                                externalId: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: date-time */
+                                occurredAt: string;
+                                partnerId: string | null;
+                                /** @description The event as it arrived */
+                                payload: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description Points earned (invoice.issued) or released to available (invoice.paid) */
+                                points: number;
+                                programId: string | null;
+                                /** Format: date-time */
+                                receivedAt: string;
+                                resolution: {
+                                    [key: string]: unknown;
+                                } | null;
+                                result: {
+                                    [key: string]: unknown;
+                                } | null;
+                                source: string;
+                                /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it */
+                                status: "received" | "processed" | "unmatched" | "refused" | "rejected";
+                                type: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            nextBefore: string | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ledger/adjustment-requests": {
         parameters: {
             query?: never;

@@ -1,0 +1,267 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '@laurel/core/testing';
+import { createTestDatabase } from '../../../../../test/database.ts';
+
+type Json = Record<string, unknown>;
+
+describe('earning: events in, explained points out', () => {
+  let t: TestApp;
+  let programId: string;
+  let key: { authorization: string };
+  const partners: Record<string, { id: string; partnerCode: string }> = {};
+  let n = 0;
+
+  const inject = (method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = t.adminHeaders) =>
+    t.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as Json }) });
+  const send = (event: Json, headers: Record<string, string> = key) => inject('POST', '/api/v1/earning/events', event, headers);
+  const balances = async (partnerId: string) => (await inject('GET', `/api/v1/ledger/partners/${partnerId}/balances`)).json() as { pending: number; available: number };
+  const invoice = (over: Json = {}): Json => {
+    n += 1;
+    return {
+      type: 'invoice.issued',
+      source: 'erp-test',
+      externalId: `INV-${n}`,
+      occurredAt: '2025-07-01T10:00:00Z',
+      programId,
+      partner: { nip: '526-025-09-95' },
+      number: `FV/2025/07/${n}`,
+      currency: 'PLN',
+      lines: [
+        { sku: 'SKU-A', quantity: 2, netAmount: 10_000 },
+        { sku: 'SKU-STRAT', quantity: 1, netAmount: 5_000, category: 'cables' },
+      ],
+      ...over,
+    };
+  };
+  const rule = async (body: Json) => {
+    const created = await inject('POST', '/api/v1/earning/rules', { programId, priority: 0, eventTypes: ['invoice.issued'], ...body });
+    expect(created.statusCode, created.body).toBe(201);
+    const active = await inject('POST', `/api/v1/earning/rules/${created.json().id}/activate`, {});
+    expect(active.statusCode, active.body).toBe(200);
+    return active.json() as Json & { id: string };
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp({ databaseUrl: await createTestDatabase() });
+    const program = await inject('POST', '/api/v1/programs', { code: 'earn', name: { en: 'E', pl: 'E', ru: 'E' }, currency: 'PLN', pointValueMinorPerThousand: 1000 });
+    programId = program.json().id;
+    await inject('POST', `/api/v1/programs/${programId}/status`, { status: 'live', reason: 'test' });
+    const mk = async (name: string, body: Json) => {
+      const res = await inject('POST', '/api/v1/partners', { programId, legalName: name, type: 'dealer', ...body });
+      expect(res.statusCode, res.body).toBe(201);
+      partners[name] = { id: res.json().id, partnerCode: res.json().partnerCode };
+    };
+    await mk('orange', { nip: '5260250995', regon: '012100784' });
+    await mk('muster', { country: 'DE', euVat: 'DE300000009' });
+    await mk('pko', { nip: '5250007738' });
+    await mk('suspended', { nip: '7740001454' });
+    await inject('POST', `/api/v1/partners/${partners.suspended!.id}/status`, { status: 'suspended', reason: 'unpaid' });
+    key = await t.apiKeyHeaders(['events:write']);
+    // One point per PLN on every line, from 2024; two more per PLN on the strategic SKU from June 2025; half a point
+    // per PLN on cables straight to available.
+    await rule({ code: 'base', name: 'Base', validFrom: '2024-01-01T00:00:00Z', condition: true, effect: { type: 'per-amount', pointsPerUnit: 1, target: 'pending', rounding: 'floor' } });
+    await rule({ code: 'strategic', name: 'Strategic SKU', validFrom: '2025-06-01T00:00:00Z', priority: 10, condition: { in: [{ var: 'line.sku' }, ['SKU-STRAT']] }, effect: { type: 'per-amount', pointsPerUnit: 2, target: 'pending', rounding: 'floor' } });
+    await rule({ code: 'cables', name: 'Cables', validFrom: '2024-01-01T00:00:00Z', condition: { '==': [{ var: 'line.category' }, 'cables'] }, effect: { type: 'per-amount', pointsPerUnit: 0.5, target: 'available', rounding: 'floor' } });
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('issued → pending (and cables to available), replayed without posting twice, a different body under the same key is a 409', async () => {
+    const event = invoice();
+    const first = await send(event);
+    expect(first.statusCode, first.body).toBe(201);
+    // line 0: 100 PLN × 1; line 1: 50 PLN × 1 + 50 PLN × 2 pending, 50 PLN × 0.5 available
+    expect(first.json()).toMatchObject({ status: 'processed', replayed: false, partnerId: partners.orange!.id, points: 275 });
+    expect(first.json().entries.map((e: Json) => [e.target, e.points])).toEqual([['pending', 250], ['available', 25]]);
+    expect(await balances(partners.orange!.id)).toMatchObject({ pending: 250, available: 25 });
+
+    const replay = await send(event);
+    expect(replay.statusCode).toBe(200);
+    expect(replay.json()).toMatchObject({ ...first.json(), replayed: true });
+    expect(await balances(partners.orange!.id)).toMatchObject({ pending: 250, available: 25 });
+
+    const conflict = await send({ ...event, number: 'FV/OTHER' });
+    expect(conflict.statusCode).toBe(409);
+    expect(conflict.headers['content-type']).toContain('application/problem+json');
+    expect(conflict.json()).toMatchObject({ code: 'EARNING_EVENT_CONFLICT' });
+    expect(conflict.json().detail).toContain(String(event.externalId));
+
+    // paid → the pending points of that invoice become available; a replay changes nothing; a second payment is refused
+    const paid = { type: 'invoice.paid', source: 'erp-test', externalId: `PAY-${event.externalId}`, occurredAt: '2025-07-20T08:00:00Z', invoiceExternalId: event.externalId };
+    const released = await send(paid);
+    expect(released.statusCode, released.body).toBe(201);
+    expect(released.json()).toMatchObject({ status: 'processed', points: 250, partnerId: partners.orange!.id });
+    expect(await balances(partners.orange!.id)).toMatchObject({ pending: 0, available: 275 });
+    expect((await send(paid)).json()).toMatchObject({ replayed: true, points: 250 });
+    const again = await send({ ...paid, externalId: `PAY2-${event.externalId}` });
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ code: 'EARNING_INVOICE_ALREADY_PAID', errors: [{ field: '/body/invoiceExternalId' }] });
+    expect(await balances(partners.orange!.id)).toMatchObject({ pending: 0, available: 275 });
+    const early = await send({ ...paid, externalId: 'PAY-unknown', invoiceExternalId: 'INV-never' });
+    expect(early.statusCode).toBe(409);
+    expect(early.json().code).toBe('EARNING_INVOICE_UNKNOWN');
+  });
+
+  it('applies the rules in force at occurredAt: before a rule starts it does not fire, before every rule nothing is earned', async () => {
+    const before = await balances(partners.pko!.id);
+    const january = await send(invoice({ partner: { nip: '5250007738' }, occurredAt: '2025-01-15T12:00:00Z' }));
+    expect(january.statusCode, january.body).toBe(201);
+    // the strategic rule starts in June: only base (150) pending and cables (25) available
+    expect(january.json().entries.map((e: Json) => [e.target, e.points])).toEqual([['pending', 150], ['available', 25]]);
+    const ancient = await send(invoice({ partner: { nip: '5250007738' }, occurredAt: '2023-06-01T12:00:00Z' }));
+    expect(ancient.statusCode).toBe(201);
+    expect(ancient.json()).toMatchObject({ status: 'processed', points: 0, entries: [] });
+    expect(await balances(partners.pko!.id)).toMatchObject({ pending: before.pending + 150, available: before.available + 25 });
+  });
+
+  it('conditions on SKU and category: lines that match no condition earn only the base', async () => {
+    const res = await send(invoice({ partner: { nip: '5250007738' }, lines: [{ sku: 'SKU-STRAT', quantity: 1, netAmount: 1_099 }, { sku: 'SKU-B', quantity: 3, netAmount: 999, category: 'tools' }] }));
+    // SKU-STRAT: floor(10.99) + floor(21.98) = 10 + 21; SKU-B: floor(9.99) = 9; no cables
+    expect(res.json().entries).toEqual([expect.objectContaining({ target: 'pending', points: 40 })]);
+  });
+
+  it('simulates line by line, posting nothing, and what it shows is exactly what the ledger entry stores', async () => {
+    const event = invoice({ partner: { regon: '012100784' } });
+    const before = await balances(partners.orange!.id);
+    const sim = await inject('POST', '/api/v1/earning/simulate', event);
+    expect(sim.statusCode, sim.body).toBe(200);
+    const s = sim.json();
+    expect(s).toMatchObject({ partner: { id: partners.orange!.id }, points: 275, pending: 250, available: 25 });
+    expect(s.lines[0].fired.map((f: Json) => f.code)).toEqual(['base']);
+    expect(s.lines[0].skipped).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'strategic', reason: 'condition' }), expect.objectContaining({ code: 'cables', reason: 'condition' })]));
+    expect(s.lines[1].fired.map((f: Json) => `${f.code}:${f.points}`)).toEqual(['strategic:100', 'base:50', 'cables:25']);
+    expect(s.lines[1].fired[0].computation).toBe('floor(50.00 PLN × 2) = 100');
+    expect(await balances(partners.orange!.id)).toEqual(before);
+
+    const posted = await send(event);
+    expect(posted.statusCode, posted.body).toBe(201);
+    const statement = (await inject('GET', `/api/v1/ledger/partners/${partners.orange!.id}/statement`)).json().items as { entryId: number; explanation: Json }[];
+    for (const target of ['pending', 'available'] as const) {
+      const entryId = posted.json().entries.find((e: Json) => e.target === target).entryId;
+      const line = statement.find((l) => l.entryId === entryId)!;
+      expect(line.explanation.lines).toEqual(s.explanation[target]);
+      expect(line.explanation).toMatchObject({ eventId: posted.json().id, invoice: event.number, source: 'erp-test', externalId: event.externalId });
+      expect(line.explanation.rules).toEqual(expect.arrayContaining([expect.objectContaining({ code: target === 'pending' ? 'base' : 'cables', version: 1 })]));
+    }
+  });
+
+  it('finds partners by EU VAT and PartnerID; an unknown partner waits as unmatched until an admin maps it (then it earns) or rejects it', async () => {
+    const byVat = await send(invoice({ partner: { euVat: 'de 300 000 009' } }));
+    expect(byVat.json()).toMatchObject({ status: 'processed', partnerId: partners.muster!.id });
+    const byCode = await send(invoice({ partner: { partnerCode: partners.muster!.partnerCode } }));
+    expect(byCode.json()).toMatchObject({ status: 'processed', partnerId: partners.muster!.id });
+
+    const lost = invoice({ partner: { nip: '6920000013' } });
+    const unmatched = await send(lost);
+    expect(unmatched.statusCode).toBe(202);
+    expect(unmatched.json()).toMatchObject({ status: 'unmatched', partnerId: null, points: 0 });
+    expect((await send(lost)).json()).toMatchObject({ status: 'unmatched', replayed: true });
+    const queue = await inject('GET', `/api/v1/earning/unmatched?programId=${programId}`);
+    expect(queue.json().items.map((e: Json) => e.externalId)).toContain(lost.externalId);
+    const listed = queue.json().items.find((e: Json) => e.externalId === lost.externalId);
+    expect(listed.payload).toMatchObject({ number: lost.number });
+
+    const before = await balances(partners.pko!.id);
+    const noPartner = await inject('POST', `/api/v1/earning/events/${listed.id}/resolve`, { action: 'map' });
+    expect(noPartner.statusCode).toBe(422);
+    expect(noPartner.json().errors[0].field).toBe('/body/partnerId');
+    const mapped = await inject('POST', `/api/v1/earning/events/${listed.id}/resolve`, { action: 'map', partnerId: partners.pko!.id });
+    expect(mapped.statusCode, mapped.body).toBe(200);
+    expect(mapped.json()).toMatchObject({ status: 'processed', partnerId: partners.pko!.id, points: 275 });
+    expect(await balances(partners.pko!.id)).toMatchObject({ pending: before.pending + 250, available: before.available + 25 });
+    expect((await send(lost)).json()).toMatchObject({ status: 'processed', replayed: true, points: 275 });
+    const twice = await inject('POST', `/api/v1/earning/events/${listed.id}/resolve`, { action: 'map', partnerId: partners.pko!.id });
+    expect(twice.statusCode).toBe(409);
+
+    const junk = invoice({ partner: { nip: '8567346215' } });
+    const junkId = (await send(junk)).json().id;
+    const rejected = await inject('POST', `/api/v1/earning/events/${junkId}/resolve`, { action: 'reject', reason: 'test invoice from the ERP sandbox' });
+    expect(rejected.json()).toMatchObject({ status: 'rejected' });
+    const replayed = await send(junk);
+    expect(replayed.statusCode).toBe(409);
+    expect(replayed.json()).toMatchObject({ code: 'EARNING_EVENT_REJECTED' });
+    expect(replayed.json().detail).toContain('ERP sandbox');
+
+    const audit = await inject('GET', '/api/v1/audit/records?action=earning.');
+    const actions = audit.json().items.map((r: Json) => `${r.action}:${r.subjectId}`);
+    expect(actions).toEqual(expect.arrayContaining([`earning.event.mapped:${listed.id}`, `earning.event.rejected:${junkId}`]));
+  });
+
+  it('refuses events of a suspended partner and in a foreign currency with a clear problem, keeps them, and processes them when sent again', async () => {
+    const event = invoice({ partner: { nip: '7740001454' } });
+    const suspended = await send(event);
+    expect(suspended.statusCode).toBe(409);
+    expect(suspended.json()).toMatchObject({ code: 'EARNING_PARTNER_NOT_ACTIVE' });
+    expect(suspended.json().detail).toContain('suspended');
+    const refused = await inject('GET', `/api/v1/earning/events?status=refused&programId=${programId}`);
+    expect(refused.json().items.length).toBeGreaterThan(0);
+
+    const euro = await send(invoice({ currency: 'EUR' }), { ...key, 'accept-language': 'pl' });
+    expect(euro.statusCode).toBe(422);
+    expect(euro.json()).toMatchObject({ code: 'EARNING_CURRENCY_NOT_PROGRAM', errors: [{ field: '/body/currency' }] });
+    expect(euro.json().detail).toContain('nie są jeszcze przeliczane');
+    const stored = await inject('GET', `/api/v1/earning/events/${(refused.json().items[0] as Json).id}`);
+    expect(stored.json()).toMatchObject({ status: 'refused', result: { problem: { code: expect.stringMatching(/^EARNING_/) } } });
+
+    // reactivated, the same event sent again is processed
+    await inject('POST', `/api/v1/partners/${partners.suspended!.id}/status`, { status: 'active', reason: 'paid up' });
+    const resent = await send(event);
+    expect(resent.statusCode, resent.body).toBe(201);
+    expect(resent.json()).toMatchObject({ status: 'processed', points: 275, partnerId: partners.suspended!.id });
+  });
+
+  it('answers bad input with a 400/422 problem naming the field, in the caller language', async () => {
+    const cases: [Json, string][] = [
+      [{ ...invoice(), lines: undefined }, '/body/lines'],
+      [invoice({ lines: [{ sku: 'X', quantity: 1, netAmount: -5 }] }), '/body/lines/0/netAmount'],
+      [invoice({ lines: [{ sku: 'X', quantity: 'two', netAmount: 5 }] }), '/body/lines/0/quantity'],
+      [invoice({ lines: [{ sku: 'X', quantity: 1, netAmount: 1.5 }] }), '/body/lines/0/netAmount'],
+      [invoice({ type: 'invoice.stolen' }), '/body/type'],
+      [invoice({ occurredAt: 'yesterday' }), '/body/occurredAt'],
+      [invoice({ partner: {} }), '/body/partner'],
+      [invoice({ currency: 'XYZ' }), '/body/currency'],
+      [invoice({ extra: true }), '/body/extra'],
+      [invoice({ programId: 'not-a-uuid' }), '/body/programId'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await send(body);
+      expect([400, 422], `${field}: ${res.body}`).toContain(res.statusCode);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json().errors.map((e: Json) => e.field), res.body).toContain(field);
+    }
+    const ru = await send(invoice({ lines: [] }), { ...key, 'accept-language': 'ru' });
+    expect(ru.json().title).toMatch(/[а-я]/);
+    const noProgram = await send(invoice({ programId: undefined }));
+    expect(noProgram.json()).toMatchObject({ code: 'EARNING_PROGRAM_REQUIRED', errors: [{ field: '/body/programId' }] });
+    const badRule = await inject('POST', '/api/v1/earning/rules', { programId, code: 'bad', name: 'Bad', validFrom: '2025-01-01T00:00:00Z', eventTypes: ['invoice.issued'], condition: { nonsense: [1] }, effect: { type: 'per-amount', pointsPerUnit: 1, target: 'pending', rounding: 'floor' } });
+    expect(badRule.statusCode).toBe(422);
+    expect(badRule.json()).toMatchObject({ code: 'EARNING_CONDITION_OPERATOR', errors: [{ field: '/body/condition' }] });
+    const noKey = await send(invoice(), await t.apiKeyHeaders(['programs:read']));
+    expect(noKey.statusCode).toBe(403);
+  });
+
+  it('takes a batch with good and bad events, each accepted or refused on its own', async () => {
+    const good = invoice({ partner: { nip: '5250007738' } });
+    const taken = invoice();
+    expect((await send(taken)).statusCode).toBe(201);
+    const res = await inject('POST', '/api/v1/earning/events/batch', {
+      events: [good, { ...good, externalId: 'B-bad', lines: [{ sku: 'X', quantity: 1, netAmount: 'ten' }] }, invoice({ partner: { nip: '9999999999' } }), { ...taken, number: 'changed' }, 42, good],
+    }, key);
+    expect(res.statusCode, res.body).toBe(200);
+    const items = res.json().items as { index: number; ok: boolean; event?: Json; problem?: Json & { errors?: Json[] } }[];
+    expect(res.json()).toMatchObject({ accepted: 3, refused: 3 });
+    expect(items[0]).toMatchObject({ ok: true, event: { status: 'processed', replayed: false } });
+    expect(items[1]).toMatchObject({ ok: false, problem: { status: 400, code: 'VALIDATION_FAILED' } });
+    expect(items[1]!.problem!.errors!.map((e) => e.field)).toEqual(['/body/events/1/lines/0/netAmount']);
+    expect(items[2]).toMatchObject({ ok: true, event: { status: 'unmatched' } });
+    expect(items[3]).toMatchObject({ ok: false, problem: { status: 409, code: 'EARNING_EVENT_CONFLICT' } });
+    expect(items[4]).toMatchObject({ ok: false, problem: { status: 400 } });
+    expect(items[4]!.problem!.errors![0]!.field).toBe('/body/events/4');
+    expect(items[5]).toMatchObject({ ok: true, event: { status: 'processed', replayed: true } });
+
+    const tooMany = await inject('POST', '/api/v1/earning/events/batch', { events: Array.from({ length: 1001 }, () => good) }, key);
+    expect(tooMany.statusCode).toBe(400);
+    expect(tooMany.json().errors[0].field).toBe('/body/events');
+  });
+});

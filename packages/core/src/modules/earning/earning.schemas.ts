@@ -1,0 +1,120 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { Type, type Static, type TSchema } from '@laurel/plugin-sdk';
+
+/*
+ * The canonical events of the inbox, as TypeBox schemas: they document the API (OpenAPI) and validate every event,
+ * one by one (a batch accepts or rejects each on its own).
+ */
+
+
+const common = {
+  source: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$', description: 'The sending system (e.g. erp-acme); with externalId the key of the event' }),
+  externalId: Type.String({ minLength: 1, maxLength: 200, description: "The event's id in the sending system: a replay of (source, externalId) returns the first result" }),
+  occurredAt: Type.String({ format: 'date-time', description: 'When it happened (the invoice date, the payment date): the rules in force then apply' }),
+  programId: Type.Optional(Type.String({ format: 'uuid', description: "The program; may be left out when the API key is scoped to one program or the partner is named by partnerId" })),
+};
+
+export const PartnerIdentification = Type.Object(
+  {
+    partnerId: Type.Optional(Type.String({ format: 'uuid', description: "Laurel's id of the partner" })),
+    partnerCode: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'PartnerID: the program-unique code other systems map to' })),
+    nip: Type.Optional(Type.String({ minLength: 1, maxLength: 20, description: 'Polish tax id (NIP); separators and a PL prefix are ignored' })),
+    regon: Type.Optional(Type.String({ minLength: 1, maxLength: 20 })),
+    euVat: Type.Optional(Type.String({ minLength: 1, maxLength: 20, description: 'EU VAT number with its country prefix' })),
+  },
+  { additionalProperties: false, minProperties: 1, description: 'How to find the partner: the first given of partnerId, nip, euVat, regon, partnerCode decides' },
+);
+
+export const InvoiceLine = Type.Object(
+  {
+    sku: Type.String({ minLength: 1, maxLength: 100 }),
+    quantity: Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000_000 }),
+    netAmount: Type.Integer({ minimum: 0, maximum: 1_000_000_000_000, description: "Net value of the line in the invoice currency's minor units (grosze, cents)" }),
+    category: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    margin: Type.Optional(Type.Integer({ minimum: -1_000_000_000_000, maximum: 1_000_000_000_000, description: 'Margin of the line in minor units' })),
+  },
+  { additionalProperties: false },
+);
+
+export const InvoiceIssued = Type.Object(
+  {
+    type: Type.Literal('invoice.issued'),
+    ...common,
+    partner: PartnerIdentification,
+    repEmail: Type.Optional(Type.String({ format: 'email', maxLength: 254, description: "The selling rep (one of the partner's people) by e-mail" })),
+    repUserId: Type.Optional(Type.String({ format: 'uuid', description: 'The selling rep by user id' })),
+    number: Type.String({ minLength: 1, maxLength: 100, description: 'The invoice number as printed' }),
+    currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217; for now the program currency (other currencies are refused until FX rates exist)' }),
+    lines: Type.Array(InvoiceLine, { minItems: 1, maxItems: 1000 }),
+  },
+  { additionalProperties: false, title: 'invoice.issued', description: 'An invoice was issued to a partner: its lines earn points, to pending until it is paid' },
+);
+
+export const InvoicePaid = Type.Object(
+  {
+    type: Type.Literal('invoice.paid'),
+    ...common,
+    invoiceExternalId: Type.String({ minLength: 1, maxLength: 200, description: 'externalId of the invoice.issued event (same source)' }),
+  },
+  { additionalProperties: false, title: 'invoice.paid', description: "An invoice was paid: its pending points become available" },
+);
+
+export const EVENT_SCHEMAS = { 'invoice.issued': InvoiceIssued, 'invoice.paid': InvoicePaid } as const;
+export type EventType = keyof typeof EVENT_SCHEMAS;
+export const EVENT_TYPES = Object.keys(EVENT_SCHEMAS) as EventType[];
+export const AnyEvent = Type.Union([InvoiceIssued, InvoicePaid], { description: 'A canonical event: invoice.issued or invoice.paid' });
+
+export type InvoiceIssuedEvent = Static<typeof InvoiceIssued>;
+export type InvoicePaidEvent = Static<typeof InvoicePaid>;
+export type EarningEventInput = InvoiceIssuedEvent | InvoicePaidEvent;
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+addFormats.default(ajv);
+const compiled = new Map<string, ValidateFunction>(Object.entries(EVENT_SCHEMAS).map(([type, schema]) => [type, ajv.compile(schema as TSchema)]));
+
+/** Limits that keep a hostile body cheap to refuse. */
+const MAX_DEPTH = 8;
+
+function depthOf(value: unknown, limit: number): number {
+  if (value === null || typeof value !== 'object') return 0;
+  if (limit <= 0) return 1;
+  let max = 0;
+  for (const v of Object.values(value as Record<string, unknown>)) max = Math.max(max, depthOf(v, limit - 1));
+  return max + 1;
+}
+
+/**
+ * Validate one event against the schema its `type` names. Errors are ajv's (instancePath relative to the event),
+ * so the caller localizes them and names each field.
+ */
+export function validateEvent(data: unknown): { ok: true; event: EarningEventInput } | { ok: false; errors: ErrorObject[] } {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    return { ok: false, errors: [{ instancePath: '', schemaPath: '#/type', keyword: 'type', params: { type: 'object' }, message: 'must be object' }] };
+  }
+  if (depthOf(data, MAX_DEPTH + 1) > MAX_DEPTH) {
+    return { ok: false, errors: [{ instancePath: '', schemaPath: '#/maxDepth', keyword: 'maxDepth', params: { limit: MAX_DEPTH }, message: `must not nest deeper than ${MAX_DEPTH} levels` }] };
+  }
+  const type = (data as { type?: unknown }).type;
+  const validate = typeof type === 'string' ? compiled.get(type) : undefined;
+  if (!validate) {
+    const error: ErrorObject =
+      type === undefined
+        ? { instancePath: '', schemaPath: '#/required', keyword: 'required', params: { missingProperty: 'type' }, message: "must have required property 'type'" }
+        : { instancePath: '/type', schemaPath: '#/properties/type/enum', keyword: 'enum', params: { allowedValues: EVENT_TYPES }, message: 'must be equal to one of the allowed values' };
+    return { ok: false, errors: [error] };
+  }
+  if (validate(data)) return { ok: true, event: data as EarningEventInput };
+  return { ok: false, errors: [...(validate.errors ?? [])] };
+}
+
+/** A Fastify validator compiler for a route whose body is one event (errors rendered by the root handler). */
+export function eventBodyValidator() {
+  const fn = (data: unknown): boolean => {
+    const r = validateEvent(data);
+    fn.errors = r.ok ? null : r.errors;
+    return r.ok;
+  };
+  fn.errors = null as ErrorObject[] | null;
+  return fn;
+}

@@ -1,0 +1,51 @@
+import { definePlugin } from '@laurel/plugin-sdk';
+import { CORE_VERSION } from '../../version.ts';
+import { accessServiceRef } from '../access/index.ts';
+import { auditServiceRef } from '../audit/index.ts';
+import { ledgerServiceRef } from '../ledger/index.ts';
+import { partnerServiceRef } from '../partners/index.ts';
+import { programServiceRef } from '../programs/index.ts';
+import { EarningEvent, EarningRule } from './earning.entity.ts';
+import { earningRoutes } from './earning.routes.ts';
+import { createEarningService, earningServiceRef } from './earning.service.ts';
+import { migration as m0001 } from './migrations/0001_earning.ts';
+import en from './locales/en.json' with { type: 'json' };
+import pl from './locales/pl.json' with { type: 'json' };
+import ru from './locales/ru.json' with { type: 'json' };
+
+declare module '@laurel/plugin-sdk' {
+  interface LaurelPermissions {
+    /** Send business events (invoices …) to the earning inbox; meant for API keys of the sending systems. */
+    'events:write': true;
+    /** Earning rules, the unmatched queue, received events and the simulation. */
+    'earning:manage': true;
+  }
+}
+
+/** Core module `earning`: business events in (an idempotent inbox), rules as data, explained points out to the ledger. */
+export const earningModule = definePlugin({
+  id: 'earning',
+  version: CORE_VERSION,
+  compatibility: `^${CORE_VERSION}`,
+  dependsOn: ['audit', 'access', 'programs', 'partners', 'ledger'],
+  entities: [EarningEvent, EarningRule],
+  migrations: [m0001],
+  setup(ctx) {
+    ctx.grant('events:write', ['admin'], { apiKeys: true });
+    ctx.grant('earning:manage', ['admin', 'program-manager']);
+    ctx.locales({ en, pl, ru });
+    const earning = createEarningService({
+      partners: ctx.inject(partnerServiceRef),
+      programs: ctx.inject(programServiceRef),
+      ledger: ctx.inject(ledgerServiceRef),
+      access: ctx.inject(accessServiceRef),
+      audit: ctx.inject(auditServiceRef),
+    });
+    ctx.provide(earningServiceRef, earning);
+    ctx.routes(earningRoutes(() => earning));
+  },
+});
+
+export { earningServiceRef };
+export type { EarningService, EventOutcome, EventView, RuleInput, RuleView } from './earning.service.ts';
+export type { EarningEventInput, InvoiceIssuedEvent, InvoicePaidEvent } from './earning.schemas.ts';
