@@ -845,24 +845,29 @@ export function createLedgerService(deps: LedgerDeps) {
 
     /** A wallet's balances: the company's, or with `userId` that person's own (rep) wallet. */
     async balances(ctx: RequestContext, partnerId: string, userId: string | null = null, unit = 'PTS'): Promise<Balances> {
+      const u = unitOf(unit, '/query/unit');
+      // Scope first: a partner the caller may not reach is a 404 before anything is read.
       await deps.partners().get(ctx, partnerId);
-      const accounts = await ctx.em.find(LedgerAccount, walletWhere(partnerId, userId, unitOf(unit, '/query/unit')));
-      const out: Balances = { partnerId, unit, scale: scaleOf(unit), pending: 0, available: 0, reserved: 0, expiringSoon: 0, nextExpiry: null };
-      if (accounts.length === 0) return out;
-      const rows = await ctx.em.execute<{ account_id: string; balance: string }[]>(`select account_id::text, balance::text from ledger_balance where account_id in (?)`, [accounts.map((a) => a.id)]);
-      const byId = new Map(accounts.map((a) => [Number(a.id), a.code as WalletCode]));
-      for (const r of rows) out[byId.get(Number(r.account_id))!] = Number(r.balance);
-      const available = accounts.find((a) => a.code === 'available');
-      if (available) {
-        const [expiry] = await ctx.em.execute<{ soon: string; next_at: Date | null; next_points: string | null }[]>(
-          `with open as (select remaining, expires_at from ledger_lot where account_id = ? and remaining > 0 and expires_at is not null)
-           select coalesce((select sum(remaining) from open where expires_at <= now() + interval '90 days'), 0)::text as soon,
-                  (select min(expires_at) from open) as next_at,
-                  (select sum(remaining) from open where expires_at = (select min(expires_at) from open))::text as next_points`,
-          [available.id],
-        );
-        out.expiringSoon = Number(expiry!.soon);
-        out.nextExpiry = expiry!.next_at ? { expiresAt: new Date(expiry!.next_at).toISOString(), points: Number(expiry!.next_points) } : null;
+      const out: Balances = { partnerId, unit: u, scale: scaleOf(u), pending: 0, available: 0, reserved: 0, expiringSoon: 0, nextExpiry: null };
+      // One statement: the wallet's balance rows and, for available points, what expires soon and next.
+      const rows = await ctx.em.execute<{ code: WalletCode; balance: string; soon: string | null; next_at: Date | null; next_points: string | null }[]>(
+        `select a.code, b.balance::text, x.soon::text, x.next_at, x.next_points::text
+           from ledger_account a join ledger_balance b on b.account_id = a.id
+           left join lateral (
+             select sum(l.remaining) filter (where l.expires_at <= now() + interval '90 days') as soon,
+                    min(l.expires_at) as next_at,
+                    sum(l.remaining) filter (where l.expires_at = (select min(m.expires_at) from ledger_lot m where m.account_id = a.id and m.remaining > 0)) as next_points
+               from ledger_lot l where l.account_id = a.id and l.remaining > 0 and l.expires_at is not null
+           ) x on a.code = 'available'
+          where a.partner_id = ? and a.holder = ? and a.user_id is not distinct from ?::uuid and a.unit = ? and a.code in ('pending', 'available', 'reserved')`,
+        [partnerId, userId ? 'rep' : 'partner', userId, u],
+      );
+      for (const r of rows) {
+        out[r.code] = Number(r.balance);
+        if (r.code === 'available') {
+          out.expiringSoon = Number(r.soon ?? 0);
+          out.nextExpiry = r.next_at ? { expiresAt: new Date(r.next_at).toISOString(), points: Number(r.next_points) } : null;
+        }
       }
       return out;
     },
