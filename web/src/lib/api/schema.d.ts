@@ -3292,7 +3292,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your company's statement as CSV (partner users) */
+        /** Your company's statement (or, with wallet=own, your own) as CSV (partner users) */
         get: {
             parameters: {
                 query?: {
@@ -3304,6 +3304,8 @@ export interface paths {
                     kind?: ("earn" | "earn_pending" | "release_pending" | "reserve" | "capture" | "release_hold" | "expire" | "reversal" | "adjustment")[];
                     /** @description Postings before: an instant with an offset (2025-01-31T12:00:00Z) or a date (2025-01-31 = the start of that day in the program's time zone) */
                     to?: string;
+                    /** @description own: the signed-in person's own (rep) wallet; company (default) */
+                    wallet?: "company" | "own";
                 };
                 header?: never;
                 path?: never;
@@ -3346,7 +3348,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your company's statement with filters (partner users) */
+        /** Your company's statement (or, with wallet=own, your own) with filters (partner users) */
         get: {
             parameters: {
                 query?: {
@@ -3361,6 +3363,8 @@ export interface paths {
                     limit?: number;
                     /** @description Postings before: an instant with an offset (2025-01-31T12:00:00Z) or a date (2025-01-31 = the start of that day in the program's time zone) */
                     to?: string;
+                    /** @description own: the signed-in person's own (rep) wallet; company (default) */
+                    wallet?: "company" | "own";
                 };
                 header?: never;
                 path?: never;
@@ -3494,6 +3498,8 @@ export interface paths {
                 query: {
                     /** @description The instant: an instant with an offset (2025-01-31T12:00:00Z) or a date (2025-01-31 = the start of that day in the program's time zone) */
                     asOf: string;
+                    /** @description A person's own (rep) wallet instead of the company's */
+                    rep?: string;
                 };
                 header?: never;
                 path: {
@@ -3882,6 +3888,8 @@ export interface paths {
                     from?: string;
                     /** @description Only entries of these kinds (repeat the parameter for several) */
                     kind?: ("earn" | "earn_pending" | "release_pending" | "reserve" | "capture" | "release_hold" | "expire" | "reversal" | "adjustment")[];
+                    /** @description A person's own (rep) wallet instead of the company's */
+                    rep?: string;
                     /** @description Postings before: an instant with an offset (2025-01-31T12:00:00Z) or a date (2025-01-31 = the start of that day in the program's time zone) */
                     to?: string;
                 };
@@ -3941,6 +3949,8 @@ export interface paths {
                     /** @description Only entries of these kinds (repeat the parameter for several) */
                     kind?: ("earn" | "earn_pending" | "release_pending" | "reserve" | "capture" | "release_hold" | "expire" | "reversal" | "adjustment")[];
                     limit?: number;
+                    /** @description A person's own (rep) wallet instead of the company's */
+                    rep?: string;
                     /** @description Postings before: an instant with an offset (2025-01-31T12:00:00Z) or a date (2025-01-31 = the start of that day in the program's time zone) */
                     to?: string;
                 };

@@ -15,12 +15,19 @@ const StatementFiltersQuery = {
   kind: Type.Optional(Type.Array(Kind, { maxItems: ENTRY_KINDS.length, description: 'Only entries of these kinds (repeat the parameter for several)' })),
   direction: Type.Optional(Type.Union([Type.Literal('in'), Type.Literal('out')], { description: 'in: points credited to the wallet; out: points taken from it' })),
 };
+/** Staff: a person's own (rep) wallet instead of the company's. */
+const RepQuery = { rep: Type.Optional(Type.String({ format: 'uuid', description: "A person's own (rep) wallet instead of the company's" })) };
+/** Partner users: their own wallet instead of the company's. */
+const OwnQuery = { wallet: Type.Optional(Type.Union([Type.Literal('company'), Type.Literal('own')], { description: "own: the signed-in person's own (rep) wallet; company (default)" })) };
 const StatementQuery = Type.Object({
   ...StatementFiltersQuery,
+  ...RepQuery,
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
   before: Type.Optional(Type.Integer({ minimum: 1, description: 'Keyset cursor: the nextBefore of the previous page' })),
 });
-const CsvQuery = Type.Object(StatementFiltersQuery);
+const CsvQuery = Type.Object({ ...StatementFiltersQuery, ...RepQuery });
+const MyStatementQuery = Type.Object({ ...StatementFiltersQuery, ...OwnQuery, limit: StatementQuery.properties.limit, before: StatementQuery.properties.before });
+const MyCsvQuery = Type.Object({ ...StatementFiltersQuery, ...OwnQuery });
 
 const StatementSchema = Type.Object({
   items: Type.Array(
@@ -69,8 +76,13 @@ function ownPartner(actor: { kind: string; partnerId?: string | null }): string 
   return actor.partnerId;
 }
 
-function filtersOf(query: { from?: string; to?: string; kind?: StatementFilters['kinds']; direction?: 'in' | 'out' }): StatementFilters {
-  return { from: query.from, to: query.to, kinds: query.kind, direction: query.direction };
+function filtersOf(query: { from?: string; to?: string; kind?: StatementFilters['kinds']; direction?: 'in' | 'out'; rep?: string }, userId?: string): StatementFilters {
+  return { from: query.from, to: query.to, kinds: query.kind, direction: query.direction, userId: userId ?? query.rep };
+}
+
+/** The signed-in person's own wallet when they ask for it (`wallet=own`). */
+function ownWallet(actor: { kind: string; userId?: string }, query: { wallet?: 'company' | 'own' }): string | undefined {
+  return query.wallet === 'own' && actor.kind === 'user' ? actor.userId : undefined;
 }
 
 /** Ledger reports: balances as of a date, the filtered statement (JSON and CSV) and the program's points liability. */
@@ -94,11 +106,11 @@ export function ledgerReportRoutes(reports: () => LedgerReports) {
           tags: ['ledger'],
           summary: "A partner's balances as they were at an instant (the last posting at or before it, per account)",
           params: Type.Object({ partnerId: Uuid }),
-          querystring: Type.Object({ asOf: DateParam('The instant') }),
+          querystring: Type.Object({ asOf: DateParam('The instant'), ...RepQuery }),
           response: { 200: BalancesAsOfSchema },
         },
       },
-      async (request) => reports().balancesAsOf(request.ctx, request.params.partnerId, request.query.asOf),
+      async (request) => reports().balancesAsOf(request.ctx, request.params.partnerId, request.query.asOf, request.query.rep),
     );
     router.get(
       '/partners/:partnerId/statement.json',
@@ -118,9 +130,10 @@ export function ledgerReportRoutes(reports: () => LedgerReports) {
       '/me/statement.json',
       {
         config: { access: 'ledger:read-own' },
-        schema: { tags: ['ledger'], summary: "Your company's statement with filters (partner users)", querystring: StatementQuery, response: { 200: StatementSchema } },
+        schema: { tags: ['ledger'], summary: "Your company's statement (or, with wallet=own, your own) with filters (partner users)", querystring: MyStatementQuery, response: { 200: StatementSchema } },
       },
-      async (request) => reports().statement(request.ctx, ownPartner(request.ctx.actor as never), { ...filtersOf(request.query), limit: request.query.limit ?? 100, before: request.query.before }),
+      async (request) =>
+        reports().statement(request.ctx, ownPartner(request.ctx.actor as never), { ...filtersOf(request.query, ownWallet(request.ctx.actor as never, request.query)), limit: request.query.limit ?? 100, before: request.query.before }),
     );
     router.get(
       '/partners/:partnerId/statement.csv',
@@ -134,9 +147,9 @@ export function ledgerReportRoutes(reports: () => LedgerReports) {
       '/me/statement.csv',
       {
         config: { access: 'ledger:read-own' },
-        schema: { tags: ['ledger'], summary: "Your company's statement as CSV (partner users)", querystring: CsvQuery, response: { 200: CsvResponse } },
+        schema: { tags: ['ledger'], summary: "Your company's statement (or, with wallet=own, your own) as CSV (partner users)", querystring: MyCsvQuery, response: { 200: CsvResponse } },
       },
-      async (request, reply) => sendCsv(request.ctx, reply, ownPartner(request.ctx.actor as never), filtersOf(request.query)),
+      async (request, reply) => sendCsv(request.ctx, reply, ownPartner(request.ctx.actor as never), filtersOf(request.query, ownWallet(request.ctx.actor as never, request.query))),
     );
     router.get(
       '/programs/:programId/liability',

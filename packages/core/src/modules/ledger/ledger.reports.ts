@@ -23,6 +23,8 @@ export interface StatementFilters {
   kinds?: EntryKind[];
   /** `in`: points credited to the wallet; `out`: points taken from it. */
   direction?: 'in' | 'out';
+  /** A person's own (rep) wallet instead of the company's. */
+  userId?: string;
 }
 
 export interface Statement {
@@ -152,9 +154,9 @@ export function createLedgerReports(deps: LedgerReportsDeps) {
   }
 
   /** The partner (through its service: scope applies, a foreign partner is a 404), its wallet accounts and time zone. */
-  async function wallet(ctx: RequestContext, partnerId: string) {
+  async function wallet(ctx: RequestContext, partnerId: string, userId?: string) {
     const partner = await deps.partners().get(ctx, partnerId);
-    const accounts = await ctx.em.find(LedgerAccount, { partnerId, holder: 'partner', unit: 'PTS' });
+    const accounts = await ctx.em.find(LedgerAccount, userId ? { partnerId, userId, holder: 'rep', unit: 'PTS' } : { partnerId, holder: 'partner', unit: 'PTS' });
     return { partner, accounts, byId: new Map(accounts.map((a) => [Number(a.id), a.code as WalletCode])) };
   }
 
@@ -252,9 +254,9 @@ export function createLedgerReports(deps: LedgerReportsDeps) {
     checkDate,
 
     /** A partner's balances as they were at an instant or date (end of the instant: postings at or before it). */
-    async balancesAsOf(ctx: RequestContext, partnerId: string, asOf: string): Promise<BalancesAsOf> {
+    async balancesAsOf(ctx: RequestContext, partnerId: string, asOf: string, userId?: string): Promise<BalancesAsOf> {
       const checked = checkDate(asOf, '/querystring/asOf');
-      const w = await wallet(ctx, partnerId);
+      const w = await wallet(ctx, partnerId, userId);
       const program = checked.kind === 'date' ? await deps.programs().get(ctx, w.partner.programId) : null;
       const at = (await resolve(ctx, program?.timeZone ?? 'UTC', { asOf: checked })).asOf!;
       const balances = await balancesAt(ctx, [...w.byId.keys()], at);
@@ -268,7 +270,7 @@ export function createLedgerReports(deps: LedgerReportsDeps) {
      * plain statement. The running balance is each posting's balance after.
      */
     async statement(ctx: RequestContext, partnerId: string, query: StatementFilters & { limit: number; before?: number }): Promise<Statement> {
-      const w = await wallet(ctx, partnerId);
+      const w = await wallet(ctx, partnerId, query.userId);
       const period = await statementPeriod(ctx, w.partner.programId, query);
       return page(ctx, [...w.byId.keys()], w.byId, period, query, query.limit, query.before);
     },
@@ -278,7 +280,7 @@ export function createLedgerReports(deps: LedgerReportsDeps) {
      * (scope, filters) run before the first line is produced, so an error is still a problem response.
      */
     async statementCsv(ctx: RequestContext, partnerId: string, filters: StatementFilters): Promise<{ partnerCode: string; lines: AsyncIterable<string> }> {
-      const w = await wallet(ctx, partnerId);
+      const w = await wallet(ctx, partnerId, filters.userId);
       const period = await statementPeriod(ctx, w.partner.programId, filters);
       const ids = [...w.byId.keys()];
       const first = await page(ctx, ids, w.byId, period, filters, 1000);

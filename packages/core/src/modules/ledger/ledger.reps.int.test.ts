@@ -81,6 +81,14 @@ describe('ledger: rep wallets and the rep split', () => {
     const theirs = await t.app.inject({ method: 'GET', url: '/api/v1/ledger/me/rep/balances', headers: stranger });
     expect(theirs.json()).toMatchObject({ partnerId: otherPartnerId, available: 0 });
     expect((await t.app.inject({ method: 'GET', url: `/api/v1/ledger/partners/${partnerId}/reps/${rep.userId}/balances`, headers: stranger })).statusCode).toBe(403);
+    // The rep's own statement with filters and as CSV, and the rep wallet as of now, like the company's.
+    const earnings = await t.app.inject({ method: 'GET', url: '/api/v1/ledger/me/statement.json?wallet=own&kind=earn', headers: rep });
+    expect(earnings.json().items.map((i: { amount: number }) => i.amount)).toEqual([300]);
+    const csv = await t.app.inject({ method: 'GET', url: '/api/v1/ledger/me/statement.csv?wallet=own', headers: rep });
+    expect(csv.headers['content-type']).toContain('text/csv');
+    expect(csv.body.trim().split('\r\n').at(1)!.split(',')[5]).toBe('280');
+    const asOf = await t.app.inject({ method: 'GET', url: `/api/v1/ledger/partners/${partnerId}/balances/as-of?asOf=${encodeURIComponent(new Date(Date.now() + 1000).toISOString())}&rep=${rep.userId}`, headers: t.adminHeaders });
+    expect(asOf.json()).toMatchObject({ available: 280 });
     const lots = (await t.app.inject({ method: 'GET', url: `/api/v1/ledger/partners/${partnerId}/reps/${rep.userId}/lots`, headers: t.adminHeaders })).json() as { remaining: number }[];
     // The split earning's lot (less the redemption and the reversal) and one lot from each release.
     expect(lots.map((l) => l.remaining)).toEqual([220, 30, 30]);
