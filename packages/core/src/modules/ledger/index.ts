@@ -28,6 +28,7 @@ import { migration as m0012 } from './migrations/0012_earn_group_programs.ts';
 import { migration as m0013 } from './migrations/0013_posting_without_fks.ts';
 import { migration as m0014 } from './migrations/0014_earn_batch_analyze.ts';
 import { migration as m0015 } from './migrations/0015_earn_batch_cte.ts';
+import { migration as m0016 } from './migrations/0016_seal_v2.ts';
 import { sealLedger } from './ledger.seal.ts';
 import en from './locales/en.json' with { type: 'json' };
 import pl from './locales/pl.json' with { type: 'json' };
@@ -55,7 +56,7 @@ export const ledgerModule = definePlugin({
   compatibility: `^${CORE_VERSION}`,
   dependsOn: ['audit', 'access', 'partners', 'programs'],
   entities: [LedgerAccount, LedgerAdjustmentRequest],
-  migrations: [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012, m0013, m0014, m0015],
+  migrations: [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012, m0013, m0014, m0015, m0016],
   setup(ctx) {
     ctx.grant('ledger:read', ['admin', 'program-manager', 'finance', 'support'], { apiKeys: true });
     ctx.grant('ledger:read-own', ['partner-admin', 'partner-user']);

@@ -200,4 +200,17 @@ describe('ledger: lots with expiry, holds, partial reversals', () => {
     await expect(db.query('delete from ledger_lot_use')).rejects.toThrow(/append-only/);
     await expect(db.query('update ledger_lot set amount = amount + 1')).rejects.toThrow(/only their remaining/);
   });
+
+  it('chains what an entry did to lots: moving a lot’s expiry date breaks the hash chain, and verify names the entry', async () => {
+    const { sealLedger } = await import('@laurel/core');
+    await sealLedger(t.orm.em.fork() as never);
+    expect((await verifyLedger(t.orm.em.fork() as never)).problems).toEqual([]);
+    const { rows } = await db.query(`select l.entry_id from ledger_lot l join ledger_seal s on s.entry_id = l.entry_id where l.expires_at is not null order by l.entry_id limit 1`);
+    const entry = rows[0].entry_id;
+    await db.query('alter table ledger_lot disable trigger ledger_lot_guard');
+    await db.query(`update ledger_lot set expires_at = expires_at - interval '1 year' where entry_id = $1`, [entry]);
+    await db.query('alter table ledger_lot enable trigger ledger_lot_guard');
+    const problems = (await verifyLedger(t.orm.em.fork() as never)).problems;
+    expect(problems.map((p) => p.detail)).toEqual([expect.stringMatching(new RegExp(`^entry ${entry} of program .* was altered after it was posted$`))]);
+  });
 });

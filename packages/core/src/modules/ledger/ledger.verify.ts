@@ -92,7 +92,7 @@ export async function verifyLedger(em: EntityManager, programId?: string): Promi
   const broken = await em.execute<{ entry_id: string; program_id: string }[]>(
     `select entry_id::text, program_id from (
         select s.entry_id, s.program_id, s.hash,
-               sha256(coalesce(lag(s.hash) over (partition by s.program_id order by s.entry_id), ''::bytea) || ledger_entry_digest(s.entry_id)) as expected
+               sha256(coalesce(lag(s.hash) over (partition by s.program_id order by s.entry_id), ''::bytea) || ledger_seal_digest(s.entry_id, s.digest_version)) as expected
           from ledger_seal s ${programFilter}) x
       where hash is distinct from expected order by entry_id limit 20`,
     params,
