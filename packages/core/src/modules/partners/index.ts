@@ -11,6 +11,7 @@ import { createPartnerService, partnerServiceRef } from './partner.service.ts';
 import { createImportService } from './import.service.ts';
 import { PartnerImport } from './import.entity.ts';
 import { migration as m0002 } from './migrations/0002_import.ts';
+import { migration as m0003 } from './migrations/0003_identifier_lookup.ts';
 import en from './locales/en.json' with { type: 'json' };
 import pl from './locales/pl.json' with { type: 'json' };
 import ru from './locales/ru.json' with { type: 'json' };
@@ -39,7 +40,7 @@ export const partnersModule = definePlugin({
   compatibility: `^${CORE_VERSION}`,
   dependsOn: ['audit', 'access', 'programs'],
   entities: [Partner, PartnerRelation, PartnerImport],
-  migrations: [m0001, m0002],
+  migrations: [m0001, m0002, m0003],
   setup(ctx) {
     ctx.grant('partners:read', ['admin', 'program-manager', 'finance', 'marketing', 'support'], { apiKeys: true });
     ctx.grant('partners:write', ['admin', 'program-manager', 'support'], { apiKeys: true });

@@ -230,6 +230,24 @@ export function createPartnerService(deps: PartnerDeps) {
       return partnerView(await load(ctx, id));
     },
 
+    /**
+     * The partner of a program named by one of its identifiers — as ERPs and CRMs name them on business events:
+     * the PartnerID (partner code), NIP, REGON or EU VAT number (the first one given, in that order). Identifiers
+     * are compared in their normalized form (digits only for NIP and REGON, upper case without separators for EU
+     * VAT). Null when none matches; partner and program scope apply as for `get`.
+     */
+    async findByIdentifier(ctx: RequestContext, programId: string, id: { partnerCode?: string; nip?: string; regon?: string; euVat?: string }): Promise<PartnerView | null> {
+      const where: Record<string, unknown> = { programId };
+      if (id.partnerCode) where.partnerCode = id.partnerCode.trim();
+      else if (id.nip) where.nip = id.nip.replace(/\D/g, '');
+      else if (id.regon) where.regon = id.regon.replace(/\D/g, '');
+      // Stored upper case with its country prefix; a Polish partner's is PL + NIP.
+      else if (id.euVat) where.euVat = id.euVat.replace(/[\s.-]/g, '').toUpperCase();
+      else return null;
+      const row = await ctx.em.findOne(Partner, where);
+      return row ? partnerView(row) : null;
+    },
+
     /** Staff search with keyset pagination (stable under inserts; no OFFSET). */
     async list(ctx: RequestContext, query: PartnerQuery): Promise<{ items: PartnerView[]; nextCursor: string | null }> {
       const and: Record<string, unknown>[] = [];

@@ -44,6 +44,19 @@ describe('partners: identity, onboarding, search, isolation', () => {
     expect(res.json().partnerCode).toMatch(/^P\d{6}$/);
   });
 
+  it('finds a partner by PartnerID, NIP, REGON or EU VAT number as ERPs write them, and nobody for unknown ones', async () => {
+    const { partnerServiceRef } = await import('./index.ts');
+    const partners = t.host.service(partnerServiceRef);
+    const ctx = t.host.createContext({ requestId: 'find', locale: 'en', actor: { kind: 'system', name: 'test' }, em: t.orm.em.fork() as never, log: t.app.log });
+    const orange = (await partners.findByIdentifier(ctx, programId, { nip: '526-025-09-95' }))!;
+    expect(orange.legalName).toBe('Orange Polska S.A.');
+    expect((await partners.findByIdentifier(ctx, programId, { euVat: 'pl 5260250995' }))?.id).toBe(orange.id);
+    expect((await partners.findByIdentifier(ctx, programId, { regon: orange.regon! }))?.id).toBe(orange.id);
+    expect((await partners.findByIdentifier(ctx, programId, { partnerCode: orange.partnerCode }))?.id).toBe(orange.id);
+    expect(await partners.findByIdentifier(ctx, programId, { nip: '1111111111' })).toBeNull();
+    expect(await partners.findByIdentifier(ctx, programId, {})).toBeNull();
+  });
+
   it('rejects every invalid real NIP with a 422 naming the field, in the language of the person', async () => {
     expect(invalidNips.length).toBeGreaterThan(0);
     const polishManager = await t.signInAs(['program-manager'], { locale: 'pl' });
