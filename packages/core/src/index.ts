@@ -8,7 +8,7 @@ export { ConfigError, describeSettings, loadConfig } from './config/config.ts';
 export type { LaurelConfig } from './config/config.ts';
 export { PluginError, resolvePlugins } from './platform/host.ts';
 export type { PluginHost } from './platform/host.ts';
-export { MigrationError, runMigrations } from './platform/migrations.ts';
+export { MigrationError, assertMigrated, pendingMigrations, runMigrations } from './platform/migrations.ts';
 export type { MigrationReport } from './platform/migrations.ts';
 export { createTemporalGateway, temporalGatewayRef } from './platform/temporal.ts';
 export type { TemporalGateway, TemporalStatus } from './platform/temporal.ts';

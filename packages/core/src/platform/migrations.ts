@@ -93,3 +93,33 @@ export async function runMigrations(
   }
   return report;
 }
+
+/**
+ * The migrations of the given plugins not yet recorded in `laurel_migrations` (none at all on an empty database).
+ * Reads only; `laurel server` and `laurel worker` refuse to start while any are pending.
+ */
+export async function pendingMigrations(databaseUrl: string, plugins: readonly PluginDefinition[]): Promise<MigrationRecord[]> {
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'laurel-migration-check' });
+  await client.connect();
+  try {
+    const { rows: exists } = await client.query<{ table: string | null }>("select to_regclass('laurel_migrations')::text as table");
+    const done = new Set<string>();
+    if (exists[0]?.table) {
+      const { rows } = await client.query<{ plugin_id: string; name: string }>('select plugin_id, name from laurel_migrations');
+      for (const r of rows) done.add(`${r.plugin_id}\u0000${r.name}`);
+    }
+    return plugins.flatMap((p) => [...(p.migrations ?? [])].sort((a, b) => a.name.localeCompare(b.name)).filter((m) => !done.has(`${p.id}\u0000${m.name}`)).map((m) => ({ pluginId: p.id, name: m.name })));
+  } finally {
+    await client.end();
+  }
+}
+
+/** Throws a one-line `MigrationError` saying what to run when the database is not migrated. */
+export async function assertMigrated(databaseUrl: string, plugins: readonly PluginDefinition[]): Promise<void> {
+  const pending = await pendingMigrations(databaseUrl, plugins);
+  if (pending.length === 0) return;
+  const first = pending[0]!;
+  throw new MigrationError(
+    `the database is not migrated (${pending.length} pending, first ${first.pluginId}/${first.name}): run \`laurel migrate\` with the same DATABASE_URL first`,
+  );
+}
