@@ -264,4 +264,36 @@ describe('earning: events in, explained points out', () => {
     expect(tooMany.statusCode).toBe(400);
     expect(tooMany.json().errors[0].field).toBe('/body/events');
   });
+
+  it('posts a whole batch through the ledger batch path: balances add up per partner, a suspended partner and a paid invoice are answered on their own', async () => {
+    const frozen = await inject('POST', '/api/v1/partners', { programId, legalName: 'frozen', type: 'dealer', nip: '1111111111' });
+    expect(frozen.statusCode, frozen.body).toBe(201);
+    await inject('POST', `/api/v1/partners/${frozen.json().id}/status`, { status: 'suspended', reason: 'test' });
+    const before = { orange: await balances(partners.orange!.id), muster: await balances(partners.muster!.id) };
+    const events: Json[] = [];
+    for (let i = 0; i < 40; i += 1) {
+      const lines = [{ sku: 'SKU-A', quantity: 1, netAmount: 100 * (i + 1) }];
+      events.push(invoice(i % 2 === 0 ? { lines } : { lines, partner: { euVat: 'DE300000009' } }));
+    }
+    const paidOf = events[0]!;
+    events.push(invoice({ partner: { nip: '111-111-11-11' } }));
+    const res = await inject('POST', '/api/v1/earning/events/batch', { events }, key);
+    expect(res.statusCode, res.body).toBe(200);
+    const items = res.json().items as { ok: boolean; event?: Json; problem?: Json }[];
+    expect(res.json()).toMatchObject({ accepted: 40, refused: 1 });
+    expect(items[40]).toMatchObject({ ok: false, problem: { status: 409, code: 'EARNING_PARTNER_NOT_ACTIVE' } });
+    // line i: (i + 1) PLN × 1 pending
+    const sum = (parity: number) => events.slice(0, 40).reduce((s, _e, i) => s + (i % 2 === parity ? i + 1 : 0), 0);
+    expect(await balances(partners.orange!.id)).toMatchObject({ pending: before.orange.pending + sum(0), available: before.orange.available });
+    expect(await balances(partners.muster!.id)).toMatchObject({ pending: before.muster.pending + sum(1) });
+    expect(items.slice(0, 40).every((i) => (i.event as Json).status === 'processed' && (i.event as { entries: unknown[] }).entries.length === 1)).toBe(true);
+    const stored = await inject('GET', `/api/v1/earning/events?status=refused&programId=${programId}&limit=1`);
+    expect(stored.json().items[0]).toMatchObject({ status: 'refused', result: { problem: { code: 'EARNING_PARTNER_NOT_ACTIVE' } } });
+
+    // replayed as a whole: nothing posts twice; a payment in a batch releases its invoice
+    const again = await inject('POST', '/api/v1/earning/events/batch', { events: [...events.slice(0, 40), { type: 'invoice.paid', source: 'erp-test', externalId: `PAY-${paidOf.externalId}`, occurredAt: '2025-07-20T08:00:00Z', invoiceExternalId: paidOf.externalId }] }, key);
+    expect(again.json()).toMatchObject({ accepted: 41, refused: 0 });
+    expect((again.json().items as { event: Json }[]).slice(0, 40).every((i) => i.event.replayed === true)).toBe(true);
+    expect(await balances(partners.orange!.id)).toMatchObject({ pending: before.orange.pending + sum(0) - 1, available: before.orange.available + 1 });
+  });
 });

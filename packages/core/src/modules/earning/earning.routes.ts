@@ -1,7 +1,8 @@
 import type { ErrorObject } from 'ajv';
 import localize from 'ajv-i18n';
 import { AppError, Type, isAppError, type PluginRouter, type RequestContext } from '@laurel/plugin-sdk';
-import type { EarningService, ResolveInput } from './earning.service.ts';
+import type { EarningService, EventOutcome, ResolveInput } from './earning.service.ts';
+import type { EarningEventInput } from './earning.schemas.ts';
 import { AnyEvent, eventBodyValidator, validateEvent } from './earning.schemas.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
@@ -162,17 +163,18 @@ export function earningRoutes(earning: () => EarningService) {
         },
       },
       async (request) => {
-        const items = [];
+        const items: { index: number; ok: boolean; event?: EventOutcome; problem?: ReturnType<typeof itemProblem> }[] = [];
+        const valid: { index: number; event: EarningEventInput; prefix: string }[] = [];
         for (const [index, raw] of request.body.events.entries()) {
-          const base = `/body/events/${index}`;
           const checked = validateEvent(raw);
-          try {
-            if (!checked.ok) throw Object.assign(new Error('invalid event'), { validation: checked.errors });
-            items.push({ index, ok: true, event: await earning().ingest(request.ctx, checked.event, base) });
-          } catch (error) {
-            items.push({ index, ok: false, problem: itemProblem(request.ctx, error, base) });
-          }
+          if (checked.ok) valid.push({ index, event: checked.event, prefix: `/body/events/${index}` });
+          else items[index] = { index, ok: false, problem: itemProblem(request.ctx, Object.assign(new Error('invalid event'), { validation: checked.errors }), `/body/events/${index}`) };
         }
+        const answers = await earning().ingestMany(request.ctx, valid);
+        answers.forEach((a, k) => {
+          const { index, prefix } = valid[k]!;
+          items[index] = a.ok ? { index, ok: true, event: a.outcome } : { index, ok: false, problem: itemProblem(request.ctx, a.error, prefix) };
+        });
         const accepted = items.filter((i) => i.ok).length;
         return { accepted, refused: items.length - accepted, items };
       },

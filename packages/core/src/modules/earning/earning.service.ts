@@ -6,13 +6,15 @@ import type { AccessService } from '../access/index.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { LedgerService } from '../ledger/index.ts';
 import type { PartnerService, PartnerView } from '../partners/index.ts';
-import type { ProgramService } from '../programs/index.ts';
+import type { ProgramService, ProgramView } from '../programs/index.ts';
 import { EarningEvent, EarningRule, type EventStatus, type RuleStatus } from './earning.entity.ts';
 import { computeInvoice, explanationLines, isCurrency, unknownOperatorOf, type Computation, type PartnerFacts, type RuleEffect, type RuleForEvaluation } from './earning.rules.ts';
 import type { EarningEventInput, InvoiceIssuedEvent, InvoicePaidEvent } from './earning.schemas.ts';
 
 type RuleRow = InferEntity<typeof EarningRule>;
 type EventRow = InferEntity<typeof EarningEvent>;
+/** The ledger's earning input (not exported by its index). */
+type EarnInput = Parameters<LedgerService['earn']>[1];
 
 /** What became of an event, as the inbox answers it (and answers it again on a replay). */
 export interface EventOutcome {
@@ -173,6 +175,8 @@ function partnerFacts(p: PartnerView): PartnerFacts {
 const digits = (s: string) => s.replace(/[^0-9]/g, '');
 const compact = (s: string) => s.replace(/[\s.-]/g, '').toUpperCase();
 const INDEX_TTL_MS = 5000;
+const BATCH_INDEX_MS = 1000;
+const hashOf = (event: EarningEventInput) => createHash('sha256').update(canonical(event)).digest('hex');
 const CONDITION_LIMIT = 20_000;
 
 /**
@@ -180,29 +184,46 @@ const CONDITION_LIMIT = 20_000;
  * an invoice's points in the ledger (issued → pending, paid → available) and the simulation of an event.
  */
 export function createEarningService(deps: EarningDeps) {
-  // REGON and foreign EU VAT numbers: the partners service searches neither, so each program's partners are indexed
-  // by them from its listing, rebuilt at most every few seconds when a number is not found.
-  const indexes = new Map<string, { at: number; regon: Map<string, string>; euVat: Map<string, string> }>();
-  async function indexOf(ctx: RequestContext, programId: string, rebuild: boolean) {
+  // Every identifier of a program's partners, from its listing (the partners service searches NIPs and PartnerIDs, not
+  // REGONs or EU VAT numbers, and has no lookup of many at once): REGON and foreign EU VAT numbers are looked up here,
+  // and a batch matches all its partners here. Rebuilt when a number is not found (at most every few seconds) and,
+  // for a batch, when older than a second.
+  interface PartnerIndex { at: number; byId: Map<string, PartnerView>; nip: Map<string, string>; code: Map<string, string>; regon: Map<string, string>; euVat: Map<string, string> }
+  const indexes = new Map<string, PartnerIndex>();
+  const building = new Map<string, Promise<PartnerIndex>>();
+  async function indexOf(ctx: RequestContext, programId: string, maxAgeMs: number | null): Promise<PartnerIndex> {
     const cached = indexes.get(programId);
-    if (cached && (!rebuild || Date.now() - cached.at < INDEX_TTL_MS)) return cached;
-    const index = { at: Date.now(), regon: new Map<string, string>(), euVat: new Map<string, string>() };
-    let cursor: string | undefined;
-    do {
-      const page = await deps.partners().list(ctx, { programId, limit: 200, ...(cursor ? { cursor } : {}) });
-      for (const p of page.items) {
-        if (p.regon) index.regon.set(p.regon, p.id);
-        if (p.euVat) index.euVat.set(p.euVat, p.id);
-      }
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-    indexes.set(programId, index);
-    return index;
+    if (cached && (maxAgeMs === null || Date.now() - cached.at < maxAgeMs)) return cached;
+    const pending = building.get(programId);
+    if (pending) return pending;
+    const build = (async () => {
+      const index: PartnerIndex = { at: Date.now(), byId: new Map(), nip: new Map(), code: new Map(), regon: new Map(), euVat: new Map() };
+      let cursor: string | undefined;
+      do {
+        const page = await deps.partners().list(ctx, { programId, limit: 200, ...(cursor ? { cursor } : {}) });
+        for (const p of page.items) {
+          index.byId.set(p.id, p);
+          index.code.set(p.partnerCode, p.id);
+          if (p.nip) index.nip.set(p.nip, p.id);
+          if (p.regon) index.regon.set(p.regon, p.id);
+          if (p.euVat) index.euVat.set(p.euVat, p.id);
+        }
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      indexes.set(programId, index);
+      return index;
+    })();
+    building.set(programId, build);
+    try {
+      return await build;
+    } finally {
+      building.delete(programId);
+    }
   }
 
   async function byIndex(ctx: RequestContext, programId: string, kind: 'regon' | 'euVat', value: string): Promise<PartnerView | null> {
-    for (const rebuild of [false, true]) {
-      const id = (await indexOf(ctx, programId, rebuild))[kind].get(value);
+    for (const maxAge of [null, INDEX_TTL_MS]) {
+      const id = (await indexOf(ctx, programId, maxAge))[kind].get(value);
       if (id) {
         const p = await deps.partners().get(ctx, id).catch(() => null);
         if (p && p[kind] === value && p.programId === programId) return p;
@@ -214,6 +235,25 @@ export function createEarningService(deps: EarningDeps) {
   async function searchOne(ctx: RequestContext, programId: string, q: string, pick: (p: PartnerView) => boolean): Promise<PartnerView | null> {
     const page = await deps.partners().list(ctx, { programId, q, limit: 20 });
     return page.items.find(pick) ?? null;
+  }
+
+  /** The identifier that decides, normalized: the same order as `match`. */
+  function identifierOf(who: InvoiceIssuedEvent['partner']): { kind: 'id' | 'nip' | 'euVat' | 'regon' | 'code'; value: string } | null {
+    if (who.partnerId) return { kind: 'id', value: who.partnerId };
+    const euVat = who.euVat ? compact(who.euVat) : null;
+    const nip = who.nip ? digits(who.nip) : euVat?.startsWith('PL') ? digits(euVat) : null;
+    if (nip) return nip.length === 10 ? { kind: 'nip', value: nip } : null;
+    if (euVat) return { kind: 'euVat', value: euVat };
+    if (who.regon) return { kind: 'regon', value: digits(who.regon) };
+    return { kind: 'code', value: who.partnerCode! };
+  }
+
+  /** The partner from a program's index (a batch: no query per event); null when none matches. */
+  function fromIndex(index: PartnerIndex, who: InvoiceIssuedEvent['partner']): PartnerView | null {
+    const id = identifierOf(who);
+    if (!id) return null;
+    const partnerId = id.kind === 'id' ? id.value : index[id.kind].get(id.value);
+    return partnerId ? (index.byId.get(partnerId) ?? null) : null;
   }
 
   function programOf(ctx: RequestContext, event: { programId?: string }, prefix: string): string | null {
@@ -241,17 +281,33 @@ export function createEarningService(deps: EarningDeps) {
     return searchOne(ctx, programId, code, (p) => p.partnerCode === code);
   }
 
+  /** Programs and rules read once per batch (one event alone gets a fresh cache). */
+  interface Cache { programs: Map<string, Promise<ProgramView>>; rules: Map<string, Promise<RuleForEvaluation[]>> }
+  const freshCache = (): Cache => ({ programs: new Map(), rules: new Map() });
+
+  function programIn(ctx: RequestContext, cache: Cache, programId: string): Promise<ProgramView> {
+    let program = cache.programs.get(programId);
+    if (!program) cache.programs.set(programId, (program = deps.programs().get(ctx, programId)));
+    return program;
+  }
+
+  function rulesIn(ctx: RequestContext, cache: Cache, programId: string): Promise<RuleForEvaluation[]> {
+    let rules = cache.rules.get(programId);
+    if (!rules) cache.rules.set(programId, (rules = rulesOf(ctx, programId)));
+    return rules;
+  }
+
   async function rulesOf(ctx: RequestContext, programId: string): Promise<RuleForEvaluation[]> {
     const rows = await ctx.em.find(EarningRule, { programId, status: 'active' });
     return rows.map((r) => ({ id: r.id, code: r.code, version: r.version, priority: r.priority, validFrom: r.validFrom, validTo: r.validTo ?? null, eventTypes: r.eventTypes, condition: r.condition, effect: r.effect as unknown as RuleEffect }));
   }
 
   /** The partner, program and computation of an issued invoice; refuses what cannot earn. */
-  async function evaluate(ctx: RequestContext, event: InvoiceIssuedEvent, partner: PartnerView, prefix: string): Promise<Computation> {
+  async function evaluate(ctx: RequestContext, event: InvoiceIssuedEvent, partner: PartnerView, prefix: string, cache: Cache = freshCache()): Promise<Computation> {
     if (partner.status !== 'active') throw new AppError('EARNING_PARTNER_NOT_ACTIVE', 409, { params: { partnerCode: partner.partnerCode, status: partner.status } });
-    const program = await deps.programs().get(ctx, partner.programId);
+    const program = await programIn(ctx, cache, partner.programId);
     if (event.currency !== program.currency) throw invalid('EARNING_CURRENCY_NOT_PROGRAM', `${prefix}/currency`, { currency: event.currency, programCurrency: program.currency });
-    const computation = computeInvoice(await rulesOf(ctx, program.id), event, partnerFacts(partner));
+    const computation = computeInvoice(await rulesIn(ctx, cache, program.id), event, partnerFacts(partner));
     if (!Number.isSafeInteger(computation.points)) throw new AppError('EARNING_POINTS_TOO_LARGE', 422, { params: { points: String(computation.points) } });
     return computation;
   }
@@ -264,18 +320,21 @@ export function createEarningService(deps: EarningDeps) {
     return { repUserId: null, note: 'rep-unknown' };
   }
 
-  async function processIssued(ctx: RequestContext, row: EventRecord, event: InvoiceIssuedEvent, prefix: string) {
-    const partner = row.partner_id ? await deps.partners().get(ctx, row.partner_id) : await match(ctx, row.program_id, event.partner, prefix);
-    if (!partner) return { status: 'unmatched' as const, programId: row.program_id, partnerId: null, result: { points: 0, entries: [] } };
-    const computation = await evaluate(ctx, event, partner, prefix);
+  type Done = { status: EventStatus; programId: string | null; partnerId: string | null; result: Record<string, unknown> };
+  /** What an issued invoice posts: one earning per target, each keyed by the event, and the result once posted. */
+  interface IssuedPlan { earnings: (EarnInput & { target: 'pending' | 'available' })[]; done: (entries: EventOutcome['entries']) => Done }
+
+  async function planIssued(ctx: RequestContext, row: EventRecord, event: InvoiceIssuedEvent, partner: PartnerView, prefix: string, cache?: Cache): Promise<IssuedPlan> {
+    const computation = await evaluate(ctx, event, partner, prefix, cache);
     const rep = await repOf(ctx, partner, event);
-    const entries: EventOutcome['entries'] = [];
+    const earnings: IssuedPlan['earnings'] = [];
     for (const target of ['pending', 'available'] as const) {
       const points = computation[target];
       if (points === 0) continue;
       const lines = explanationLines(computation, target);
       const rules = [...new Map(lines.flatMap((l) => l.fired).map((f) => [f.ruleId, { ruleId: f.ruleId, code: f.code, version: f.version }])).values()];
-      const entry = await deps.ledger().earn(ctx, {
+      earnings.push({
+        target,
         partnerId: partner.id,
         points,
         idempotencyKey: `earning:${row.id}:${target}`,
@@ -284,14 +343,30 @@ export function createEarningService(deps: EarningDeps) {
         ...(rep.repUserId ? { repUserId: rep.repUserId } : {}),
         explanation: { rule: 'earning', eventId: row.id, eventType: event.type, source: event.source, externalId: event.externalId, invoice: event.number, currency: event.currency, rules, lines },
       });
-      entries.push({ target, entryId: entry.entryId, points });
     }
     return {
-      status: 'processed' as const,
-      programId: partner.programId,
-      partnerId: partner.id,
-      result: { points: computation.points, pending: computation.pending, available: computation.available, entries, ...(rep.note ? { rep: rep.note } : {}) },
+      earnings,
+      done: (entries) => ({
+        status: 'processed',
+        programId: partner.programId,
+        partnerId: partner.id,
+        result: { points: computation.points, pending: computation.pending, available: computation.available, entries, ...(rep.note ? { rep: rep.note } : {}) },
+      }),
     };
+  }
+
+  const unmatched = (row: EventRecord): Done => ({ status: 'unmatched', programId: row.program_id, partnerId: null, result: { points: 0, entries: [] } });
+
+  async function processIssued(ctx: RequestContext, row: EventRecord, event: InvoiceIssuedEvent, prefix: string): Promise<Done> {
+    const partner = row.partner_id ? await deps.partners().get(ctx, row.partner_id) : await match(ctx, row.program_id, event.partner, prefix);
+    if (!partner) return unmatched(row);
+    const plan = await planIssued(ctx, row, event, partner, prefix);
+    const entries: EventOutcome['entries'] = [];
+    for (const { target, ...input } of plan.earnings) {
+      const entry = await deps.ledger().earn(ctx, input);
+      entries.push({ target, entryId: entry.entryId, points: input.points });
+    }
+    return plan.done(entries);
   }
 
   async function processPaid(ctx: RequestContext, row: EventRecord, event: InvoicePaidEvent, prefix: string) {
@@ -333,12 +408,58 @@ export function createEarningService(deps: EarningDeps) {
       const done = event.type === 'invoice.issued' ? await processIssued(ctx, row, event, prefix) : await processPaid(ctx, row, event, prefix);
       return outcomeOf(await update(ctx, row.id, done.status, done), false);
     } catch (error) {
-      if (isAppError(error) && error.status < 500) {
-        const problem = { code: error.code, status: error.status, params: error.params, fields: error.fields };
-        await update(ctx, row.id, 'refused', { result: { points: 0, entries: [], problem } });
-      }
+      if (isAppError(error) && error.status < 500) await update(ctx, row.id, 'refused', refusal(error));
       throw error;
     }
+  }
+
+  function refusal(error: AppError): Done {
+    return { status: 'refused', programId: null, partnerId: null, result: { points: 0, entries: [], problem: { code: error.code, status: error.status, params: error.params, fields: error.fields } } };
+  }
+
+  /** Many events' new status and result in one statement. */
+  async function updateMany(ctx: RequestContext, done: { id: string; done: Done }[]): Promise<Map<string, EventRecord>> {
+    if (done.length === 0) return new Map();
+    const rows = await ctx.em.execute<EventRecord[]>(
+      `update earning_event e set status = x.status, program_id = coalesce(x.program_id, e.program_id), partner_id = coalesce(x.partner_id, e.partner_id), result = x.result, updated_at = now()
+         from jsonb_to_recordset(?::jsonb) as x(id uuid, status text, program_id uuid, partner_id uuid, result jsonb)
+        where e.id = x.id and e.status <> 'rejected' returning e.*`,
+      [JSON.stringify(done.map((d) => ({ id: d.id, status: d.done.status, program_id: d.done.programId, partner_id: d.done.partnerId, result: d.done.result })))],
+    );
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
+  /** Many events stored in one statement (or found under their keys in a second). Keys must be distinct. */
+  async function claimMany(ctx: RequestContext, items: { event: EarningEventInput; programId: string | null; hash: string }[]): Promise<EventRecord[]> {
+    const now = new Date().toISOString();
+    const by = JSON.stringify(describeActor(ctx.actor));
+    const inserted = await ctx.em.execute<EventRecord[]>(
+      `insert into earning_event (id, program_id, source, external_id, type, occurred_at, payload, payload_hash, status, received_by, received_at, updated_at)
+       select x.id, x.program_id, x.source, x.external_id, x.type, x.occurred_at, x.payload, x.payload_hash, 'received', ?::jsonb, ?::timestamptz, ?::timestamptz
+         from jsonb_to_recordset(?::jsonb) as x(id uuid, program_id uuid, source text, external_id text, type text, occurred_at timestamptz, payload jsonb, payload_hash text)
+       on conflict (source, external_id) do nothing returning *`,
+      [by, now, now, JSON.stringify(items.map((i) => ({ id: uuidv7(), program_id: i.programId, source: i.event.source, external_id: i.event.externalId, type: i.event.type, occurred_at: i.event.occurredAt, payload: i.event, payload_hash: i.hash })))],
+    );
+    const key = (source: string, externalId: string) => `${source}\u0000${externalId}`;
+    const found = new Map(inserted.map((r) => [key(r.source, r.external_id), { ...r, inserted: true }]));
+    const missing = items.filter((i) => !found.has(key(i.event.source, i.event.externalId)));
+    if (missing.length > 0) {
+      const existing = await ctx.em.execute<EventRecord[]>(
+        `select e.* from earning_event e join jsonb_to_recordset(?::jsonb) as x(source text, external_id text) on e.source = x.source and e.external_id = x.external_id`,
+        [JSON.stringify(missing.map((i) => ({ source: i.event.source, external_id: i.event.externalId })))],
+      );
+      for (const r of existing) found.set(key(r.source, r.external_id), { ...r, inserted: false });
+    }
+    return items.map((i) => found.get(key(i.event.source, i.event.externalId))!);
+  }
+
+  /** A stored event met again under its key: the first answer (a replay), a conflict, or null — process it (again). */
+  function admit(row: EventRecord, event: EarningEventInput, hash: string): EventOutcome | null {
+    if (row.inserted) return null;
+    if (row.payload_hash !== hash) throw new AppError('EARNING_EVENT_CONFLICT', 409, { params: { source: event.source, externalId: event.externalId, id: row.id } });
+    if (row.status === 'processed' || row.status === 'unmatched') return outcomeOf(row, true);
+    if (row.status === 'rejected') throw new AppError('EARNING_EVENT_REJECTED', 409, { params: { id: row.id, reason: String((row as unknown as { resolution?: { reason?: string } }).resolution?.reason ?? '') } });
+    return null; // received (interrupted) or refused: process again.
   }
 
   /** Store the event, or find the one stored under its key. */
@@ -373,15 +494,127 @@ export function createEarningService(deps: EarningDeps) {
     async ingest(ctx: RequestContext, event: EarningEventInput, prefix = '/body'): Promise<EventOutcome> {
       if (event.type === 'invoice.issued') checkIssued(event, prefix);
       const programId = programOf(ctx, event, prefix);
-      const hash = createHash('sha256').update(canonical(event)).digest('hex');
+      const hash = hashOf(event);
       const row = await claim(ctx, event, programId, hash);
-      if (!row.inserted) {
-        if (row.payload_hash !== hash) throw new AppError('EARNING_EVENT_CONFLICT', 409, { params: { source: event.source, externalId: event.externalId, id: row.id } });
-        if (row.status === 'processed' || row.status === 'unmatched') return outcomeOf(row, true);
-        if (row.status === 'rejected') throw new AppError('EARNING_EVENT_REJECTED', 409, { params: { id: row.id, reason: String((row as unknown as { resolution?: { reason?: string } }).resolution?.reason ?? '') } });
-        // received (interrupted) or refused: process again.
+      return admit(row, event, hash) ?? process(ctx, row, prefix);
+    },
+
+    /**
+     * Take many events (a batch), each accepted or refused on its own with the answer it would get alone. Stored in
+     * one statement, their partners matched from each program's index, rules and programs read once, and the
+     * earnings of every issued invoice posted with one `earnMany` per program (one round trip); statuses written in
+     * one statement. Other event types, and a key repeated within the batch, go one by one after the rest.
+     */
+    async ingestMany(ctx: RequestContext, items: { event: EarningEventInput; prefix: string }[]): Promise<({ ok: true; outcome: EventOutcome } | { ok: false; error: unknown })[]> {
+      const started = Date.now();
+      const answers: ({ ok: true; outcome: EventOutcome } | { ok: false; error: unknown } | undefined)[] = new Array(items.length);
+      const fail = (i: number, error: unknown) => (answers[i] = { ok: false, error });
+      const seen = new Set<string>();
+      const later: number[] = [];
+      const first: { i: number; event: EarningEventInput; programId: string | null; hash: string }[] = [];
+      items.forEach(({ event, prefix }, i) => {
+        try {
+          if (event.type === 'invoice.issued') checkIssued(event, prefix);
+          const programId = programOf(ctx, event, prefix);
+          const key = `${event.source}\u0000${event.externalId}`;
+          if (seen.has(key)) return void later.push(i);
+          seen.add(key);
+          first.push({ i, event, programId, hash: hashOf(event) });
+        } catch (error) {
+          fail(i, error);
+        }
+      });
+      const rows = first.length ? await claimMany(ctx, first) : [];
+      const cache = freshCache();
+      const issued: { i: number; row: EventRecord; plan: IssuedPlan | null }[] = [];
+      const oneByOne: { i: number; row: EventRecord }[] = [];
+      const done: { i: number; id: string; done: Done }[] = [];
+      for (const [k, item] of first.entries()) {
+        const row = rows[k]!;
+        try {
+          const replay = admit(row, item.event, item.hash);
+          if (replay) {
+            answers[item.i] = { ok: true, outcome: replay };
+            continue;
+          }
+        } catch (error) {
+          fail(item.i, error);
+          continue;
+        }
+        if (row.payload.type !== 'invoice.issued') {
+          oneByOne.push({ i: item.i, row });
+          continue;
+        }
+        const prefix = items[item.i]!.prefix;
+        try {
+          const event = row.payload;
+          const programId = row.program_id;
+          let partner: PartnerView | null;
+          if (row.partner_id) partner = await deps.partners().get(ctx, row.partner_id);
+          else if (programId && identifierOf(event.partner)?.kind !== 'id') {
+            const index = await indexOf(ctx, programId, BATCH_INDEX_MS);
+            partner = fromIndex(index, event.partner);
+            // Not found in an index older than the batch: once more from a fresh one (a partner added just now).
+            if (!partner && identifierOf(event.partner) && index.at < started) partner = fromIndex(await indexOf(ctx, programId, Date.now() - started), event.partner);
+          } else partner = await match(ctx, programId, event.partner, prefix);
+          if (!partner) {
+            done.push({ i: item.i, id: row.id, done: unmatched(row) });
+            continue;
+          }
+          issued.push({ i: item.i, row, plan: await planIssued(ctx, row, event, partner, prefix, cache) });
+        } catch (error) {
+          if (isAppError(error) && error.status < 500) done.push({ i: item.i, id: row.id, done: refusal(error) });
+          fail(item.i, error);
+        }
       }
-      return process(ctx, row, prefix);
+      // Every earning of the batch, one earnMany per program; an item refused by the ledger refuses its event.
+      const byProgram = new Map<string, { k: number; earning: IssuedPlan['earnings'][number] }[]>();
+      issued.forEach((item, k) => {
+        const programId = item.plan!.done([]).programId!;
+        for (const earning of item.plan!.earnings) {
+          let list = byProgram.get(programId);
+          if (!list) byProgram.set(programId, (list = []));
+          list.push({ k, earning });
+        }
+      });
+      const posted = issued.map(() => ({ entries: [] as EventOutcome['entries'], error: null as unknown }));
+      for (const list of byProgram.values()) {
+        const results = await deps.ledger().earnMany(ctx, list.map(({ earning: { target: _t, ...input } }) => input));
+        results.forEach((r, j) => {
+          const { k, earning } = list[j]!;
+          if (r.ok) posted[k]!.entries.push({ target: earning.target, entryId: r.entry.entryId, points: earning.points });
+          else posted[k]!.error ??= r.error;
+        });
+      }
+      issued.forEach((item, k) => {
+        const { entries, error } = posted[k]!;
+        if (error) {
+          if (isAppError(error) && error.status < 500) done.push({ i: item.i, id: item.row.id, done: refusal(error) });
+          fail(item.i, error);
+        } else done.push({ i: item.i, id: item.row.id, done: item.plan!.done(entries.sort((a, b) => (a.target === b.target ? 0 : a.target === 'pending' ? -1 : 1))) });
+      });
+      const updated = await updateMany(ctx, done.map(({ id, done: d }) => ({ id, done: d })));
+      for (const d of done) {
+        if (answers[d.i]) continue; // refused: the problem is the answer
+        const row = updated.get(d.id);
+        if (row) answers[d.i] = { ok: true, outcome: outcomeOf(row, false) };
+        else fail(d.i, new AppError('EARNING_EVENT_REJECTED', 409, { params: { id: d.id, reason: '' } }));
+      }
+      for (const { i, row } of oneByOne) {
+        try {
+          answers[i] = { ok: true, outcome: await process(ctx, row, items[i]!.prefix) };
+        } catch (error) {
+          fail(i, error);
+        }
+      }
+      for (const i of later) {
+        try {
+          answers[i] = { ok: true, outcome: await service.ingest(ctx, items[i]!.event, items[i]!.prefix) };
+        } catch (error) {
+          fail(i, error);
+        }
+      }
+      return answers.map((a) => a!);
     },
 
     /** What an invoice would earn, line by line, with the rules that fired and why the others did not; posts nothing. */
