@@ -1,0 +1,239 @@
+import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
+import {
+	TARGETS,
+	UUID,
+	buildInvoice,
+	isEventType,
+	parseInteger,
+	parseJsonText,
+	parsePointsPerUnit,
+	startOfDay,
+	toFormRows,
+	type EventType,
+	type LineInput,
+	type Rule,
+	type Simulation
+} from '#lib/earning/earning.ts';
+import { MAX_LINES } from '#lib/earning/limits.ts';
+import type { FormState } from '#lib/forms.ts';
+import { callApi, type ApiOutcome } from './api.ts';
+import { readForm, requireFields, type SubmittedForm } from './forms.ts';
+import { translatorOf } from './i18n.ts';
+
+const NONCE = /^[0-9a-f]{32}$/;
+const ONCE_TTL_MS = 10 * 60_000;
+
+/**
+ * The earning routes take no idempotency key (creating a rule, activating, resolving an event), so a double submit of
+ * one rendering of a form (same nonce, same person) is answered here with the first submission's outcome instead of
+ * calling the API twice. Only successes are kept (a failed submission may be corrected and sent again with the same
+ * nonce). Kept in this process: several web processes behind a balancer would each keep their own.
+ */
+const submissions = new Map<string, { at: number; outcome: Promise<ApiOutcome<unknown>> }>();
+
+export async function once<D>(event: RequestEvent, kind: string, nonce: string, run: () => Promise<ApiOutcome<D>>): Promise<ApiOutcome<D>> {
+	const now = Date.now();
+	for (const [key, entry] of submissions) if (now - entry.at > ONCE_TTL_MS) submissions.delete(key);
+	if (!NONCE.test(nonce)) return run();
+	const key = `${event.locals.session?.user.id ?? 'anonymous'}:${kind}:${nonce}`;
+	const seen = submissions.get(key);
+	if (seen) return seen.outcome as Promise<ApiOutcome<D>>;
+	const outcome = run();
+	submissions.set(key, { at: now, outcome });
+	const result = await outcome.catch((error: unknown) => {
+		submissions.delete(key);
+		throw error;
+	});
+	if (!result.ok) submissions.delete(key);
+	return result;
+}
+
+const RULE_FIELDS = ['programId', 'code', 'name', 'validFrom', 'validTo', 'priority', 'condition', 'effect.pointsPerUnit', 'effect.target'] as const;
+
+/** The rule form's values as typed, to fill it again after a failure. */
+function ruleValues(form: SubmittedForm): Record<string, string | string[]> {
+	const values: Record<string, string | string[]> = Object.fromEntries(RULE_FIELDS.map((name) => [name, form.text(name)]));
+	values.condition = form.raw('condition');
+	values.eventTypes = form.all('eventTypes');
+	return values;
+}
+
+/** `?/create` of the new-rule page: a draft rule (a new version when the code exists), then its page. */
+export async function createRuleAction(event: RequestEvent, timeZones: (programId: string) => Promise<string>) {
+	const t = translatorOf(event);
+	const form = await readForm(event);
+	const values = ruleValues(form);
+	const text = (name: string) => String(values[name] ?? '');
+	const errors: Record<string, string> =
+		requireFields(t, values, ['programId', 'code', 'name', 'validFrom', 'eventTypes', 'condition', 'effect.pointsPerUnit', 'effect.target']) ?? {};
+	const eventTypes = (values.eventTypes as string[]).filter(isEventType) as EventType[];
+	if ((values.eventTypes as string[]).length > 0 && eventTypes.length !== (values.eventTypes as string[]).length) errors.eventTypes = t('earning:rules.form.eventTypesInvalid');
+	if (text('code') && !/^[a-z0-9][a-z0-9._-]{0,79}$/.test(text('code'))) errors.code = t('earning:rules.form.codeInvalid');
+	const priority = text('priority') ? parseInteger(text('priority')) : 0;
+	if (priority === null || priority < -1000 || priority > 1000) errors.priority = t('earning:rules.form.priorityInvalid');
+	const pointsPerUnit = parsePointsPerUnit(text('effect.pointsPerUnit'));
+	if (text('effect.pointsPerUnit') && pointsPerUnit === null) errors['effect.pointsPerUnit'] = t('earning:rules.form.pointsPerUnitInvalid');
+	const target = text('effect.target');
+	if (target && !(TARGETS as readonly string[]).includes(target)) errors['effect.target'] = t('form.required');
+	let condition: unknown;
+	if (text('condition').trim()) {
+		const parsed = parseJsonText(text('condition'));
+		if (parsed.ok) condition = parsed.value;
+		else errors.condition = t('earning:rules.form.conditionInvalid', { line: parsed.line, column: parsed.column });
+	}
+	const programId = text('programId');
+	if (programId && !UUID.test(programId)) errors.programId = t('form.required');
+	const timeZone = programId && UUID.test(programId) ? await timeZones(programId) : 'UTC';
+	const validFrom = text('validFrom') ? startOfDay(text('validFrom'), timeZone) : null;
+	const validTo = text('validTo') ? startOfDay(text('validTo'), timeZone) : null;
+	if (text('validFrom') && !validFrom) errors.validFrom = t('earning:rules.form.dateInvalid');
+	if (text('validTo') && !validTo) errors.validTo = t('earning:rules.form.dateInvalid');
+	if (validFrom && validTo && validTo <= validFrom) errors.validTo = t('earning:rules.form.validToBeforeFrom');
+	if (Object.keys(errors).length > 0) return fail(400, { action: 'create', values, errors } satisfies FormState);
+
+	const result = await once(event, 'rule', form.text('nonce'), () =>
+		callApi(event, (api) =>
+			api.POST('/api/v1/earning/rules', {
+				body: {
+					programId,
+					code: text('code'),
+					name: text('name'),
+					validFrom: validFrom!,
+					validTo,
+					priority: priority!,
+					eventTypes,
+					condition,
+					effect: { type: 'per-amount', pointsPerUnit: pointsPerUnit!, target: target as (typeof TARGETS)[number], rounding: 'floor' }
+				}
+			})
+		)
+	);
+	if (!result.ok) return result.fail({ action: 'create', values });
+	redirect(303, `/admin/earning/rules/${result.data.id}?created`);
+}
+
+/** `?/activate` and `?/retire` of a rule's page. */
+export async function ruleStatusAction(event: RequestEvent<{ id: string }>, action: 'activate' | 'retire') {
+	const t = translatorOf(event);
+	const form = await readForm(event);
+	const id = event.params.id;
+	if (!UUID.test(id)) return fail(400, { action, message: t('errors.unexpected', { status: 400 }) });
+	const result = await once(event, action, form.text('nonce'), () =>
+		callApi<Rule>(event, (api) =>
+			action === 'activate'
+				? api.POST('/api/v1/earning/rules/{id}/activate', { params: { path: { id } } })
+				: api.POST('/api/v1/earning/rules/{id}/retire', { params: { path: { id } } })
+		)
+	);
+	if (!result.ok) return result.fail({ action });
+	return { action, done: action === 'activate' ? ('activated' as const) : ('retired' as const) };
+}
+
+/** The simulation form's lines (`lines.<row>.sku` …) as typed, rows up to the last one given. */
+function linesOf(form: SubmittedForm): LineInput[] {
+	const lines: LineInput[] = [];
+	for (let row = 0; row < MAX_LINES; row += 1) {
+		const field = (name: string) => form.text(`lines.${row}.${name}`);
+		lines.push({ sku: field('sku'), quantity: field('quantity'), netAmount: field('netAmount'), category: field('category') });
+	}
+	let last = lines.length;
+	while (last > 1 && Object.values(lines[last - 1]!).every((v) => v === '')) last -= 1;
+	return lines.slice(0, last);
+}
+
+/**
+ * `?/simulate`: what an invoice would earn under the rules in force on its date, line by line; posts nothing. The
+ * invoice is built from the form (partner, date, currency, lines in currency units) or pasted as the event's JSON.
+ */
+export async function simulateAction(event: RequestEvent, defaults: { programId: string; timeZone: string }) {
+	const t = translatorOf(event);
+	const form = await readForm(event);
+	const lines = linesOf(form);
+	const values: Record<string, string | string[]> = {
+		partner: form.text('partner'),
+		occurredOn: form.text('occurredOn'),
+		currency: form.text('currency'),
+		number: form.text('number'),
+		json: form.raw('json'),
+		rows: String(lines.length)
+	};
+	lines.forEach((line, row) => {
+		for (const [name, value] of Object.entries(line)) values[`lines.${row}.${name}`] = value;
+	});
+	const state = (extra: FormState & { simulation?: Simulation }) => ({ action: 'simulate', values, ...extra });
+
+	let body: Record<string, unknown>;
+	let rows: number[] | null = null;
+	if (form.raw('json').trim()) {
+		const parsed = parseJsonText(form.raw('json'));
+		if (!parsed.ok) return fail(400, state({ errors: { json: t('earning:simulate.jsonInvalid', { line: parsed.line, column: parsed.column }) } }));
+		if (!parsed.value || typeof parsed.value !== 'object' || Array.isArray(parsed.value)) {
+			return fail(400, state({ errors: { json: t('earning:simulate.jsonNotObject') } }));
+		}
+		body = { type: 'invoice.issued', source: 'laurel-simulation', externalId: 'simulation', ...(parsed.value as Record<string, unknown>) };
+		if (!('programId' in body) && defaults.programId) body.programId = defaults.programId;
+	} else {
+		const built = buildInvoice({
+			programId: defaults.programId,
+			partner: form.text('partner'),
+			occurredOn: form.text('occurredOn'),
+			currency: form.text('currency'),
+			number: form.text('number'),
+			lines,
+			timeZone: defaults.timeZone
+		});
+		if (!built.ok) {
+			const errors = Object.fromEntries(Object.entries(built.errors).map(([key, code]) => [key, t(`earning:simulate.errors.${code}`)]));
+			return fail(400, state({ errors }));
+		}
+		body = built.event;
+		rows = built.rows;
+	}
+
+	const result = await callApi<Simulation>(event, (api) =>
+		// The API checks the pasted event field by field and names what is wrong.
+		api.POST('/api/v1/earning/simulate', { body: body as never })
+	);
+	if (!result.ok) {
+		const errors = result.state.errors ?? {};
+		return fail(result.status, state({ ...result.state, errors: rows ? toFormRows(errors, rows) : errors }));
+	}
+	return state({ simulation: result.data });
+}
+
+/** `?/map` of the unmatched queue: the event belongs to this partner; it is processed at once. */
+export async function mapAction(event: RequestEvent) {
+	const t = translatorOf(event);
+	const form = await readForm(event);
+	const eventId = form.text('eventId');
+	const partnerId = form.text('partnerId');
+	const values = { partnerId, q: form.text('q') };
+	if (!UUID.test(eventId)) return fail(400, { action: 'map', target: eventId, message: t('errors.unexpected', { status: 400 }) });
+	if (!UUID.test(partnerId)) return fail(400, { action: 'map', target: eventId, values, errors: { partnerId: t('earning:unmatched.choosePartner') } });
+	const result = await once(event, `map:${eventId}`, form.text('nonce'), () =>
+		callApi(event, (api) =>
+			api.POST('/api/v1/earning/events/{id}/resolve', { params: { path: { id: eventId } }, body: { action: 'map', partnerId } })
+		)
+	);
+	if (!result.ok) return result.fail({ action: 'map', target: eventId, values });
+	return { action: 'map', target: eventId, done: 'mapped' as const, partnerId, points: result.data.points, status: result.data.status };
+}
+
+/** `?/reject` of the unmatched queue: the event is rejected for good, with a reason. */
+export async function rejectAction(event: RequestEvent) {
+	const t = translatorOf(event);
+	const form = await readForm(event);
+	const eventId = form.text('eventId');
+	const reason = form.text('reason');
+	const values = { reason };
+	if (!UUID.test(eventId)) return fail(400, { action: 'reject', target: eventId, message: t('errors.unexpected', { status: 400 }) });
+	const errors = requireFields(t, { reason }, ['reason']);
+	if (errors) return fail(400, { action: 'reject', target: eventId, values, errors });
+	const result = await once(event, `reject:${eventId}`, form.text('nonce'), () =>
+		callApi(event, (api) =>
+			api.POST('/api/v1/earning/events/{id}/resolve', { params: { path: { id: eventId } }, body: { action: 'reject', reason } })
+		)
+	);
+	if (!result.ok) return result.fail({ action: 'reject', target: eventId, values });
+	return { action: 'reject', target: eventId, done: 'rejected' as const };
+}
