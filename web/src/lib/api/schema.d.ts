@@ -1607,6 +1607,135 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/earning/fx-rates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stored exchange rates, newest day first */
+        get: {
+            parameters: {
+                query?: {
+                    currency?: string;
+                    from?: string;
+                    limit?: number;
+                    quote?: string;
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                currency: string;
+                                /** Format: date */
+                                date: string;
+                                denominator: string;
+                                /** Format: date-time */
+                                importedAt: string;
+                                numerator: string;
+                                /** @description The currency the rate is in (the program currency) */
+                                quote: string;
+                                /** @description 1 currency = rate quote; a decimal when it terminates, else numerator/denominator */
+                                rate: string;
+                                source: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/fx-rates/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import exchange rates: an NBP table A (JSON or XML of its API) or the ECB daily reference rates (XML)
+         * @description NBP rates are quoted in PLN; ECB rates are stored against quote (EUR by default, or a currency on the file such as PLN, as cross rates). Rates are exact fractions; a rate of the same currency, quote and day is replaced. Invoices in another currency are converted at the latest rate on or before their date.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The file as published */
+                        content: string;
+                        format: "nbp-json" | "nbp-xml" | "ecb-xml";
+                        /** @description ecb-xml: the currency to store rates in (the program currency) */
+                        quote?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            dates: string[];
+                            imported: number;
+                            quote: string;
+                            source: string | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/earning/rules": {
         parameters: {
             query?: never;
@@ -2123,6 +2252,27 @@ export interface paths {
                     content: {
                         "application/json": {
                             available: number;
+                            /** @description How an invoice in another currency was converted to the program currency */
+                            conversion?: {
+                                denominator: string;
+                                from: string;
+                                numerator: string;
+                                /** @description 1 from = rate to: a decimal when it terminates, else numerator/denominator */
+                                rate: string;
+                                /**
+                                 * Format: date
+                                 * @description The day of the rate used: the latest on or before the invoice date
+                                 */
+                                rateDate: string;
+                                /**
+                                 * @description Each line converted in minor units, rounded half to even
+                                 * @enum {string}
+                                 */
+                                rounding: "half-even";
+                                source: string;
+                                to: string;
+                            };
+                            /** @description The program currency: amounts of the lines are in it */
                             currency: string;
                             /** @description Exactly what the ledger entries of the event store */
                             explanation: {
@@ -2139,7 +2289,13 @@ export interface paths {
                                         version: number;
                                     }[];
                                     line: number;
+                                    /** @description In minor units of the program currency (converted when the invoice is in another) */
                                     netAmount: number;
+                                    /** @description The line as invoiced, before conversion */
+                                    original?: {
+                                        currency: string;
+                                        netAmount: number;
+                                    };
                                     points: number;
                                     quantity: number;
                                     sku: string;
@@ -2157,7 +2313,13 @@ export interface paths {
                                         version: number;
                                     }[];
                                     line: number;
+                                    /** @description In minor units of the program currency (converted when the invoice is in another) */
                                     netAmount: number;
+                                    /** @description The line as invoiced, before conversion */
+                                    original?: {
+                                        currency: string;
+                                        netAmount: number;
+                                    };
                                     points: number;
                                     quantity: number;
                                     sku: string;
@@ -2176,7 +2338,13 @@ export interface paths {
                                     version: number;
                                 }[];
                                 line: number;
+                                /** @description In minor units of the program currency (converted when the invoice is in another) */
                                 netAmount: number;
+                                /** @description The line as invoiced, before conversion */
+                                original?: {
+                                    currency: string;
+                                    netAmount: number;
+                                };
                                 points: number;
                                 quantity: number;
                                 skipped: {

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '@laurel/core/testing';
 import { createTestDatabase } from '../../../../../test/database.ts';
 
 type Json = Record<string, unknown>;
+const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
 describe('earning: events in, explained points out', () => {
   let t: TestApp;
@@ -199,8 +201,8 @@ describe('earning: events in, explained points out', () => {
 
     const euro = await send(invoice({ currency: 'EUR' }), { ...key, 'accept-language': 'pl' });
     expect(euro.statusCode).toBe(422);
-    expect(euro.json()).toMatchObject({ code: 'EARNING_CURRENCY_NOT_PROGRAM', errors: [{ field: '/body/currency' }] });
-    expect(euro.json().detail).toContain('nie są jeszcze przeliczane');
+    expect(euro.json()).toMatchObject({ code: 'EARNING_FX_RATE_MISSING', errors: [{ field: '/body/currency' }] });
+    expect(euro.json().detail).toContain('Brak kursu EUR do PLN z dnia 2025-07-01');
     const stored = await inject('GET', `/api/v1/earning/events/${(refused.json().items[0] as Json).id}`);
     expect(stored.json()).toMatchObject({ status: 'refused', result: { problem: { code: expect.stringMatching(/^EARNING_/) } } });
 
@@ -295,5 +297,51 @@ describe('earning: events in, explained points out', () => {
     expect(again.json()).toMatchObject({ accepted: 41, refused: 0 });
     expect((again.json().items as { event: Json }[]).slice(0, 40).every((i) => i.event.replayed === true)).toBe(true);
     expect(await balances(partners.orange!.id)).toMatchObject({ pending: before.orange.pending + sum(0) - 1, available: before.orange.available + 1 });
+  });
+  it('converts invoices in other currencies at the latest rate on or before the invoice date (NBP JSON and XML, ECB XML from the fixtures), half to even', async () => {
+    // A program of its own, with a rule from 2020, so the fixtures' dates earn.
+    const fx = (await inject('POST', '/api/v1/programs', { code: 'fx-rates', name: { en: 'F', pl: 'F', ru: 'F' }, currency: 'PLN', pointValueMinorPerThousand: 1000 })).json().id as string;
+    await inject('POST', `/api/v1/programs/${fx}/status`, { status: 'live', reason: 'test' });
+    const partner = (await inject('POST', '/api/v1/partners', { programId: fx, legalName: 'fx dealer', type: 'dealer', nip: '2222222222' })).json().id as string;
+    const created = await inject('POST', '/api/v1/earning/rules', { programId: fx, code: 'base', name: 'Base', validFrom: '2020-01-01T00:00:00Z', eventTypes: ['invoice.issued'], condition: true, effect: { type: 'per-amount', pointsPerUnit: 1, target: 'pending', rounding: 'floor' } });
+    await inject('POST', `/api/v1/earning/rules/${created.json().id}/activate`, {});
+    const fxInvoice = (currency: string, occurredAt: string, netAmount: number) => invoice({ programId: fx, partner: { nip: '2222222222' }, currency, occurredAt, lines: [{ sku: 'SKU-A', quantity: 1, netAmount }] });
+
+    const bad = await inject('POST', '/api/v1/earning/fx-rates/import', { format: 'nbp-json', content: '{"table":"B"}' });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json()).toMatchObject({ code: 'EARNING_FX_FILE', errors: [{ field: '/body/content' }] });
+    const nbp = await inject('POST', '/api/v1/earning/fx-rates/import', { format: 'nbp-json', content: fixture('nbp_tableA_170-A-NBP-2022_2022-09-02.json') });
+    expect(nbp.statusCode, nbp.body).toBe(201);
+    expect(nbp.json()).toMatchObject({ imported: 34, quote: 'PLN', dates: ['2022-09-02'], source: 'NBP 170/A/NBP/2022' });
+    expect((await inject('POST', '/api/v1/earning/fx-rates/import', { format: 'nbp-xml', content: fixture('nbp_tableA_170-A-NBP-2022_2022-09-02.xml') })).json()).toMatchObject({ imported: 4 });
+    const ecb = await inject('POST', '/api/v1/earning/fx-rates/import', { format: 'ecb-xml', quote: 'PLN', content: fixture('ecb_eurofxref-daily_2024-06-28.xml') });
+    expect(ecb.statusCode, ecb.body).toBe(201);
+    const listed = await inject('GET', '/api/v1/earning/fx-rates?currency=EUR&quote=PLN');
+    expect(listed.json().items.map((r: Json) => [r.date, r.rate, r.source])).toEqual([['2024-06-28', '4.309', 'ECB'], ['2022-09-02', '4.7144', 'NBP 170/A/NBP/2022']]);
+
+    // before the first rate: a clear problem naming the currency and the day; kept, and earned once the rate exists
+    const early = await send(fxInvoice('EUR', '2022-09-01T10:00:00Z', 10_000));
+    expect(early.statusCode).toBe(422);
+    expect(early.json()).toMatchObject({ code: 'EARNING_FX_RATE_MISSING', errors: [{ field: '/body/currency' }] });
+    expect(early.json().detail).toContain('EUR');
+    expect(early.json().detail).toContain('2022-09-01');
+
+    // 100.00 EUR on 5 Sep 2022 (a Monday: the Friday rate, 4.7144) = 471.44 PLN → 471 points
+    const eur = fxInvoice('EUR', '2022-09-05T10:00:00Z', 10_000);
+    const sim = (await inject('POST', '/api/v1/earning/simulate', eur)).json();
+    expect(sim).toMatchObject({ currency: 'PLN', points: 471, conversion: { from: 'EUR', to: 'PLN', rate: '4.7144', rateDate: '2022-09-02', source: 'NBP 170/A/NBP/2022', rounding: 'half-even' } });
+    expect(sim.lines[0]).toMatchObject({ netAmount: 47_144, original: { currency: 'EUR', netAmount: 10_000 } });
+    const posted = await send(eur);
+    expect(posted.statusCode, posted.body).toBe(201);
+    expect(posted.json()).toMatchObject({ points: 471, partnerId: partner });
+    const statement = (await inject('GET', `/api/v1/ledger/partners/${partner}/statement`)).json().items as { entryId: number; explanation: Json }[];
+    const entry = statement.find((l) => l.entryId === posted.json().entries[0].entryId)!;
+    expect(entry.explanation).toMatchObject({ currency: 'PLN', conversion: sim.conversion, lines: sim.explanation.pending });
+
+    // 10,000 JPY (no minor units) at 0.033684 = 336.84 PLN → 336; 10.01 USD on 1 Jul 2024 at the ECB cross rate
+    // 4.3090 / 1.0705 = 8618/2141 → 1001 × 8618 / 2141 = 4029.25… → 40.29 PLN → 40
+    expect((await send(fxInvoice('JPY', '2022-09-05T10:00:00Z', 10_000))).json()).toMatchObject({ points: 336 });
+    const usd = (await inject('POST', '/api/v1/earning/simulate', fxInvoice('USD', '2024-07-01T10:00:00Z', 1001))).json();
+    expect(usd).toMatchObject({ points: 40, conversion: { rate: '8618/2141', rateDate: '2024-06-28', source: 'ECB' }, lines: [{ netAmount: 4029 }] });
   });
 });

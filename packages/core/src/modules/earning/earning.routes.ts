@@ -79,11 +79,44 @@ const Skipped = Type.Object({
   reason: Type.Union([Type.Literal('event-type'), Type.Literal('not-yet-valid'), Type.Literal('no-longer-valid'), Type.Literal('condition'), Type.Literal('condition-error')]),
   detail: Type.Optional(Type.String()),
 });
-const ExplainedLine = Type.Object({ line: Type.Integer(), sku: Type.String(), quantity: Type.Number(), netAmount: Type.Integer(), category: Type.Union([Type.String(), Type.Null()]), points: Type.Integer(), fired: Type.Array(Fired) });
+const ExplainedLine = Type.Object({
+  line: Type.Integer(),
+  sku: Type.String(),
+  quantity: Type.Number(),
+  netAmount: Type.Integer({ description: 'In minor units of the program currency (converted when the invoice is in another)' }),
+  category: Type.Union([Type.String(), Type.Null()]),
+  original: Type.Optional(Type.Object({ currency: Type.String(), netAmount: Type.Integer() }, { description: 'The line as invoiced, before conversion' })),
+  points: Type.Integer(),
+  fired: Type.Array(Fired),
+});
+const ConversionSchema = Type.Object(
+  {
+    from: Type.String(),
+    to: Type.String(),
+    rate: Type.String({ description: '1 from = rate to: a decimal when it terminates, else numerator/denominator' }),
+    numerator: Type.String(),
+    denominator: Type.String(),
+    rateDate: Type.String({ format: 'date', description: 'The day of the rate used: the latest on or before the invoice date' }),
+    source: Type.String(),
+    rounding: Type.Literal('half-even', { description: 'Each line converted in minor units, rounded half to even' }),
+  },
+  { description: 'How an invoice in another currency was converted to the program currency' },
+);
+const FxRateSchema = Type.Object({
+  currency: Type.String(),
+  quote: Type.String({ description: 'The currency the rate is in (the program currency)' }),
+  date: Type.String({ format: 'date' }),
+  rate: Type.String({ description: '1 currency = rate quote; a decimal when it terminates, else numerator/denominator' }),
+  numerator: Type.String(),
+  denominator: Type.String(),
+  source: Type.String(),
+  importedAt: Type.String({ format: 'date-time' }),
+});
 const SimulationSchema = Type.Object({
   partner: Type.Union([Type.Object({ id: Uuid, partnerCode: Type.String(), legalName: Type.String() }), Type.Null()], { description: 'null: no partner matches (the rules run without partner facts)' }),
   programId: Uuid,
-  currency: Type.String(),
+  currency: Type.String({ description: 'The program currency: amounts of the lines are in it' }),
+  conversion: Type.Optional(ConversionSchema),
   points: Type.Integer(),
   pending: Type.Integer(),
   available: Type.Integer(),
@@ -266,6 +299,50 @@ export function earningRoutes(earning: () => EarningService) {
         },
       },
       async (request) => earning().simulate(request.ctx, request.body),
+    );
+
+    router.post(
+      '/fx-rates/import',
+      {
+        config: { access: 'earning:manage' },
+        bodyLimit: 8 * 1024 * 1024,
+        schema: {
+          tags: ['earning'],
+          summary: 'Import exchange rates: an NBP table A (JSON or XML of its API) or the ECB daily reference rates (XML)',
+          description:
+            'NBP rates are quoted in PLN; ECB rates are stored against quote (EUR by default, or a currency on the file such as PLN, as cross rates). Rates are exact fractions; a rate of the same currency, quote and day is replaced. Invoices in another currency are converted at the latest rate on or before their date.',
+          body: Type.Object(
+            {
+              format: Type.Union([Type.Literal('nbp-json'), Type.Literal('nbp-xml'), Type.Literal('ecb-xml')]),
+              content: Type.String({ minLength: 1, maxLength: 4 * 1024 * 1024, description: 'The file as published' }),
+              quote: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$', description: 'ecb-xml: the currency to store rates in (the program currency)' })),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 201: Type.Object({ imported: Type.Integer(), quote: Type.String(), dates: Type.Array(Type.String({ format: 'date' })), source: Type.Union([Type.String(), Type.Null()]) }) },
+        },
+      },
+      async (request, reply) => reply.status(201).send(await earning().importRates(request.ctx, request.body)),
+    );
+
+    router.get(
+      '/fx-rates',
+      {
+        config: { access: 'earning:manage' },
+        schema: {
+          tags: ['earning'],
+          summary: 'Stored exchange rates, newest day first',
+          querystring: Type.Object({
+            currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
+            quote: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
+            from: Type.Optional(Type.String({ format: 'date' })),
+            to: Type.Optional(Type.String({ format: 'date' })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200 })),
+          }),
+          response: { 200: Type.Object({ items: Type.Array(FxRateSchema) }) },
+        },
+      },
+      async (request) => earning().listRates(request.ctx, { ...request.query, limit: request.query.limit ?? 200 }),
     );
 
     router.get(

@@ -64,13 +64,29 @@ export interface LineResult {
   quantity: number;
   netAmount: number;
   category: string | null;
+  /** The line as invoiced, when it was converted to the program currency. */
+  original?: { currency: string; netAmount: number };
   points: number;
   fired: FiredRule[];
   skipped: SkippedRule[];
 }
 
+/** How an invoice in another currency was converted: each line at one rate, in minor units, half to even. */
+export interface Conversion {
+  from: string;
+  to: string;
+  /** 1 `from` = rate `to`: the decimal when it terminates, else "numerator/denominator". */
+  rate: string;
+  numerator: string;
+  denominator: string;
+  rateDate: string;
+  source: string;
+  rounding: 'half-even';
+}
+
 export interface Computation {
   currency: string;
+  conversion?: Conversion;
   lines: LineResult[];
   points: number;
   pending: number;
@@ -202,7 +218,7 @@ export function computeInvoice(rules: RuleForEvaluation[], event: InvoiceIssuedE
 /** The explanation a ledger entry stores for one target: the lines that earned toward it, with the rules that fired. */
 export function explanationLines(computation: Computation, target: 'pending' | 'available') {
   return computation.lines
-    .map((l) => ({ line: l.line, sku: l.sku, quantity: l.quantity, netAmount: l.netAmount, category: l.category, fired: l.fired.filter((f) => f.target === target) }))
+    .map((l) => ({ line: l.line, sku: l.sku, quantity: l.quantity, netAmount: l.netAmount, category: l.category, ...(l.original ? { original: l.original } : {}), fired: l.fired.filter((f) => f.target === target) }))
     .filter((l) => l.fired.length > 0)
     .map((l) => ({ ...l, points: l.fired.reduce((s, f) => s + f.points, 0) }));
 }

@@ -8,7 +8,8 @@ import type { LedgerService } from '../ledger/index.ts';
 import type { PartnerService, PartnerView } from '../partners/index.ts';
 import type { ProgramService, ProgramView } from '../programs/index.ts';
 import { EarningEvent, EarningRule, type EventStatus, type RuleStatus } from './earning.entity.ts';
-import { computeInvoice, explanationLines, isCurrency, unknownOperatorOf, type Computation, type PartnerFacts, type RuleEffect, type RuleForEvaluation } from './earning.rules.ts';
+import { convertMinor, parseRates, rateText, FxParseError, type FxFormat } from './earning.fx.ts';
+import { computeInvoice, currencyScale, explanationLines, isCurrency, unknownOperatorOf, type Computation, type PartnerFacts, type RuleEffect, type RuleForEvaluation } from './earning.rules.ts';
 import type { EarningEventInput, InvoiceIssuedEvent, InvoicePaidEvent } from './earning.schemas.ts';
 
 type RuleRow = InferEntity<typeof EarningRule>;
@@ -172,6 +173,11 @@ function partnerFacts(p: PartnerView): PartnerFacts {
   return { id: p.id, partnerCode: p.partnerCode, type: p.type, country: p.country, region: p.region, salesChannel: p.salesChannel, segments: p.segments };
 }
 
+/** The calendar day (YYYY-MM-DD) of an instant in a time zone. */
+function calendarDay(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}
+
 const digits = (s: string) => s.replace(/[^0-9]/g, '');
 const compact = (s: string) => s.replace(/[\s.-]/g, '').toUpperCase();
 const INDEX_TTL_MS = 5000;
@@ -302,12 +308,48 @@ export function createEarningService(deps: EarningDeps) {
     return rows.map((r) => ({ id: r.id, code: r.code, version: r.version, priority: r.priority, validFrom: r.validFrom, validTo: r.validTo ?? null, eventTypes: r.eventTypes, condition: r.condition, effect: r.effect as unknown as RuleEffect }));
   }
 
+  /** The latest rate of `currency` in `quote` on or before `date` (a calendar day), or null. */
+  async function rateOn(ctx: RequestContext, currency: string, quote: string, date: string) {
+    const [row] = await ctx.em.execute<{ numerator: string; denominator: string; rate_date: string; source: string }[]>(
+      `select numerator::text, denominator::text, to_char(rate_date, 'YYYY-MM-DD') as rate_date, source from earning_fx_rate
+        where currency = ? and quote = ? and rate_date <= ?::date order by rate_date desc limit 1`,
+      [currency, quote, date],
+    );
+    return row ? { numerator: BigInt(row.numerator), denominator: BigInt(row.denominator), rateDate: row.rate_date, source: row.source } : null;
+  }
+
+  /**
+   * What an invoice earns under the program's rules: in another currency, each line (net amount and margin) is first
+   * converted to the program currency at the latest rate on or before the invoice date (its calendar day in the
+   * program's time zone), in minor units, rounded half to even; no rate is a 422 naming the currency and date.
+   */
+  async function computeIn(ctx: RequestContext, cache: Cache, program: ProgramView, event: InvoiceIssuedEvent, partner: PartnerFacts | null, prefix: string): Promise<Computation> {
+    const rules = await rulesIn(ctx, cache, program.id);
+    if (event.currency === program.currency) return computeInvoice(rules, event, partner);
+    const date = calendarDay(new Date(event.occurredAt), program.timeZone);
+    const rate = await rateOn(ctx, event.currency, program.currency, date);
+    if (!rate) throw invalid('EARNING_FX_RATE_MISSING', `${prefix}/currency`, { currency: event.currency, programCurrency: program.currency, date });
+    const from = currencyScale(event.currency);
+    const to = currencyScale(program.currency);
+    const convert = (amount: number) => convertMinor(amount, from, to, rate);
+    const converted: InvoiceIssuedEvent = {
+      ...event,
+      currency: program.currency,
+      lines: event.lines.map((l) => ({ ...l, netAmount: convert(l.netAmount), ...(l.margin === undefined ? {} : { margin: convert(l.margin) }) })),
+    };
+    const computation = computeInvoice(rules, converted, partner);
+    return {
+      ...computation,
+      conversion: { from: event.currency, to: program.currency, rate: rateText(rate), numerator: String(rate.numerator), denominator: String(rate.denominator), rateDate: rate.rateDate, source: rate.source, rounding: 'half-even' },
+      lines: computation.lines.map((l, i) => ({ ...l, original: { currency: event.currency, netAmount: event.lines[i]!.netAmount } })),
+    };
+  }
+
   /** The partner, program and computation of an issued invoice; refuses what cannot earn. */
   async function evaluate(ctx: RequestContext, event: InvoiceIssuedEvent, partner: PartnerView, prefix: string, cache: Cache = freshCache()): Promise<Computation> {
     if (partner.status !== 'active') throw new AppError('EARNING_PARTNER_NOT_ACTIVE', 409, { params: { partnerCode: partner.partnerCode, status: partner.status } });
     const program = await programIn(ctx, cache, partner.programId);
-    if (event.currency !== program.currency) throw invalid('EARNING_CURRENCY_NOT_PROGRAM', `${prefix}/currency`, { currency: event.currency, programCurrency: program.currency });
-    const computation = computeInvoice(await rulesIn(ctx, cache, program.id), event, partnerFacts(partner));
+    const computation = await computeIn(ctx, cache, program, event, partnerFacts(partner), prefix);
     if (!Number.isSafeInteger(computation.points)) throw new AppError('EARNING_POINTS_TOO_LARGE', 422, { params: { points: String(computation.points) } });
     return computation;
   }
@@ -341,7 +383,7 @@ export function createEarningService(deps: EarningDeps) {
         pending: target === 'pending',
         earnedAt: new Date(event.occurredAt),
         ...(rep.repUserId ? { repUserId: rep.repUserId } : {}),
-        explanation: { rule: 'earning', eventId: row.id, eventType: event.type, source: event.source, externalId: event.externalId, invoice: event.number, currency: event.currency, rules, lines },
+        explanation: { rule: 'earning', eventId: row.id, eventType: event.type, source: event.source, externalId: event.externalId, invoice: event.number, currency: computation.currency, ...(computation.conversion ? { conversion: computation.conversion } : {}), rules, lines },
       });
     }
     return {
@@ -625,9 +667,8 @@ export function createEarningService(deps: EarningDeps) {
       const partner = await match(ctx, programId, event.partner, prefix);
       if (!partner) {
         if (!programId) throw invalid('EARNING_PROGRAM_REQUIRED', `${prefix}/programId`);
-        const program = await deps.programs().get(ctx, programId);
-        if (event.currency !== program.currency) throw invalid('EARNING_CURRENCY_NOT_PROGRAM', `${prefix}/currency`, { currency: event.currency, programCurrency: program.currency });
-        const computation = computeInvoice(await rulesOf(ctx, programId), event, null);
+        const cache = freshCache();
+        const computation = await computeIn(ctx, cache, await programIn(ctx, cache, programId), event, null, prefix);
         return { partner: null, programId, ...computation, explanation: { pending: explanationLines(computation, 'pending'), available: explanationLines(computation, 'available') } };
       }
       const computation = await evaluate(ctx, event, partner, prefix);
@@ -700,6 +741,64 @@ export function createEarningService(deps: EarningDeps) {
       };
       if (input.action === 'reject') return outcomeOf(record, false);
       return process(ctx, record, '/event');
+    },
+
+    /**
+     * Import exchange rates from an NBP table A (JSON or XML) or the ECB daily XML; for ECB, against `quote` (the
+     * program currency). A rate already stored for the same currency, quote and day is replaced. Audited.
+     */
+    async importRates(ctx: RequestContext, input: { format: FxFormat; content: string; quote?: string }) {
+      const quote = input.format === 'ecb-xml' ? (input.quote ?? 'EUR') : 'PLN';
+      if (input.quote && input.quote !== quote) throw invalid('EARNING_FX_QUOTE', '/body/quote', { quote: input.quote, expected: quote });
+      if (!isCurrency(quote)) throw invalid('EARNING_CURRENCY_UNKNOWN', '/body/quote', { currency: quote });
+      let rates;
+      try {
+        rates = parseRates(input.format, input.content, quote);
+      } catch (error) {
+        if (error instanceof FxParseError) throw invalid('EARNING_FX_FILE', '/body/content', { format: input.format, detail: error.detail });
+        throw error;
+      }
+      const unknown = rates.find((r) => !isCurrency(r.currency));
+      if (unknown) throw invalid('EARNING_FX_FILE', '/body/content', { format: input.format, detail: `${unknown.currency} is not an ISO 4217 currency` });
+      const by = JSON.stringify(describeActor(ctx.actor));
+      const dates = [...new Set(rates.map((r) => r.date))].sort();
+      await ctx.em.transactional(async (em) => {
+        await em.execute(
+          `insert into earning_fx_rate (currency, quote, rate_date, numerator, denominator, source, imported_by, imported_at)
+           select x.currency, x.quote, x.rate_date, x.numerator::numeric, x.denominator::numeric, x.source, ?::jsonb, now()
+             from jsonb_to_recordset(?::jsonb) as x(currency text, quote text, rate_date date, numerator text, denominator text, source text)
+           on conflict (currency, quote, rate_date) do update set numerator = excluded.numerator, denominator = excluded.denominator, source = excluded.source,
+             imported_by = excluded.imported_by, imported_at = excluded.imported_at`,
+          [by, JSON.stringify(rates.map((r) => ({ currency: r.currency, quote: r.quote, rate_date: r.date, numerator: String(r.numerator), denominator: String(r.denominator), source: r.source })))],
+        );
+        deps.audit().record({ ...ctx, em }, { action: 'earning.fx-rates.imported', subjectType: 'earning-fx-rates', subjectId: `${quote}:${dates[0]}`, data: { format: input.format, quote, dates, count: rates.length } });
+      });
+      return { imported: rates.length, quote, dates, source: rates[0]?.source ?? null };
+    },
+
+    /** Stored rates, newest day first, by currency, quote and period. */
+    async listRates(ctx: RequestContext, query: { currency?: string; quote?: string; from?: string; to?: string; limit: number }) {
+      const filters: [string, string | undefined][] = [['currency = ?', query.currency], ['quote = ?', query.quote], ['rate_date >= ?::date', query.from], ['rate_date <= ?::date', query.to]];
+      const given = filters.filter(([, v]) => v !== undefined);
+      const where = given.map(([sql]) => sql);
+      const params: unknown[] = given.map(([, v]) => v);
+      const rows = await ctx.em.execute<{ currency: string; quote: string; rate_date: string; numerator: string; denominator: string; source: string; imported_at: Date }[]>(
+        `select currency, quote, to_char(rate_date, 'YYYY-MM-DD') as rate_date, numerator::text, denominator::text, source, imported_at from earning_fx_rate
+          ${where.length ? `where ${where.join(' and ')}` : ''} order by rate_date desc, quote, currency limit ?`,
+        [...params, query.limit],
+      );
+      return {
+        items: rows.map((r) => ({
+          currency: r.currency,
+          quote: r.quote,
+          date: r.rate_date,
+          rate: rateText({ numerator: BigInt(r.numerator), denominator: BigInt(r.denominator) }),
+          numerator: r.numerator,
+          denominator: r.denominator,
+          source: r.source,
+          importedAt: new Date(r.imported_at).toISOString(),
+        })),
+      };
     },
 
     async createRule(ctx: RequestContext, input: RuleInput): Promise<RuleView> {

@@ -9,6 +9,7 @@ import { EarningEvent, EarningRule } from './earning.entity.ts';
 import { earningRoutes } from './earning.routes.ts';
 import { createEarningService, earningServiceRef } from './earning.service.ts';
 import { migration as m0001 } from './migrations/0001_earning.ts';
+import { migration as m0002 } from './migrations/0002_fx_rates.ts';
 import en from './locales/en.json' with { type: 'json' };
 import pl from './locales/pl.json' with { type: 'json' };
 import ru from './locales/ru.json' with { type: 'json' };
@@ -29,7 +30,7 @@ export const earningModule = definePlugin({
   compatibility: `^${CORE_VERSION}`,
   dependsOn: ['audit', 'access', 'programs', 'partners', 'ledger'],
   entities: [EarningEvent, EarningRule],
-  migrations: [m0001],
+  migrations: [m0001, m0002],
   setup(ctx) {
     ctx.grant('events:write', ['admin'], { apiKeys: true });
     ctx.grant('earning:manage', ['admin', 'program-manager']);
