@@ -60,6 +60,12 @@ describe('authorization matrix: route × role × foreign partner', () => {
       await t.app.inject({ method: 'POST', url: '/api/v1/ledger/adjustments', headers: admin, payload: { partnerId: b.id, points: 1000, reason: 'matrix setup', idempotencyKey: 'matrix-2' } })
     ).json();
     const throwawayKey = (await t.app.inject({ method: 'POST', url: '/api/v1/access/api-keys', headers: admin, payload: { name: 'throwaway', scopes: ['programs:read'] } })).json();
+    // A foreign partner's redemption order (and the reward it is for), for the catalogue's order routes.
+    const reward = (
+      await t.app.inject({ method: 'POST', url: '/api/v1/catalogue/rewards', headers: admin, payload: { programId: program.id, sku: 'MATRIX-1', type: 'service', name: { en: 'M', pl: 'M', ru: 'M' }, description: { en: 'M', pl: 'M', ru: 'M' }, category: 'm', pricePoints: 10, status: 'active' } })
+    ).json();
+    const foreignOrder = (await t.app.inject({ method: 'POST', url: '/api/v1/catalogue/orders', headers: bUser, payload: { rewardId: reward.id, quantity: 1, idempotencyKey: 'matrix-order' } })).json();
+    Object.assign(ids, { reward: reward.id, order: foreignOrder.id });
     Object.assign(ids, { partner: b.id, user: bUser.userId, program: program.id, approval: approval.id, apiKey: throwawayKey.apiKey.id, entry: String(foreignEntry.entryId), deadLetter: '018f0000-0000-7000-8000-000000000000', adjustmentRequest: adjustmentRequest.id });
 
     const permissionsOf = (roles: string[]) => t.host.permissionsOf(roles as never);
@@ -92,6 +98,8 @@ describe('authorization matrix: route × role × foreign partner', () => {
   function urlOf(path: string): string {
     return path.replace(/\{(\w+)\}/g, (_, name: string) => {
       if (name === 'userId') return ids.user!;
+      if (name === 'orderId') return ids.order!;
+      if (name === 'rewardId') return ids.reward!;
       if (path.includes('/entries/')) return ids.entry!;
       if (path.includes('/adjustment-requests/')) return ids.adjustmentRequest!;
       if (path.includes('/partners/')) return ids.partner!;

@@ -18,6 +18,7 @@ import { WEB_PROTOCOL_HEADER, isApiPath, loadWebHandler } from './platform/web.t
 import { uuidv7 } from './platform/ids.ts';
 import { coreModules } from './modules/index.ts';
 import { mailSettingsRef, type CaughtMailbox } from './modules/mail/index.ts';
+import { catalogueSettingsRef } from './modules/catalogue/index.ts';
 
 export interface BuildAppOptions {
   /** Third-party plugins installed alongside the core modules. */
@@ -115,6 +116,7 @@ export async function buildApp(config: LaurelConfig, options: BuildAppOptions = 
   const temporal = options.temporal ?? createTemporalGateway(config.temporal, app.log);
   host.providePlatform(temporalGatewayRef, temporal);
   host.providePlatform(mailSettingsRef, { ...config.mail, caught: options.mailCatcher ?? null });
+  host.providePlatform(catalogueSettingsRef, { voucherKey: config.catalogue.voucherKey });
   await host.setupAll(app.log);
   const translator = new Translator(host.localeNamespaces);
   host.setTranslator(translator);

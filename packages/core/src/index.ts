@@ -41,3 +41,5 @@ export type { VerifyProblem, VerifyReport } from './modules/ledger/index.ts';
 export { sealLedger } from './modules/ledger/index.ts';
 export { earningServiceRef } from './modules/earning/index.ts';
 export type { EarningService, EventOutcome, RuleView } from './modules/earning/index.ts';
+export { REDEMPTION_SIGNALS, REDEMPTION_WORKFLOW_TYPE, catalogueServiceRef, catalogueSettingsRef, orderLedgerKey, redemptionWorkflowId } from './modules/catalogue/index.ts';
+export type { CatalogueService, CatalogueSettings, Fulfilment, OfferItem, OrderStatus, OrderView, RedemptionWorkflowInput, RewardType, RewardView } from './modules/catalogue/index.ts';

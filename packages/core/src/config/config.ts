@@ -15,6 +15,8 @@ export interface LaurelConfig {
   outbox: { pollIntervalMs: number; batchSize: number };
   /** Outgoing e-mail (invitations, password resets): SMTP URL and sender; null url keeps mail in the outbox. */
   mail: { smtpUrl: string | null; from: string };
+  /** The catalogue's voucher key (AES-256, 64 hex characters); null: voucher pools cannot be imported or revealed. */
+  catalogue: { voucherKey: string | null };
   /** Per-plugin namespace: `enabled` and the plugin's own options. */
   plugins: Record<string, { enabled?: boolean; options?: Record<string, unknown> }>;
 }
@@ -94,6 +96,13 @@ const SETTINGS: readonly Setting[] = [
   { env: 'LAUREL_OUTBOX_POLL_MS', path: ['outbox', 'pollIntervalMs'], expects: 'an integer between 10 and 60000 (milliseconds)', parse: integer(10, 60000), default: 500 },
   { env: 'SMTP_URL', path: ['mail', 'smtpUrl'], expects: 'an SMTP URL such as smtp://user:pass@mail.example.com:587 or smtps://…', parse: url(['smtp:', 'smtps:']), default: null },
   { env: 'MAIL_FROM', path: ['mail', 'from'], expects: 'a sender such as "Laurel <loyalty@example.com>"', parse: text(/@/), default: 'Laurel <laurel@localhost>' },
+  {
+    env: 'LAUREL_VOUCHER_KEY',
+    path: ['catalogue', 'voucherKey'],
+    expects: '64 hex characters (a 256-bit key; e.g. openssl rand -hex 32) that encrypts voucher codes at rest',
+    parse: text(/^[0-9a-fA-F]{64}$/),
+    default: null,
+  },
   { env: 'LAUREL_OUTBOX_BATCH', path: ['outbox', 'batchSize'], expects: 'an integer between 1 and 1000', parse: integer(1, 1000), default: 50 },
 ];
 

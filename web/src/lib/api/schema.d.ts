@@ -1076,6 +1076,1733 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/catalogue/me/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in partner's orders, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    before?: string;
+                    limit?: number;
+                    status?: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                approvalRequired: boolean;
+                                carrier: string | null;
+                                cash: {
+                                    /** @description Cash co-pay in minor units (grosze, cents) */
+                                    amountMinor: number;
+                                    /** @description ISO 4217 */
+                                    currency: string;
+                                } | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                fulfilment: "manual" | "voucher-pool";
+                                history: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    note?: string;
+                                    status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                                }[];
+                                /** @description The ledger hold (reservation entry) of the points */
+                                holdId: number | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                partnerId: string;
+                                points: number;
+                                pointsState: "reserved" | "captured" | "released";
+                                /** Format: uuid */
+                                programId: string;
+                                quantity: number;
+                                reason: string | null;
+                                /** Format: uuid */
+                                rewardId: string;
+                                rewardType: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
+                                shipping: {
+                                    [key: string]: unknown;
+                                } | null;
+                                sku: string;
+                                status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                                stockState: "reserved" | "consumed" | "released";
+                                trackingNumber: string | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                userId: string | null;
+                                workflowId: string;
+                            }[];
+                            nextBefore: string | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalogue/me/orders/{orderId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the partner’s orders */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approvalRequired: boolean;
+                            carrier: string | null;
+                            cash: {
+                                /** @description Cash co-pay in minor units (grosze, cents) */
+                                amountMinor: number;
+                                /** @description ISO 4217 */
+                                currency: string;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            fulfilment: "manual" | "voucher-pool";
+                            history: {
+                                /** Format: date-time */
+                                at: string;
+                                note?: string;
+                                status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                            }[];
+                            /** @description The ledger hold (reservation entry) of the points */
+                            holdId: number | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            partnerId: string;
+                            points: number;
+                            pointsState: "reserved" | "captured" | "released";
+                            /** Format: uuid */
+                            programId: string;
+                            quantity: number;
+                            reason: string | null;
+                            /** Format: uuid */
+                            rewardId: string;
+                            rewardType: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
+                            shipping: {
+                                [key: string]: unknown;
+                            } | null;
+                            sku: string;
+                            status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                            stockState: "reserved" | "consumed" | "released";
+                            trackingNumber: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            userId: string | null;
+                            workflowId: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalogue/me/orders/{orderId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel an order (until its fulfilment starts); points and stock come back */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approvalRequired: boolean;
+                            carrier: string | null;
+                            cash: {
+                                /** @description Cash co-pay in minor units (grosze, cents) */
+                                amountMinor: number;
+                                /** @description ISO 4217 */
+                                currency: string;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            fulfilment: "manual" | "voucher-pool";
+                            history: {
+                                /** Format: date-time */
+                                at: string;
+                                note?: string;
+                                status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                            }[];
+                            /** @description The ledger hold (reservation entry) of the points */
+                            holdId: number | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            partnerId: string;
+                            points: number;
+                            pointsState: "reserved" | "captured" | "released";
+                            /** Format: uuid */
+                            programId: string;
+                            quantity: number;
+                            reason: string | null;
+                            /** Format: uuid */
+                            rewardId: string;
+                            rewardType: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
+                            shipping: {
+                                [key: string]: unknown;
+                            } | null;
+                            sku: string;
+                            status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                            stockState: "reserved" | "consumed" | "released";
+                            trackingNumber: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            userId: string | null;
+                            workflowId: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalogue/me/orders/{orderId}/confirm-delivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm the parcel arrived */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approvalRequired: boolean;
+                            carrier: string | null;
+                            cash: {
+                                /** @description Cash co-pay in minor units (grosze, cents) */
+                                amountMinor: number;
+                                /** @description ISO 4217 */
+                                currency: string;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            fulfilment: "manual" | "voucher-pool";
+                            history: {
+                                /** Format: date-time */
+                                at: string;
+                                note?: string;
+                                status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                            }[];
+                            /** @description The ledger hold (reservation entry) of the points */
+                            holdId: number | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            partnerId: string;
+                            points: number;
+                            pointsState: "reserved" | "captured" | "released";
+                            /** Format: uuid */
+                            programId: string;
+                            quantity: number;
+                            reason: string | null;
+                            /** Format: uuid */
+                            rewardId: string;
+                            rewardType: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
+                            shipping: {
+                                [key: string]: unknown;
+                            } | null;
+                            sku: string;
+                            status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                            stockState: "reserved" | "consumed" | "released";
+                            trackingNumber: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            userId: string | null;
+                            workflowId: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalogue/me/orders/{orderId}/voucher": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reveal the order’s voucher codes, once (a second request is a 409) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            codes: string[];
+                            /** Format: date-time */
+                            revealedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalogue/offer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The catalogue as the signed-in partner sees it: what it may order, and why not for the rest */
+        get: {
+            parameters: {
+                query?: {
+                    category?: string;
+                    maxPoints?: number;
+                    orderableOnly?: boolean;
+                    /** @description Searches name, description, SKU and category */
+                    q?: string;
+                    sort?: "price-asc" | "price-desc" | "name" | "newest";
+                    type?: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Available points */
+                            balance: number;
+                            items: {
+                                orderable: boolean;
+                                reasons: {
+                                    code: "out-of-stock" | "not-yet-available" | "no-longer-available" | "limit-reached" | "not-enough-points";
+                                    message: string;
+                                }[];
+                                remainingInPeriod: number | null;
+                                reward: {
+                                    availableFrom: string | null;
+                                    availableTo: string | null;
+                                    cash: {
+                                        /** @description Cash co-pay in minor units (grosze, cents) */
+                                        amountMinor: number;
+                                        /** @description ISO 4217 */
+                                        currency: string;
+                                    } | null;
+                                    category: string;
+                                    description: string;
+                                    fulfilment: "manual" | "voucher-pool";
+                                    /** Format: uuid */
+                                    id: string;
+                                    limit: {
+                                        /** @description Calendar period in the program time zone, or ever */
+                                        period: "month" | "quarter" | "year" | "ever";
+                                        quantity: number;
+                                    } | null;
+                                    /** @description In the caller language */
+                                    name: string;
+                                    pricePoints: number;
+                                    sku: string;
+                                    stock: number | null;
+                                    type: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
+                                };
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalogue/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Redemption orders, newest first (e.g. status=awaiting-approval or awaiting-shipment) */
+        get: {
+            parameters: {
+                query?: {
+                    before?: string;
+                    limit?: number;
+                    partnerId?: string;
+                    programId?: string;
+                    status?: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                approvalRequired: boolean;
+                                carrier: string | null;
+                                cash: {
+                                    /** @description Cash co-pay in minor units (grosze, cents) */
+                                    amountMinor: number;
+                                    /** @description ISO 4217 */
+                                    currency: string;
+                                } | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                fulfilment: "manual" | "voucher-pool";
+                                history: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    note?: string;
+                                    status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                                }[];
+                                /** @description The ledger hold (reservation entry) of the points */
+                                holdId: number | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                partnerId: string;
+                                points: number;
+                                pointsState: "reserved" | "captured" | "released";
+                                /** Format: uuid */
+                                programId: string;
+                                quantity: number;
+                                reason: string | null;
+                                /** Format: uuid */
+                                rewardId: string;
+                                rewardType: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
+                                shipping: {
+                                    [key: string]: unknown;
+                                } | null;
+                                sku: string;
+                                status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                                stockState: "reserved" | "consumed" | "released";
+                                trackingNumber: string | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                userId: string | null;
+                                workflowId: string;
+                            }[];
+                            nextBefore: string | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Order a reward: reserves the points and the stock at once, then the redemption runs
+         * @description A replay of idempotencyKey returns the first order (200); the same key with a different body is a 409.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        idempotencyKey: string;
+                        /** @default 1 */
+                        quantity: number;
+                        /** Format: uuid */
+                        rewardId: string;
+                        /** @description Required for physical goods */
+                        shipping?: {
+                            city: string;
+                            country: string;
+                            name: string;
+                            phone?: string;
+                            postalCode: string;
+                            street: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approvalRequired: boolean;
+                            carrier: string | null;
+                            cash: {
+                                /** @description Cash co-pay in minor units (grosze, cents) */
+                                amountMinor: number;
+                                /** @description ISO 4217 */
+                                currency: string;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            fulfilment: "manual" | "voucher-pool";
+                            history: {
+                                /** Format: date-time */
+                                at: string;
+                                note?: string;
+                                status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                            }[];
+                            /** @description The ledger hold (reservation entry) of the points */
+                            holdId: number | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            partnerId: string;
+                            points: number;
+                            pointsState: "reserved" | "captured" | "released";
+                            /** Format: uuid */
+                            programId: string;
+                            quantity: number;
+                            reason: string | null;
+                            /** Format: uuid */
+                            rewardId: string;
+                            rewardType: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
+                            shipping: {
+                                [key: string]: unknown;
+                            } | null;
+                            sku: string;
+                            status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                            stockState: "reserved" | "consumed" | "released";
+                            trackingNumber: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            userId: string | null;
+                            workflowId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approvalRequired: boolean;
+                            carrier: string | null;
+                            cash: {
+                                /** @description Cash co-pay in minor units (grosze, cents) */
+                                amountMinor: number;
+                                /** @description ISO 4217 */
+                                currency: string;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            fulfilment: "manual" | "voucher-pool";
+                            history: {
+                                /** Format: date-time */
+                                at: string;
+                                note?: string;
+                                status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                            }[];
+                            /** @description The ledger hold (reservation entry) of the points */
+                            holdId: number | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            partnerId: string;
+                            points: number;
+                            pointsState: "reserved" | "captured" | "released";
+                            /** Format: uuid */
+                            programId: string;
+                            quantity: number;
+                            reason: string | null;
+                            /** Format: uuid */
+                            rewardId: string;
+                            rewardType: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
+                            shipping: {
+                                [key: string]: unknown;
+                            } | null;
+                            sku: string;
+                            status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                            stockState: "reserved" | "consumed" | "released";
+                            trackingNumber: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            userId: string | null;
+                            workflowId: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalogue/orders/{orderId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One order with its history */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approvalRequired: boolean;
+                            carrier: string | null;
+                            cash: {
+                                /** @description Cash co-pay in minor units (grosze, cents) */
+                                amountMinor: number;
+                                /** @description ISO 4217 */
+                                currency: string;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            fulfilment: "manual" | "voucher-pool";
+                            history: {
+                                /** Format: date-time */
+                                at: string;
+                                note?: string;
+                                status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                            }[];
+                            /** @description The ledger hold (reservation entry) of the points */
+                            holdId: number | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            partnerId: string;
+                            points: number;
+                            pointsState: "reserved" | "captured" | "released";
+                            /** Format: uuid */
+                            programId: string;
+                            quantity: number;
+                            reason: string | null;
+                            /** Format: uuid */
+                            rewardId: string;
+                            rewardType: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
+                            shipping: {
+                                [key: string]: unknown;
+                            } | null;
+                            sku: string;
+                            status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                            stockState: "reserved" | "consumed" | "released";
+                            trackingNumber: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            userId: string | null;
+                            workflowId: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalogue/orders/{orderId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve an order awaiting approval (sent to its workflow) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approvalRequired: boolean;
+                            carrier: string | null;
+                            cash: {
+                                /** @description Cash co-pay in minor units (grosze, cents) */
+                                amountMinor: number;
+                                /** @description ISO 4217 */
+                                currency: string;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            fulfilment: "manual" | "voucher-pool";
+                            history: {
+                                /** Format: date-time */
+                                at: string;
+                                note?: string;
+                                status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                            }[];
+                            /** @description The ledger hold (reservation entry) of the points */
+                            holdId: number | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            partnerId: string;
+                            points: number;
+                            pointsState: "reserved" | "captured" | "released";
+                            /** Format: uuid */
+                            programId: string;
+                            quantity: number;
+                            reason: string | null;
+                            /** Format: uuid */
+                            rewardId: string;
+                            rewardType: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
+                            shipping: {
+                                [key: string]: unknown;
+                            } | null;
+                            sku: string;
+                            status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                            stockState: "reserved" | "consumed" | "released";
+                            trackingNumber: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            userId: string | null;
+                            workflowId: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalogue/orders/{orderId}/confirm-delivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm a shipped order was delivered (then its points are captured) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approvalRequired: boolean;
+                            carrier: string | null;
+                            cash: {
+                                /** @description Cash co-pay in minor units (grosze, cents) */
+                                amountMinor: number;
+                                /** @description ISO 4217 */
+                                currency: string;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            fulfilment: "manual" | "voucher-pool";
+                            history: {
+                                /** Format: date-time */
+                                at: string;
+                                note?: string;
+                                status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                            }[];
+                            /** @description The ledger hold (reservation entry) of the points */
+                            holdId: number | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            partnerId: string;
+                            points: number;
+                            pointsState: "reserved" | "captured" | "released";
+                            /** Format: uuid */
+                            programId: string;
+                            quantity: number;
+                            reason: string | null;
+                            /** Format: uuid */
+                            rewardId: string;
+                            rewardType: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
+                            shipping: {
+                                [key: string]: unknown;
+                            } | null;
+                            sku: string;
+                            status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                            stockState: "reserved" | "consumed" | "released";
+                            trackingNumber: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            userId: string | null;
+                            workflowId: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalogue/orders/{orderId}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject an order awaiting approval (sent to its workflow) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approvalRequired: boolean;
+                            carrier: string | null;
+                            cash: {
+                                /** @description Cash co-pay in minor units (grosze, cents) */
+                                amountMinor: number;
+                                /** @description ISO 4217 */
+                                currency: string;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            fulfilment: "manual" | "voucher-pool";
+                            history: {
+                                /** Format: date-time */
+                                at: string;
+                                note?: string;
+                                status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                            }[];
+                            /** @description The ledger hold (reservation entry) of the points */
+                            holdId: number | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            partnerId: string;
+                            points: number;
+                            pointsState: "reserved" | "captured" | "released";
+                            /** Format: uuid */
+                            programId: string;
+                            quantity: number;
+                            reason: string | null;
+                            /** Format: uuid */
+                            rewardId: string;
+                            rewardType: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
+                            shipping: {
+                                [key: string]: unknown;
+                            } | null;
+                            sku: string;
+                            status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                            stockState: "reserved" | "consumed" | "released";
+                            trackingNumber: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            userId: string | null;
+                            workflowId: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalogue/orders/{orderId}/ship": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a manually fulfilled order shipped (physical goods need a tracking number) or handed over */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        carrier?: string;
+                        trackingNumber?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approvalRequired: boolean;
+                            carrier: string | null;
+                            cash: {
+                                /** @description Cash co-pay in minor units (grosze, cents) */
+                                amountMinor: number;
+                                /** @description ISO 4217 */
+                                currency: string;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            fulfilment: "manual" | "voucher-pool";
+                            history: {
+                                /** Format: date-time */
+                                at: string;
+                                note?: string;
+                                status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                            }[];
+                            /** @description The ledger hold (reservation entry) of the points */
+                            holdId: number | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            partnerId: string;
+                            points: number;
+                            pointsState: "reserved" | "captured" | "released";
+                            /** Format: uuid */
+                            programId: string;
+                            quantity: number;
+                            reason: string | null;
+                            /** Format: uuid */
+                            rewardId: string;
+                            rewardType: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
+                            shipping: {
+                                [key: string]: unknown;
+                            } | null;
+                            sku: string;
+                            status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                            stockState: "reserved" | "consumed" | "released";
+                            trackingNumber: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            userId: string | null;
+                            workflowId: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalogue/rewards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Rewards of every status, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    programId?: string;
+                    q?: string;
+                    /** @description draft: not offered yet; active: offered to partners; retired: no longer offered */
+                    status?: "draft" | "active" | "retired";
+                    type?: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                approvalRequired: boolean;
+                                availableFrom: string | null;
+                                availableTo: string | null;
+                                cash: {
+                                    /** @description Cash co-pay in minor units (grosze, cents) */
+                                    amountMinor: number;
+                                    /** @description ISO 4217 */
+                                    currency: string;
+                                } | null;
+                                category: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** @description The same text in English, Polish and Russian */
+                                description: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                                /** @description manual: an admin ships or hands it over; voucher-pool: a code from the imported pool */
+                                fulfilment: "manual" | "voucher-pool";
+                                /** Format: uuid */
+                                id: string;
+                                limit: {
+                                    /** @description Calendar period in the program time zone, or ever */
+                                    period: "month" | "quarter" | "year" | "ever";
+                                    quantity: number;
+                                } | null;
+                                /** @description The same text in English, Polish and Russian */
+                                name: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                                pricePoints: number;
+                                /** Format: uuid */
+                                programId: string;
+                                sku: string;
+                                /** @description draft: not offered yet; active: offered to partners; retired: no longer offered */
+                                status: "draft" | "active" | "retired";
+                                /** @description Units left to order; null: unlimited. For a voucher pool, the codes not yet given out */
+                                stock: number | null;
+                                type: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a reward (draft unless status says otherwise) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Every order of it waits for an admin (orders above the program threshold do anyway) */
+                        approvalRequired?: boolean;
+                        availableFrom?: string | null;
+                        /** @description Exclusive */
+                        availableTo?: string | null;
+                        cash?: {
+                            /** @description Cash co-pay in minor units (grosze, cents) */
+                            amountMinor: number;
+                            /** @description ISO 4217 */
+                            currency: string;
+                        } | null;
+                        category: string;
+                        /** @description The same text in English, Polish and Russian */
+                        description: {
+                            en: string;
+                            pl: string;
+                            ru: string;
+                        };
+                        /** @description Default: voucher-pool for vouchers, manual otherwise */
+                        fulfilment?: "manual" | "voucher-pool";
+                        limit?: {
+                            /** @description Calendar period in the program time zone, or ever */
+                            period: "month" | "quarter" | "year" | "ever";
+                            quantity: number;
+                        } | null;
+                        /** @description The same text in English, Polish and Russian */
+                        name: {
+                            en: string;
+                            pl: string;
+                            ru: string;
+                        };
+                        pricePoints: number;
+                        /** Format: uuid */
+                        programId: string;
+                        sku: string;
+                        /** @description draft: not offered yet; active: offered to partners; retired: no longer offered */
+                        status?: "draft" | "active" | "retired";
+                        /** @description null: unlimited; not for voucher pools (their stock is the imported codes) */
+                        stock?: number | null;
+                        type: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approvalRequired: boolean;
+                            availableFrom: string | null;
+                            availableTo: string | null;
+                            cash: {
+                                /** @description Cash co-pay in minor units (grosze, cents) */
+                                amountMinor: number;
+                                /** @description ISO 4217 */
+                                currency: string;
+                            } | null;
+                            category: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description The same text in English, Polish and Russian */
+                            description: {
+                                en: string;
+                                pl: string;
+                                ru: string;
+                            };
+                            /** @description manual: an admin ships or hands it over; voucher-pool: a code from the imported pool */
+                            fulfilment: "manual" | "voucher-pool";
+                            /** Format: uuid */
+                            id: string;
+                            limit: {
+                                /** @description Calendar period in the program time zone, or ever */
+                                period: "month" | "quarter" | "year" | "ever";
+                                quantity: number;
+                            } | null;
+                            /** @description The same text in English, Polish and Russian */
+                            name: {
+                                en: string;
+                                pl: string;
+                                ru: string;
+                            };
+                            pricePoints: number;
+                            /** Format: uuid */
+                            programId: string;
+                            sku: string;
+                            /** @description draft: not offered yet; active: offered to partners; retired: no longer offered */
+                            status: "draft" | "active" | "retired";
+                            /** @description Units left to order; null: unlimited. For a voucher pool, the codes not yet given out */
+                            stock: number | null;
+                            type: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalogue/rewards/{rewardId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One reward */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    rewardId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approvalRequired: boolean;
+                            availableFrom: string | null;
+                            availableTo: string | null;
+                            cash: {
+                                /** @description Cash co-pay in minor units (grosze, cents) */
+                                amountMinor: number;
+                                /** @description ISO 4217 */
+                                currency: string;
+                            } | null;
+                            category: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description The same text in English, Polish and Russian */
+                            description: {
+                                en: string;
+                                pl: string;
+                                ru: string;
+                            };
+                            /** @description manual: an admin ships or hands it over; voucher-pool: a code from the imported pool */
+                            fulfilment: "manual" | "voucher-pool";
+                            /** Format: uuid */
+                            id: string;
+                            limit: {
+                                /** @description Calendar period in the program time zone, or ever */
+                                period: "month" | "quarter" | "year" | "ever";
+                                quantity: number;
+                            } | null;
+                            /** @description The same text in English, Polish and Russian */
+                            name: {
+                                en: string;
+                                pl: string;
+                                ru: string;
+                            };
+                            pricePoints: number;
+                            /** Format: uuid */
+                            programId: string;
+                            sku: string;
+                            /** @description draft: not offered yet; active: offered to partners; retired: no longer offered */
+                            status: "draft" | "active" | "retired";
+                            /** @description Units left to order; null: unlimited. For a voucher pool, the codes not yet given out */
+                            stock: number | null;
+                            type: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a reward (texts, price, window, limit, stock, status); SKU, type and fulfilment stay */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    rewardId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Every order of it waits for an admin (orders above the program threshold do anyway) */
+                        approvalRequired?: boolean;
+                        availableFrom?: string | null;
+                        /** @description Exclusive */
+                        availableTo?: string | null;
+                        cash?: {
+                            /** @description Cash co-pay in minor units (grosze, cents) */
+                            amountMinor: number;
+                            /** @description ISO 4217 */
+                            currency: string;
+                        } | null;
+                        category?: string;
+                        /** @description The same text in English, Polish and Russian */
+                        description?: {
+                            en: string;
+                            pl: string;
+                            ru: string;
+                        };
+                        limit?: {
+                            /** @description Calendar period in the program time zone, or ever */
+                            period: "month" | "quarter" | "year" | "ever";
+                            quantity: number;
+                        } | null;
+                        /** @description The same text in English, Polish and Russian */
+                        name?: {
+                            en: string;
+                            pl: string;
+                            ru: string;
+                        };
+                        pricePoints?: number;
+                        /** @description draft: not offered yet; active: offered to partners; retired: no longer offered */
+                        status?: "draft" | "active" | "retired";
+                        /** @description null: unlimited; not for voucher pools (their stock is the imported codes) */
+                        stock?: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approvalRequired: boolean;
+                            availableFrom: string | null;
+                            availableTo: string | null;
+                            cash: {
+                                /** @description Cash co-pay in minor units (grosze, cents) */
+                                amountMinor: number;
+                                /** @description ISO 4217 */
+                                currency: string;
+                            } | null;
+                            category: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description The same text in English, Polish and Russian */
+                            description: {
+                                en: string;
+                                pl: string;
+                                ru: string;
+                            };
+                            /** @description manual: an admin ships or hands it over; voucher-pool: a code from the imported pool */
+                            fulfilment: "manual" | "voucher-pool";
+                            /** Format: uuid */
+                            id: string;
+                            limit: {
+                                /** @description Calendar period in the program time zone, or ever */
+                                period: "month" | "quarter" | "year" | "ever";
+                                quantity: number;
+                            } | null;
+                            /** @description The same text in English, Polish and Russian */
+                            name: {
+                                en: string;
+                                pl: string;
+                                ru: string;
+                            };
+                            pricePoints: number;
+                            /** Format: uuid */
+                            programId: string;
+                            sku: string;
+                            /** @description draft: not offered yet; active: offered to partners; retired: no longer offered */
+                            status: "draft" | "active" | "retired";
+                            /** @description Units left to order; null: unlimited. For a voucher pool, the codes not yet given out */
+                            stock: number | null;
+                            type: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/catalogue/rewards/{rewardId}/vouchers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import voucher codes into a reward pool (encrypted at rest; codes already there are skipped) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    rewardId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        codes: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            duplicates: number;
+                            imported: number;
+                            stock: number;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/earning/events": {
         parameters: {
             query?: never;
@@ -1246,6 +2973,61 @@ export interface paths {
                         source: string;
                         /** @enum {string} */
                         type: "invoice.paid";
+                    } | {
+                        /** @description The event's id in the sending system: a replay of (source, externalId) returns the first result */
+                        externalId: string;
+                        /** @description correction (default): each line is a SKU's net value after the correction (0 removes it; a new SKU is added); credit-note: each line is the net value credited back for the SKU */
+                        kind?: "correction" | "credit-note";
+                        lines: {
+                            category?: string;
+                            /** @description In the invoice currency's minor units */
+                            netAmount: number;
+                            quantity?: number;
+                            sku: string;
+                        }[];
+                        /** @description The number of the correction or credit note */
+                        number: string;
+                        /**
+                         * Format: date-time
+                         * @description When it happened (the invoice date, the payment date): the rules in force then apply
+                         */
+                        occurredAt: string;
+                        /** @description externalId of the corrected invoice.issued event (same source) */
+                        originalExternalId: string;
+                        /**
+                         * Format: uuid
+                         * @description The program; may be left out when the API key is scoped to one program or the partner is named by partnerId
+                         */
+                        programId?: string;
+                        /** @description The sending system (e.g. erp-acme); with externalId the key of the event */
+                        source: string;
+                        /** @enum {string} */
+                        type: "invoice.corrected";
+                    } | {
+                        /** @description The event's id in the sending system: a replay of (source, externalId) returns the first result */
+                        externalId: string;
+                        /** @description externalId of the invoice.issued event the goods were sold on (same source) */
+                        invoiceExternalId: string;
+                        lines: {
+                            /** @description Net value returned, in minor units */
+                            netAmount: number;
+                            quantity?: number;
+                            sku: string;
+                        }[];
+                        /**
+                         * Format: date-time
+                         * @description When it happened (the invoice date, the payment date): the rules in force then apply
+                         */
+                        occurredAt: string;
+                        /**
+                         * Format: uuid
+                         * @description The program; may be left out when the API key is scoped to one program or the partner is named by partnerId
+                         */
+                        programId?: string;
+                        /** @description The sending system (e.g. erp-acme); with externalId the key of the event */
+                        source: string;
+                        /** @enum {string} */
+                        type: "order.returned";
                     };
                 };
             };
@@ -2240,6 +4022,61 @@ export interface paths {
                         source: string;
                         /** @enum {string} */
                         type: "invoice.paid";
+                    } | {
+                        /** @description The event's id in the sending system: a replay of (source, externalId) returns the first result */
+                        externalId: string;
+                        /** @description correction (default): each line is a SKU's net value after the correction (0 removes it; a new SKU is added); credit-note: each line is the net value credited back for the SKU */
+                        kind?: "correction" | "credit-note";
+                        lines: {
+                            category?: string;
+                            /** @description In the invoice currency's minor units */
+                            netAmount: number;
+                            quantity?: number;
+                            sku: string;
+                        }[];
+                        /** @description The number of the correction or credit note */
+                        number: string;
+                        /**
+                         * Format: date-time
+                         * @description When it happened (the invoice date, the payment date): the rules in force then apply
+                         */
+                        occurredAt: string;
+                        /** @description externalId of the corrected invoice.issued event (same source) */
+                        originalExternalId: string;
+                        /**
+                         * Format: uuid
+                         * @description The program; may be left out when the API key is scoped to one program or the partner is named by partnerId
+                         */
+                        programId?: string;
+                        /** @description The sending system (e.g. erp-acme); with externalId the key of the event */
+                        source: string;
+                        /** @enum {string} */
+                        type: "invoice.corrected";
+                    } | {
+                        /** @description The event's id in the sending system: a replay of (source, externalId) returns the first result */
+                        externalId: string;
+                        /** @description externalId of the invoice.issued event the goods were sold on (same source) */
+                        invoiceExternalId: string;
+                        lines: {
+                            /** @description Net value returned, in minor units */
+                            netAmount: number;
+                            quantity?: number;
+                            sku: string;
+                        }[];
+                        /**
+                         * Format: date-time
+                         * @description When it happened (the invoice date, the payment date): the rules in force then apply
+                         */
+                        occurredAt: string;
+                        /**
+                         * Format: uuid
+                         * @description The program; may be left out when the API key is scoped to one program or the partner is named by partnerId
+                         */
+                        programId?: string;
+                        /** @description The sending system (e.g. erp-acme); with externalId the key of the event */
+                        source: string;
+                        /** @enum {string} */
+                        type: "order.returned";
                     };
                 };
             };

@@ -1,0 +1,107 @@
+import { defineEntity, p, partnerScoped, programScoped, type Locale } from '@laurel/plugin-sdk';
+
+export const REWARD_TYPES = ['physical', 'voucher', 'service', 'training', 'event', 'cashback', 'privilege'] as const;
+export type RewardType = (typeof REWARD_TYPES)[number];
+export const REWARD_STATUSES = ['draft', 'active', 'retired'] as const;
+export type RewardStatus = (typeof REWARD_STATUSES)[number];
+export const FULFILMENTS = ['manual', 'voucher-pool'] as const;
+export type Fulfilment = (typeof FULFILMENTS)[number];
+export const LIMIT_PERIODS = ['month', 'quarter', 'year', 'ever'] as const;
+export type LimitPeriod = (typeof LIMIT_PERIODS)[number];
+export type LocalizedText = Record<Locale, string>;
+
+/**
+ * `placed`: points and stock reserved, the workflow not yet running; `awaiting-approval`; `fulfilling`: the provider
+ * is at work; `awaiting-shipment`: an admin is to ship it (manual fulfilment); `shipped`: waiting for delivery;
+ * `completed`: points captured. Ends that gave points and stock back: `cancelled`, `rejected`, `expired` (no
+ * approval by the deadline), `failed` (fulfilment failed).
+ */
+export const ORDER_STATUSES = ['placed', 'awaiting-approval', 'fulfilling', 'awaiting-shipment', 'shipped', 'completed', 'cancelled', 'rejected', 'expired', 'failed'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+export type PointsState = 'reserved' | 'captured' | 'released';
+export type StockState = 'reserved' | 'consumed' | 'released';
+
+export const Reward = defineEntity({
+  name: 'CatalogueReward',
+  tableName: 'catalogue_reward',
+  filters: programScoped('programId'),
+  properties: {
+    id: p.uuid().primary(),
+    programId: p.uuid(),
+    sku: p.string(),
+    type: p.string().$type<RewardType>(),
+    name: p.json<LocalizedText>(),
+    description: p.json<LocalizedText>(),
+    category: p.string(),
+    pricePoints: p.bigint('number'),
+    cashMinor: p.bigint('number').nullable(),
+    cashCurrency: p.string().nullable(),
+    availableFrom: p.datetime().nullable(),
+    availableTo: p.datetime().nullable(),
+    limitQuantity: p.integer().nullable(),
+    limitPeriod: p.string().$type<LimitPeriod>().nullable(),
+    stock: p.integer().nullable(),
+    fulfilment: p.string().$type<Fulfilment>(),
+    approvalRequired: p.boolean(),
+    status: p.string().$type<RewardStatus>(),
+    createdAt: p.datetime(),
+    updatedAt: p.datetime(),
+  },
+});
+
+export interface OrderHistoryItem {
+  at: string;
+  status: OrderStatus;
+  note?: string;
+}
+
+/** A redemption order: the PostgreSQL mirror of its workflow. Partner users reach only their own company's. */
+export const Order = defineEntity({
+  name: 'CatalogueOrder',
+  tableName: 'catalogue_order',
+  filters: { ...partnerScoped('partnerId'), ...programScoped('programId') },
+  properties: {
+    id: p.uuid().primary(),
+    programId: p.uuid(),
+    partnerId: p.uuid(),
+    userId: p.uuid().nullable(),
+    idempotencyKey: p.string(),
+    requestHash: p.string(),
+    rewardId: p.uuid(),
+    sku: p.string(),
+    rewardType: p.string().$type<RewardType>(),
+    fulfilment: p.string().$type<Fulfilment>(),
+    quantity: p.integer(),
+    points: p.bigint('number'),
+    cashMinor: p.bigint('number').nullable(),
+    cashCurrency: p.string().nullable(),
+    holdId: p.bigint('number').nullable(),
+    status: p.string().$type<OrderStatus>(),
+    pointsState: p.string().$type<PointsState>(),
+    stockState: p.string().$type<StockState>(),
+    approvalRequired: p.boolean(),
+    shipping: p.json<Record<string, unknown>>().nullable(),
+    trackingNumber: p.string().nullable(),
+    carrier: p.string().nullable(),
+    reason: p.string().nullable(),
+    history: p.json<OrderHistoryItem[]>(),
+    placedBy: p.json<Record<string, unknown>>(),
+    createdAt: p.datetime(),
+    updatedAt: p.datetime(),
+  },
+});
+
+export const VoucherCode = defineEntity({
+  name: 'CatalogueVoucherCode',
+  tableName: 'catalogue_voucher_code',
+  properties: {
+    id: p.uuid().primary(),
+    rewardId: p.uuid(),
+    codeHash: p.string(),
+    sealed: p.string(),
+    orderId: p.uuid().nullable(),
+    allocatedAt: p.datetime().nullable(),
+    revealedAt: p.datetime().nullable(),
+    importedAt: p.datetime(),
+  },
+});

@@ -1,0 +1,320 @@
+import { Type, type PluginRouter, type TSchema } from '@laurel/plugin-sdk';
+import type { TLiteral, TUnion } from 'typebox';
+import { FULFILMENTS, LIMIT_PERIODS, ORDER_STATUSES, REWARD_STATUSES, REWARD_TYPES } from './catalogue.entity.ts';
+import { NOT_ORDERABLE_REASONS, type CatalogueService } from './catalogue.service.ts';
+
+const Uuid = Type.String({ format: 'uuid' });
+/** A union of string literals, typed as such (a mapped array alone would make TypeBox infer never). */
+function literals<const T extends readonly string[]>(values: T, description?: string): TUnion<{ -readonly [K in keyof T]: TLiteral<T[K]> }> {
+  return Type.Union(values.map((v) => Type.Literal(v)) as TSchema[], description ? { description } : {}) as never;
+}
+const RewardTypeSchema = literals(REWARD_TYPES);
+const RewardStatusSchema = literals(REWARD_STATUSES, 'draft: not offered yet; active: offered to partners; retired: no longer offered');
+const OrderStatusSchema = literals(ORDER_STATUSES);
+const Text = Type.String({ minLength: 1, maxLength: 2000 });
+const Localized = Type.Object({ en: Text, pl: Text, ru: Text }, { additionalProperties: false, description: 'The same text in English, Polish and Russian' });
+const Cash = Type.Object(
+  { amountMinor: Type.Integer({ minimum: 1, maximum: 100_000_000_00, description: 'Cash co-pay in minor units (grosze, cents)' }), currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217' }) },
+  { additionalProperties: false },
+);
+const Limit = Type.Object(
+  { quantity: Type.Integer({ minimum: 1, maximum: 10_000 }), period: literals(LIMIT_PERIODS, 'Calendar period in the program time zone, or ever') },
+  { additionalProperties: false, description: 'At most this many per partner per period' },
+);
+const DateTime = Type.String({ format: 'date-time' });
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+const RewardSchema = Type.Object({
+  id: Uuid,
+  programId: Uuid,
+  sku: Type.String(),
+  type: RewardTypeSchema,
+  name: Localized,
+  description: Localized,
+  category: Type.String(),
+  pricePoints: Type.Integer(),
+  cash: Nullable(Cash),
+  availableFrom: Nullable(DateTime),
+  availableTo: Nullable(DateTime),
+  limit: Nullable(Limit),
+  stock: Type.Union([Type.Integer(), Type.Null()], { description: 'Units left to order; null: unlimited. For a voucher pool, the codes not yet given out' }),
+  fulfilment: literals(FULFILMENTS, 'manual: an admin ships or hands it over; voucher-pool: a code from the imported pool'),
+  approvalRequired: Type.Boolean(),
+  status: RewardStatusSchema,
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
+
+const rewardBody = {
+  type: RewardTypeSchema,
+  name: Localized,
+  description: Localized,
+  category: Type.String({ minLength: 1, maxLength: 80 }),
+  pricePoints: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }),
+  cash: Type.Optional(Nullable(Cash)),
+  availableFrom: Type.Optional(Nullable(DateTime)),
+  availableTo: Type.Optional(Type.Union([DateTime, Type.Null()], { description: 'Exclusive' })),
+  limit: Type.Optional(Nullable(Limit)),
+  stock: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 10_000_000 }), Type.Null()], { description: 'null: unlimited; not for voucher pools (their stock is the imported codes)' })),
+  approvalRequired: Type.Optional(Type.Boolean({ description: 'Every order of it waits for an admin (orders above the program threshold do anyway)' })),
+  status: Type.Optional(RewardStatusSchema),
+};
+
+const { type: _type, ...patchBody } = rewardBody;
+
+const OrderSchema = Type.Object({
+  id: Uuid,
+  programId: Uuid,
+  partnerId: Uuid,
+  userId: Nullable(Uuid),
+  rewardId: Uuid,
+  sku: Type.String(),
+  rewardType: RewardTypeSchema,
+  fulfilment: literals(FULFILMENTS),
+  quantity: Type.Integer(),
+  points: Type.Integer(),
+  cash: Nullable(Cash),
+  holdId: Type.Union([Type.Integer(), Type.Null()], { description: 'The ledger hold (reservation entry) of the points' }),
+  status: OrderStatusSchema,
+  pointsState: literals(['reserved', 'captured', 'released'] as const),
+  stockState: literals(['reserved', 'consumed', 'released'] as const),
+  approvalRequired: Type.Boolean(),
+  shipping: Nullable(Type.Record(Type.String(), Type.Unknown())),
+  trackingNumber: Nullable(Type.String()),
+  carrier: Nullable(Type.String()),
+  reason: Nullable(Type.String()),
+  history: Type.Array(Type.Object({ at: DateTime, status: OrderStatusSchema, note: Type.Optional(Type.String()) })),
+  workflowId: Type.String(),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
+const OrderPage = Type.Object({ items: Type.Array(OrderSchema), nextBefore: Nullable(Uuid) });
+
+const OfferItemSchema = Type.Object({
+  reward: Type.Object({
+    id: Uuid,
+    sku: Type.String(),
+    type: RewardTypeSchema,
+    name: Type.String({ description: 'In the caller language' }),
+    description: Type.String(),
+    category: Type.String(),
+    pricePoints: Type.Integer(),
+    cash: Nullable(Cash),
+    availableFrom: Nullable(DateTime),
+    availableTo: Nullable(DateTime),
+    limit: Nullable(Limit),
+    stock: Nullable(Type.Integer()),
+    fulfilment: literals(FULFILMENTS),
+  }),
+  orderable: Type.Boolean(),
+  reasons: Type.Array(Type.Object({ code: literals(NOT_ORDERABLE_REASONS), message: Type.String() })),
+  remainingInPeriod: Nullable(Type.Integer()),
+});
+
+const OrderIdParams = Type.Object({ orderId: Uuid });
+const RewardIdParams = Type.Object({ rewardId: Uuid });
+const Comment = Type.Object({ comment: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false });
+const Empty = Type.Object({}, { additionalProperties: false });
+
+export function catalogueRoutes(catalogue: () => CatalogueService) {
+  return (router: PluginRouter): void => {
+    // ---- Admin: rewards ----
+    router.post(
+      '/rewards',
+      {
+        config: { access: 'catalogue:manage' },
+        schema: {
+          tags: ['catalogue'],
+          summary: 'Add a reward (draft unless status says otherwise)',
+          body: Type.Object({ programId: Uuid, sku: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }), fulfilment: Type.Optional(literals(FULFILMENTS, 'Default: voucher-pool for vouchers, manual otherwise')), ...rewardBody }, { additionalProperties: false }),
+          response: { 201: RewardSchema },
+        },
+      },
+      async (request, reply) => reply.status(201).send(await catalogue().createReward(request.ctx, request.body)),
+    );
+    router.get(
+      '/rewards',
+      {
+        config: { access: 'catalogue:manage' },
+        schema: {
+          tags: ['catalogue'],
+          summary: 'Rewards of every status, newest first',
+          querystring: Type.Object({ programId: Type.Optional(Uuid), status: Type.Optional(RewardStatusSchema), type: Type.Optional(RewardTypeSchema), q: Type.Optional(Type.String({ maxLength: 100 })) }),
+          response: { 200: Type.Object({ items: Type.Array(RewardSchema) }) },
+        },
+      },
+      async (request) => ({ items: await catalogue().listRewards(request.ctx, request.query) }),
+    );
+    router.get(
+      '/rewards/:rewardId',
+      { config: { access: 'catalogue:manage' }, schema: { tags: ['catalogue'], summary: 'One reward', params: RewardIdParams, response: { 200: RewardSchema } } },
+      async (request) => catalogue().getReward(request.ctx, request.params.rewardId),
+    );
+    router.patch(
+      '/rewards/:rewardId',
+      {
+        config: { access: 'catalogue:manage' },
+        schema: {
+          tags: ['catalogue'],
+          summary: 'Change a reward (texts, price, window, limit, stock, status); SKU, type and fulfilment stay',
+          params: RewardIdParams,
+          body: Type.Partial(Type.Object(patchBody, { additionalProperties: false })),
+          response: { 200: RewardSchema },
+        },
+      },
+      async (request) => catalogue().updateReward(request.ctx, request.params.rewardId, request.body),
+    );
+    router.post(
+      '/rewards/:rewardId/vouchers',
+      {
+        config: { access: 'catalogue:manage' },
+        bodyLimit: 8 * 1024 * 1024,
+        schema: {
+          tags: ['catalogue'],
+          summary: 'Import voucher codes into a reward pool (encrypted at rest; codes already there are skipped)',
+          params: RewardIdParams,
+          body: Type.Object({ codes: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 50_000 }) }, { additionalProperties: false }),
+          response: { 200: Type.Object({ imported: Type.Integer(), duplicates: Type.Integer(), stock: Type.Integer() }) },
+        },
+      },
+      async (request) => catalogue().importVouchers(request.ctx, request.params.rewardId, request.body.codes),
+    );
+
+    // ---- Admin: orders ----
+    router.get(
+      '/orders',
+      {
+        config: { access: 'catalogue:manage' },
+        schema: {
+          tags: ['catalogue'],
+          summary: 'Redemption orders, newest first (e.g. status=awaiting-approval or awaiting-shipment)',
+          querystring: Type.Object({ status: Type.Optional(OrderStatusSchema), partnerId: Type.Optional(Uuid), programId: Type.Optional(Uuid), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })), before: Type.Optional(Uuid) }),
+          response: { 200: OrderPage },
+        },
+      },
+      async (request) => catalogue().listOrders(request.ctx, { ...request.query, limit: request.query.limit ?? 50 }),
+    );
+    router.get(
+      '/orders/:orderId',
+      { config: { access: 'catalogue:manage' }, schema: { tags: ['catalogue'], summary: 'One order with its history', params: OrderIdParams, response: { 200: OrderSchema } } },
+      async (request) => catalogue().getOrder(request.ctx, request.params.orderId),
+    );
+    for (const decision of ['approve', 'reject'] as const) {
+      router.post(
+        `/orders/:orderId/${decision}`,
+        {
+          config: { access: 'catalogue:manage' },
+          schema: { tags: ['catalogue'], summary: `${decision === 'approve' ? 'Approve' : 'Reject'} an order awaiting approval (sent to its workflow)`, params: OrderIdParams, body: Comment, response: { 202: OrderSchema } },
+        },
+        async (request, reply) => reply.status(202).send(await catalogue().decide(request.ctx, request.params.orderId, { decision, comment: request.body.comment ?? null })),
+      );
+    }
+    router.post(
+      '/orders/:orderId/ship',
+      {
+        config: { access: 'catalogue:manage' },
+        schema: {
+          tags: ['catalogue'],
+          summary: 'Mark a manually fulfilled order shipped (physical goods need a tracking number) or handed over',
+          params: OrderIdParams,
+          body: Type.Object({ trackingNumber: Type.Optional(Type.String({ maxLength: 100 })), carrier: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }),
+          response: { 202: OrderSchema },
+        },
+      },
+      async (request, reply) => reply.status(202).send(await catalogue().ship(request.ctx, request.params.orderId, request.body)),
+    );
+    router.post(
+      '/orders/:orderId/confirm-delivery',
+      { config: { access: 'catalogue:manage' }, schema: { tags: ['catalogue'], summary: 'Confirm a shipped order was delivered (then its points are captured)', params: OrderIdParams, body: Empty, response: { 202: OrderSchema } } },
+      async (request, reply) => reply.status(202).send(await catalogue().confirmDelivery(request.ctx, request.params.orderId)),
+    );
+
+    // ---- Partner portal ----
+    router.get(
+      '/offer',
+      {
+        config: { access: 'catalogue:order' },
+        schema: {
+          tags: ['catalogue'],
+          summary: 'The catalogue as the signed-in partner sees it: what it may order, and why not for the rest',
+          querystring: Type.Object({
+            q: Type.Optional(Type.String({ maxLength: 100, description: 'Searches name, description, SKU and category' })),
+            category: Type.Optional(Type.String({ maxLength: 80 })),
+            type: Type.Optional(RewardTypeSchema),
+            maxPoints: Type.Optional(Type.Integer({ minimum: 1 })),
+            orderableOnly: Type.Optional(Type.Boolean()),
+            sort: Type.Optional(literals(['price-asc', 'price-desc', 'name', 'newest'] as const)),
+          }),
+          response: { 200: Type.Object({ balance: Type.Integer({ description: 'Available points' }), items: Type.Array(OfferItemSchema) }) },
+        },
+      },
+      async (request) => catalogue().offer(request.ctx, request.query),
+    );
+    router.post(
+      '/orders',
+      {
+        config: { access: 'catalogue:order' },
+        schema: {
+          tags: ['catalogue'],
+          summary: 'Order a reward: reserves the points and the stock at once, then the redemption runs',
+          description: 'A replay of idempotencyKey returns the first order (200); the same key with a different body is a 409.',
+          body: Type.Object(
+            {
+              rewardId: Uuid,
+              quantity: Type.Integer({ minimum: 1, maximum: 100, default: 1 }),
+              idempotencyKey: Type.String({ minLength: 1, maxLength: 200 }),
+              shipping: Type.Optional(
+                Type.Object(
+                  { name: Type.String({ minLength: 1, maxLength: 200 }), street: Type.String({ minLength: 1, maxLength: 200 }), postalCode: Type.String({ minLength: 1, maxLength: 20 }), city: Type.String({ minLength: 1, maxLength: 100 }), country: Type.String({ pattern: '^[A-Z]{2}$' }), phone: Type.Optional(Type.String({ maxLength: 40 })) },
+                  { additionalProperties: false, description: 'Required for physical goods' },
+                ),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: OrderSchema, 201: OrderSchema },
+        },
+      },
+      async (request, reply) => {
+        const { order, replayed } = await catalogue().placeOrder(request.ctx, { ...request.body, quantity: request.body.quantity ?? 1 });
+        return reply.status(replayed ? 200 : 201).send(order);
+      },
+    );
+    router.get(
+      '/me/orders',
+      {
+        config: { access: 'catalogue:order' },
+        schema: {
+          tags: ['catalogue'],
+          summary: "The signed-in partner's orders, newest first",
+          querystring: Type.Object({ status: Type.Optional(OrderStatusSchema), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })), before: Type.Optional(Uuid) }),
+          response: { 200: OrderPage },
+        },
+      },
+      async (request) => catalogue().listOrders(request.ctx, { ...request.query, limit: request.query.limit ?? 50 }),
+    );
+    router.get(
+      '/me/orders/:orderId',
+      { config: { access: 'catalogue:order' }, schema: { tags: ['catalogue'], summary: 'One of the partner’s orders', params: OrderIdParams, response: { 200: OrderSchema } } },
+      async (request) => catalogue().getOrder(request.ctx, request.params.orderId),
+    );
+    router.post(
+      '/me/orders/:orderId/cancel',
+      { config: { access: 'catalogue:order' }, schema: { tags: ['catalogue'], summary: 'Cancel an order (until its fulfilment starts); points and stock come back', params: OrderIdParams, body: Empty, response: { 202: OrderSchema } } },
+      async (request, reply) => reply.status(202).send(await catalogue().requestCancel(request.ctx, request.params.orderId)),
+    );
+    router.post(
+      '/me/orders/:orderId/confirm-delivery',
+      { config: { access: 'catalogue:order' }, schema: { tags: ['catalogue'], summary: 'Confirm the parcel arrived', params: OrderIdParams, body: Empty, response: { 202: OrderSchema } } },
+      async (request, reply) => reply.status(202).send(await catalogue().confirmDelivery(request.ctx, request.params.orderId)),
+    );
+    router.post(
+      '/me/orders/:orderId/voucher',
+      {
+        config: { access: 'catalogue:order' },
+        schema: { tags: ['catalogue'], summary: 'Reveal the order’s voucher codes, once (a second request is a 409)', params: OrderIdParams, body: Empty, response: { 200: Type.Object({ codes: Type.Array(Type.String()), revealedAt: DateTime }) } },
+      },
+      async (request) => catalogue().revealVouchers(request.ctx, request.params.orderId),
+    );
+  };
+}
