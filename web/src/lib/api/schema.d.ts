@@ -2896,7 +2896,7 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            /** @description A canonical event: invoice.issued or invoice.paid */
+            /** @description A canonical event: invoice.issued, invoice.paid, invoice.corrected, order.returned */
             requestBody: {
                 content: {
                     "application/json": {
@@ -3945,7 +3945,7 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            /** @description A canonical event: invoice.issued or invoice.paid */
+            /** @description A canonical event: invoice.issued, invoice.paid, invoice.corrected, order.returned */
             requestBody: {
                 content: {
                     "application/json": {

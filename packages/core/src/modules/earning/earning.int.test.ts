@@ -344,4 +344,55 @@ describe('earning: events in, explained points out', () => {
     const usd = (await inject('POST', '/api/v1/earning/simulate', fxInvoice('USD', '2024-07-01T10:00:00Z', 1001))).json();
     expect(usd).toMatchObject({ points: 40, conversion: { rate: '8618/2141', rateDate: '2024-06-28', source: 'ECB' }, lines: [{ netAmount: 4029 }] });
   });
+  it('follows an invoice through a credit note, a correction that increases it, payment and a return, each by SKU, idempotent per event', async () => {
+    const pko = partners.pko!.id;
+    const b0 = await balances(pko);
+    const at = (pending: number, available: number) => ({ pending: b0.pending + pending, available: b0.available + available });
+    const inv = invoice({ partner: { nip: '5250007738' } });
+    expect((await send(inv)).json()).toMatchObject({ points: 275 });
+    expect(await balances(pko)).toMatchObject(at(250, 25));
+    const change = (type: string, over: Json) => ({ type, source: 'erp-test', externalId: `${type}-${n++}`, occurredAt: '2025-07-10T10:00:00Z', ...over });
+
+    // credit note: 40.00 of SKU-A credited → 40 points of the pending earning reversed, in part
+    const credit = change('invoice.corrected', { originalExternalId: inv.externalId, number: 'KOR/1', kind: 'credit-note', lines: [{ sku: 'SKU-A', netAmount: 4_000 }] });
+    const credited = await send(credit);
+    expect(credited.statusCode, credited.body).toBe(201);
+    expect(credited.json()).toMatchObject({ status: 'processed', points: -40, entries: [{ target: 'pending', points: -40 }] });
+    expect(await balances(pko)).toMatchObject(at(210, 25));
+    expect((await send(credit)).json()).toMatchObject({ replayed: true, points: -40 });
+    expect(await balances(pko)).toMatchObject(at(210, 25));
+
+    // a correction that increases: SKU-STRAT is now 80.00 → 80 × 3 pending (+90) and 80 × 0.5 available (+15)
+    const up = await send(change('invoice.corrected', { originalExternalId: inv.externalId, number: 'KOR/2', lines: [{ sku: 'SKU-STRAT', netAmount: 8_000 }] }));
+    expect(up.json()).toMatchObject({ points: 105, entries: [{ target: 'pending', points: 90 }, { target: 'available', points: 15 }] });
+    expect(await balances(pko)).toMatchObject(at(300, 40));
+
+    // paid: every earning still pending is released (the rest of the first and the increase)
+    const paid = await send({ type: 'invoice.paid', source: 'erp-test', externalId: `PAY-${inv.externalId}`, occurredAt: '2025-07-20T08:00:00Z', invoiceExternalId: inv.externalId });
+    expect(paid.json()).toMatchObject({ points: 300 });
+    expect(await balances(pko)).toMatchObject(at(0, 340));
+
+    // the strategic goods are returned after payment: their points come back out of available (released ones first
+    // put back to pending, then reversed), newest earning first
+    const ret = change('order.returned', { invoiceExternalId: inv.externalId, lines: [{ sku: 'SKU-STRAT', quantity: 1, netAmount: 8_000 }] });
+    const returned = await send(ret);
+    expect(returned.statusCode, returned.body).toBe(201);
+    expect(returned.json()).toMatchObject({ points: -280 });
+    expect(await balances(pko)).toMatchObject(at(0, 60));
+    expect((await send(ret)).json()).toMatchObject({ replayed: true, points: -280 });
+    expect(await balances(pko)).toMatchObject(at(0, 60));
+    const statement = (await inject('GET', `/api/v1/ledger/partners/${pko}/statement`)).json().items as { entryId: number; kind: string; reason: string | null; explanation: Json }[];
+    const reversal = statement.find((l) => l.entryId === returned.json().entries[0].entryId)!;
+    expect(reversal).toMatchObject({ kind: 'reversal', explanation: { eventType: 'order.returned', before: 300, after: 60 } });
+
+    // what cannot be taken back is named
+    const unknownSku = await send(change('order.returned', { invoiceExternalId: inv.externalId, lines: [{ sku: 'SKU-NOPE', netAmount: 1 }] }));
+    expect(unknownSku.statusCode).toBe(422);
+    expect(unknownSku.json()).toMatchObject({ code: 'EARNING_CORRECTION_SKU', errors: [{ field: '/body/lines/0/sku' }] });
+    const tooMuch = await send(change('invoice.corrected', { originalExternalId: inv.externalId, number: 'KOR/3', kind: 'credit-note', lines: [{ sku: 'SKU-A', netAmount: 6_001 }] }));
+    expect(tooMuch.json()).toMatchObject({ code: 'EARNING_CORRECTION_EXCEEDS', errors: [{ field: '/body/lines/0/netAmount' }] });
+    const noInvoice = await send(change('invoice.corrected', { originalExternalId: 'INV-never', number: 'KOR/4', lines: [{ sku: 'SKU-A', netAmount: 1 }] }));
+    expect(noInvoice.json()).toMatchObject({ code: 'EARNING_INVOICE_UNKNOWN', errors: [{ field: '/body/originalExternalId' }] });
+    expect(await balances(pko)).toMatchObject(at(0, 60));
+  });
 });

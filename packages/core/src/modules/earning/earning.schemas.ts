@@ -60,14 +60,48 @@ export const InvoicePaid = Type.Object(
   { additionalProperties: false, title: 'invoice.paid', description: "An invoice was paid: its pending points become available" },
 );
 
-export const EVENT_SCHEMAS = { 'invoice.issued': InvoiceIssued, 'invoice.paid': InvoicePaid } as const;
+const ChangedLine = Type.Object(
+  {
+    sku: Type.String({ minLength: 1, maxLength: 100 }),
+    quantity: Type.Optional(Type.Number({ minimum: 0, maximum: 1_000_000_000 })),
+    netAmount: Type.Integer({ minimum: 0, maximum: 1_000_000_000_000, description: "In the invoice currency's minor units" }),
+    category: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  },
+  { additionalProperties: false },
+);
+
+export const InvoiceCorrected = Type.Object(
+  {
+    type: Type.Literal('invoice.corrected'),
+    ...common,
+    originalExternalId: Type.String({ minLength: 1, maxLength: 200, description: 'externalId of the corrected invoice.issued event (same source)' }),
+    number: Type.String({ minLength: 1, maxLength: 100, description: 'The number of the correction or credit note' }),
+    kind: Type.Optional(Type.Union([Type.Literal('correction'), Type.Literal('credit-note')], { description: "correction (default): each line is a SKU's net value after the correction (0 removes it; a new SKU is added); credit-note: each line is the net value credited back for the SKU" })),
+    lines: Type.Array(ChangedLine, { minItems: 1, maxItems: 1000 }),
+  },
+  { additionalProperties: false, title: 'invoice.corrected', description: 'A correction or credit note of an invoice: its points follow the corrected lines (reversed in part, or the difference earned when it grows)' },
+);
+
+export const OrderReturned = Type.Object(
+  {
+    type: Type.Literal('order.returned'),
+    ...common,
+    invoiceExternalId: Type.String({ minLength: 1, maxLength: 200, description: 'externalId of the invoice.issued event the goods were sold on (same source)' }),
+    lines: Type.Array(Type.Object({ sku: Type.String({ minLength: 1, maxLength: 100 }), quantity: Type.Optional(Type.Number({ minimum: 0, maximum: 1_000_000_000 })), netAmount: Type.Integer({ minimum: 0, maximum: 1_000_000_000_000, description: 'Net value returned, in minor units' }) }, { additionalProperties: false }), { minItems: 1, maxItems: 1000 }),
+  },
+  { additionalProperties: false, title: 'order.returned', description: 'Goods were returned: the points of the returned lines are reversed' },
+);
+
+export const EVENT_SCHEMAS = { 'invoice.issued': InvoiceIssued, 'invoice.paid': InvoicePaid, 'invoice.corrected': InvoiceCorrected, 'order.returned': OrderReturned } as const;
 export type EventType = keyof typeof EVENT_SCHEMAS;
 export const EVENT_TYPES = Object.keys(EVENT_SCHEMAS) as EventType[];
-export const AnyEvent = Type.Union([InvoiceIssued, InvoicePaid], { description: 'A canonical event: invoice.issued or invoice.paid' });
+export const AnyEvent = Type.Union([InvoiceIssued, InvoicePaid, InvoiceCorrected, OrderReturned], { description: 'A canonical event: invoice.issued, invoice.paid, invoice.corrected, order.returned' });
 
 export type InvoiceIssuedEvent = Static<typeof InvoiceIssued>;
 export type InvoicePaidEvent = Static<typeof InvoicePaid>;
-export type EarningEventInput = InvoiceIssuedEvent | InvoicePaidEvent;
+export type InvoiceCorrectedEvent = Static<typeof InvoiceCorrected>;
+export type OrderReturnedEvent = Static<typeof OrderReturned>;
+export type EarningEventInput = InvoiceIssuedEvent | InvoicePaidEvent | InvoiceCorrectedEvent | OrderReturnedEvent;
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats.default(ajv);

@@ -10,7 +10,7 @@ import type { ProgramService, ProgramView } from '../programs/index.ts';
 import { EarningEvent, EarningRule, type EventStatus, type RuleStatus } from './earning.entity.ts';
 import { convertMinor, parseRates, rateText, FxParseError, type FxFormat } from './earning.fx.ts';
 import { computeInvoice, currencyScale, explanationLines, isCurrency, unknownOperatorOf, type Computation, type PartnerFacts, type RuleEffect, type RuleForEvaluation } from './earning.rules.ts';
-import type { EarningEventInput, InvoiceIssuedEvent, InvoicePaidEvent } from './earning.schemas.ts';
+import type { EarningEventInput, InvoiceCorrectedEvent, InvoiceIssuedEvent, InvoicePaidEvent, OrderReturnedEvent } from './earning.schemas.ts';
 
 type RuleRow = InferEntity<typeof EarningRule>;
 type EventRow = InferEntity<typeof EarningEvent>;
@@ -392,7 +392,14 @@ export function createEarningService(deps: EarningDeps) {
         status: 'processed',
         programId: partner.programId,
         partnerId: partner.id,
-        result: { points: computation.points, pending: computation.pending, available: computation.available, entries, ...(rep.note ? { rep: rep.note } : {}) },
+        result: {
+          points: computation.points,
+          pending: computation.pending,
+          available: computation.available,
+          entries,
+          ...(rep.note ? { rep: rep.note } : {}),
+          invoice: { lines: event.lines, entries: entries.map((e) => ({ ...e, taken: 0, pending: e.target === 'pending' })), paid: false } satisfies InvoiceState,
+        },
       }),
     };
   }
@@ -411,27 +418,146 @@ export function createEarningService(deps: EarningDeps) {
     return plan.done(entries);
   }
 
-  async function processPaid(ctx: RequestContext, row: EventRecord, event: InvoicePaidEvent, prefix: string) {
-    const [issued] = await ctx.em.execute<EventRecord[]>(`select * from earning_event where source = ? and external_id = ? and type = 'invoice.issued'`, [event.source, event.invoiceExternalId]);
-    const params = { source: event.source, invoiceExternalId: event.invoiceExternalId };
-    if (!issued || (row.program_id && issued.program_id && issued.program_id !== row.program_id)) throw invalid('EARNING_INVOICE_UNKNOWN', `${prefix}/invoiceExternalId`, params, 409);
-    if (issued.status !== 'processed') throw invalid('EARNING_INVOICE_NOT_PROCESSED', `${prefix}/invoiceExternalId`, { ...params, status: issued.status }, 409);
-    const pending = entriesOf(issued.result).find((e) => e.target === 'pending');
-    const base = { programId: issued.program_id, partnerId: issued.partner_id };
-    if (!pending) return { status: 'processed' as const, ...base, result: { points: 0, entries: [], invoiceEventId: issued.id } };
-    try {
-      const release = await deps.ledger().releasePending(ctx, {
-        partnerId: issued.partner_id!,
-        earnEntryId: pending.entryId,
-        idempotencyKey: `earning:${row.id}:release`,
-        explanation: { rule: 'earning', eventId: row.id, eventType: event.type, source: event.source, externalId: event.externalId, invoiceEventId: issued.id, invoiceExternalId: event.invoiceExternalId, paidAt: event.occurredAt },
+  /**
+   * What the lifecycle of an invoice needs, kept in its invoice.issued event's result (`invoice`), beside the first
+   * answer (which replays return unchanged): the lines as corrected so far, and every earning of the invoice — the
+   * first ones and those of corrections that increased it — with what has been taken back and what was released.
+   */
+  interface InvoiceEntry { target: 'pending' | 'available'; entryId: number; points: number; taken: number; pending: boolean; releaseEntryId?: number }
+  interface InvoiceState { lines: InvoiceIssuedEvent['lines']; entries: InvoiceEntry[]; paid: boolean }
+
+  function stateOf(issued: EventRecord): InvoiceState {
+    const kept = issued.result?.invoice as InvoiceState | undefined;
+    if (kept) return kept;
+    return {
+      lines: (issued.payload as InvoiceIssuedEvent).lines,
+      entries: entriesOf(issued.result).map((e) => ({ ...e, taken: 0, pending: e.target === 'pending' })),
+      paid: false,
+    };
+  }
+
+  /** The invoice.issued event an event refers to, locked for the rest of the transaction. */
+  async function lockInvoice(ctx: RequestContext, row: EventRecord, source: string, externalId: string, field: string): Promise<EventRecord> {
+    const [issued] = await ctx.em.execute<EventRecord[]>(`select * from earning_event where source = ? and external_id = ? and type = 'invoice.issued' for update`, [source, externalId]);
+    const params = { source, invoiceExternalId: externalId };
+    if (!issued || (row.program_id && issued.program_id && issued.program_id !== row.program_id)) throw invalid('EARNING_INVOICE_UNKNOWN', field, params, 409);
+    if (issued.status !== 'processed') throw invalid('EARNING_INVOICE_NOT_PROCESSED', field, { ...params, status: issued.status }, 409);
+    return issued;
+  }
+
+  async function saveState(ctx: RequestContext, issued: EventRecord, state: InvoiceState) {
+    await ctx.em.execute(`update earning_event set result = jsonb_set(result, '{invoice}', ?::jsonb), updated_at = now() where id = ?`, [JSON.stringify(state), issued.id]);
+  }
+
+  /** Paid: every earning of the invoice still pending is released to available (the first one and any increase). */
+  async function processPaid(ctx: RequestContext, row: EventRecord, event: InvoicePaidEvent, prefix: string): Promise<Done> {
+    return ctx.em.transactional(async (em) => {
+      const tx = { ...ctx, em };
+      const field = `${prefix}/invoiceExternalId`;
+      const issued = await lockInvoice(tx, row, event.source, event.invoiceExternalId, field);
+      const state = stateOf(issued);
+      if (state.paid) throw invalid('EARNING_INVOICE_ALREADY_PAID', field, { source: event.source, invoiceExternalId: event.invoiceExternalId }, 409);
+      const base = { status: 'processed' as const, programId: issued.program_id, partnerId: issued.partner_id };
+      const entries: EventOutcome['entries'] = [];
+      let first = true;
+      for (const e of state.entries) {
+        if (!e.pending || e.releaseEntryId !== undefined || e.points - e.taken <= 0) continue;
+        try {
+          const release = await deps.ledger().releasePending(tx, {
+            partnerId: issued.partner_id!,
+            earnEntryId: e.entryId,
+            idempotencyKey: first ? `earning:${row.id}:release` : `earning:${row.id}:release:${e.entryId}`,
+            explanation: { rule: 'earning', eventId: row.id, eventType: event.type, source: event.source, externalId: event.externalId, invoiceEventId: issued.id, invoiceExternalId: event.invoiceExternalId, paidAt: event.occurredAt },
+          });
+          first = false;
+          e.releaseEntryId = release.entryId;
+          entries.push({ target: 'available', entryId: release.entryId, points: release.postings.filter((p) => p.amount > 0).reduce((sum, p) => sum + p.amount, 0) });
+        } catch (error) {
+          if (isAppError(error) && error.code === 'LEDGER_RELEASE_EXCEEDS_PENDING') throw invalid('EARNING_INVOICE_ALREADY_PAID', field, { source: event.source, invoiceExternalId: event.invoiceExternalId }, 409);
+          throw error;
+        }
+      }
+      state.paid = true;
+      await saveState(tx, issued, state);
+      return { ...base, result: { points: entries.reduce((sum, e) => sum + e.points, 0), entries, invoiceEventId: issued.id } };
+    });
+  }
+
+  /** The invoice's lines after a correction, a credit note or a return (by SKU); bad lines are named. */
+  function applyChanges(current: InvoiceIssuedEvent['lines'], event: InvoiceCorrectedEvent | OrderReturnedEvent, prefix: string): InvoiceIssuedEvent['lines'] {
+    const lines = current.map((l) => ({ ...l }));
+    const replace = event.type === 'invoice.corrected' && (event.kind ?? 'correction') === 'correction';
+    event.lines.forEach((change, i) => {
+      const mine = lines.filter((l) => l.sku === change.sku);
+      const had = mine.reduce((sum, l) => sum + l.netAmount, 0);
+      let delta = replace ? change.netAmount - had : -change.netAmount;
+      if (mine.length === 0) {
+        if (!replace) throw invalid('EARNING_CORRECTION_SKU', `${prefix}/lines/${i}/sku`, { sku: change.sku });
+        if (change.netAmount > 0) lines.push({ sku: change.sku, quantity: change.quantity ?? 1, netAmount: change.netAmount, ...((change as { category?: string }).category ? { category: (change as { category?: string }).category } : {}) });
+        return;
+      }
+      if (had + delta < 0) throw invalid('EARNING_CORRECTION_EXCEEDS', `${prefix}/lines/${i}/netAmount`, { sku: change.sku, netAmount: had });
+      // An increase goes to the SKU's last line; a decrease comes off its last lines first.
+      if (delta > 0) mine[mine.length - 1]!.netAmount += delta;
+      for (let k = mine.length - 1; k >= 0 && delta < 0; k -= 1) {
+        const off = Math.min(mine[k]!.netAmount, -delta);
+        mine[k]!.netAmount -= off;
+        delta += off;
+      }
+      if (replace && change.quantity !== undefined) mine[mine.length - 1]!.quantity = change.quantity;
+    });
+    return lines.filter((l) => l.netAmount > 0 || l.quantity > 0);
+  }
+
+  /**
+   * A correction, credit note or return: the invoice is computed again on its corrected lines (the rules and the rate
+   * of its own date) and the difference per target is posted — taken back from the invoice's earnings, newest first,
+   * with partial reversals (a released one is first put back to pending, then reversed), or earned when it grew.
+   */
+  async function processCorrection(ctx: RequestContext, row: EventRecord, event: InvoiceCorrectedEvent | OrderReturnedEvent, prefix: string): Promise<Done> {
+    return ctx.em.transactional(async (em) => {
+      const tx = { ...ctx, em };
+      const ref = event.type === 'invoice.corrected' ? event.originalExternalId : event.invoiceExternalId;
+      const issued = await lockInvoice(tx, row, event.source, ref, `${prefix}/${event.type === 'invoice.corrected' ? 'originalExternalId' : 'invoiceExternalId'}`);
+      const state = stateOf(issued);
+      const original = issued.payload as InvoiceIssuedEvent;
+      const lines = applyChanges(state.lines, event, prefix);
+      const partner = await deps.partners().get(tx, issued.partner_id!);
+      const program = await deps.programs().get(tx, partner.programId);
+      const after = await computeIn(tx, freshCache(), program, lines.length ? { ...original, lines } : { ...original, lines: [{ sku: '-', quantity: 0, netAmount: 0 }] }, partnerFacts(partner), prefix);
+      const reason = event.type === 'order.returned' ? `Goods of invoice ${original.number} returned` : `Invoice ${original.number} corrected (${event.type === 'invoice.corrected' ? (event.kind ?? 'correction') : 'return'})`;
+      const explanation = (target: 'pending' | 'available', before: number) => ({
+        rule: 'earning', eventId: row.id, eventType: event.type, source: event.source, externalId: event.externalId, invoiceEventId: issued.id, invoice: original.number,
+        before, after: after[target], currency: after.currency, ...(after.conversion ? { conversion: after.conversion } : {}), lines: explanationLines(after, target),
       });
-      const points = release.postings.filter((p) => p.amount > 0).reduce((s, p) => s + p.amount, 0);
-      return { status: 'processed' as const, ...base, result: { points, entries: [{ target: 'available' as const, entryId: release.entryId, points }], invoiceEventId: issued.id } };
-    } catch (error) {
-      if (isAppError(error) && error.code === 'LEDGER_RELEASE_EXCEEDS_PENDING') throw invalid('EARNING_INVOICE_ALREADY_PAID', `${prefix}/invoiceExternalId`, params, 409);
-      throw error;
-    }
+      const entries: EventOutcome['entries'] = [];
+      for (const target of ['pending', 'available'] as const) {
+        const mine = state.entries.filter((e) => e.target === target);
+        const before = mine.reduce((sum, e) => sum + e.points - e.taken, 0);
+        let delta = after[target] - before;
+        if (delta > 0) {
+          const pending = target === 'pending' && !state.paid;
+          const entry = await deps.ledger().earn(tx, { partnerId: partner.id, points: delta, idempotencyKey: `earning:${row.id}:${target}`, pending, earnedAt: new Date(original.occurredAt), explanation: explanation(target, before) });
+          state.entries.push({ target, entryId: entry.entryId, points: delta, taken: 0, pending });
+          entries.push({ target, entryId: entry.entryId, points: delta });
+        }
+        for (const e of [...mine].reverse()) {
+          if (delta >= 0) break;
+          const take = Math.min(e.points - e.taken, -delta);
+          if (take <= 0) continue;
+          if (e.pending && e.releaseEntryId !== undefined) {
+            await deps.ledger().reverse(tx, { entryId: e.releaseEntryId, points: take, reason, idempotencyKey: `earning:${row.id}:unrelease:${e.entryId}`, explanation: explanation(target, before) });
+          }
+          const reversal = await deps.ledger().reverse(tx, { entryId: e.entryId, points: take, reason, idempotencyKey: `earning:${row.id}:reverse:${e.entryId}`, explanation: explanation(target, before) });
+          e.taken += take;
+          delta += take;
+          entries.push({ target, entryId: reversal.entryId, points: -take });
+        }
+      }
+      state.lines = lines;
+      await saveState(tx, issued, state);
+      return { status: 'processed' as const, programId: issued.program_id, partnerId: issued.partner_id, result: { points: entries.reduce((sum, e) => sum + e.points, 0), entries, invoiceEventId: issued.id, pending: after.pending, available: after.available } };
+    });
   }
 
   async function update(ctx: RequestContext, id: string, status: EventStatus, patch: { programId?: string | null; partnerId?: string | null; result: Record<string, unknown> }): Promise<EventRecord> {
@@ -447,7 +573,12 @@ export function createEarningService(deps: EarningDeps) {
   async function process(ctx: RequestContext, row: EventRecord, prefix: string): Promise<EventOutcome> {
     try {
       const event = row.payload;
-      const done = event.type === 'invoice.issued' ? await processIssued(ctx, row, event, prefix) : await processPaid(ctx, row, event, prefix);
+      const done =
+        event.type === 'invoice.issued'
+          ? await processIssued(ctx, row, event, prefix)
+          : event.type === 'invoice.paid'
+            ? await processPaid(ctx, row, event, prefix)
+            : await processCorrection(ctx, row, event, prefix);
       return outcomeOf(await update(ctx, row.id, done.status, done), false);
     } catch (error) {
       if (isAppError(error) && error.status < 500) await update(ctx, row.id, 'refused', refusal(error));
