@@ -122,7 +122,8 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: earning rules, simul
     await expect.poll(() => conditionError.innerText()).toContain('To nie jest poprawny JSON (wiersz 1, kolumna');
     expect(await form.locator('input[name="code"]').inputValue()).toBe('kable');
     expect(await form.locator('input[name="effect.pointsPerUnit"]').inputValue()).toBe('1,5');
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('condition');
+    type Focusable = { ownerDocument: { activeElement: unknown } };
+    expect(await form.locator('textarea[name="condition"]').evaluate((element) => element === (element as unknown as Focusable).ownerDocument.activeElement)).toBe(true);
 
     // An operator JsonLogic does not know: the API's problem names /body/condition, shown on the field.
     await form.locator('textarea[name="condition"]').fill('{"zawiera": [{"var": "line.category"}, "cable"]}');
@@ -133,10 +134,10 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: earning rules, simul
 
     // A good condition, submitted twice at once (a double click): one draft, version 1.
     await form.locator('textarea[name="condition"]').fill('{"==": [{"var": "line.category"}, "cable"]}');
-    await page.evaluate(() => {
-      const element = document.querySelector<HTMLFormElement>('main form[aria-label="Nowa zasada naliczania"]')!;
-      element.requestSubmit();
-      element.requestSubmit();
+    await form.evaluate((element) => {
+      const submittable = element as unknown as { requestSubmit(): void };
+      submittable.requestSubmit();
+      submittable.requestSubmit();
     });
     await page.waitForURL(/\/admin\/earning\/rules\/[0-9a-f-]{36}\?created/);
     const rules = await t.app.inject({ method: 'GET', url: `/api/v1/earning/rules?programId=${programId}&code=kable`, headers: t.adminHeaders });

@@ -17,35 +17,15 @@ import {
 import { MAX_LINES } from '#lib/earning/limits.ts';
 import type { FormState } from '#lib/forms.ts';
 import { callApi, type ApiOutcome } from './api.ts';
+import { createOnceGuard } from './earning-once.ts';
 import { readForm, requireFields, type SubmittedForm } from './forms.ts';
 import { translatorOf } from './i18n.ts';
 
-const NONCE = /^[0-9a-f]{32}$/;
-const ONCE_TTL_MS = 10 * 60_000;
+const guard = createOnceGuard();
 
-/**
- * The earning routes take no idempotency key (creating a rule, activating, resolving an event), so a double submit of
- * one rendering of a form (same nonce, same person) is answered here with the first submission's outcome instead of
- * calling the API twice. Only successes are kept (a failed submission may be corrected and sent again with the same
- * nonce). Kept in this process: several web processes behind a balancer would each keep their own.
- */
-const submissions = new Map<string, { at: number; outcome: Promise<ApiOutcome<unknown>> }>();
-
-export async function once<D>(event: RequestEvent, kind: string, nonce: string, run: () => Promise<ApiOutcome<D>>): Promise<ApiOutcome<D>> {
-	const now = Date.now();
-	for (const [key, entry] of submissions) if (now - entry.at > ONCE_TTL_MS) submissions.delete(key);
-	if (!NONCE.test(nonce)) return run();
-	const key = `${event.locals.session?.user.id ?? 'anonymous'}:${kind}:${nonce}`;
-	const seen = submissions.get(key);
-	if (seen) return seen.outcome as Promise<ApiOutcome<D>>;
-	const outcome = run();
-	submissions.set(key, { at: now, outcome });
-	const result = await outcome.catch((error: unknown) => {
-		submissions.delete(key);
-		throw error;
-	});
-	if (!result.ok) submissions.delete(key);
-	return result;
+/** A double submit of one rendering of a form (same nonce, same person) gets the first outcome (`earning-once.ts`). */
+function once<D>(event: RequestEvent, kind: string, nonce: string, run: () => Promise<ApiOutcome<D>>): Promise<ApiOutcome<D>> {
+	return guard(event.locals.session?.user.id ?? 'anonymous', kind, nonce, run);
 }
 
 const RULE_FIELDS = ['programId', 'code', 'name', 'validFrom', 'validTo', 'priority', 'condition', 'effect.pointsPerUnit', 'effect.target'] as const;
