@@ -244,6 +244,22 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: earning rules, simul
     expect(sent.statusCode, sent.body).toBe(202);
 
     const admin = await t.signInAs(['admin'], { locale: 'ru' });
+
+    // Without JavaScript the picker's Search reloads the page with the partners found.
+    const noScript = await browser.newContext({ locale: 'en-US', javaScriptEnabled: false });
+    const plainPage = await noScript.newPage();
+    await signInThroughPage(plainPage, admin.email, /\/admin$/);
+    await plainPage.goto(`${base}/admin/earning/unmatched`);
+    const plainRow = plainPage.locator('main table tbody tr').filter({ hasText: 'FV/2026/202' });
+    await plainRow.locator('summary', { hasText: 'Сопоставить с партнёром' }).click();
+    await plainRow.locator('input[name="q"]').fill('Naliczeniowa');
+    await plainRow.locator('button', { hasText: 'Найти' }).click();
+    await plainPage.waitForURL(/q=Naliczeniowa/);
+    const found = plainPage.locator('main table tbody tr').filter({ hasText: 'FV/2026/202' }).locator('[data-partner-picker]');
+    expect(await found.innerText()).toContain(partner.legalName);
+    expect(await found.locator('input[name="partnerId"]').getAttribute('value')).toBe(partner.id);
+    await noScript.close();
+
     const context = await browser.newContext({ locale: 'en-US' });
     const page = await context.newPage();
     await signInThroughPage(page, admin.email, /\/admin$/);
