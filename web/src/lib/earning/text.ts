@@ -1,6 +1,6 @@
 import { formatCalendarDay, formatNumber } from '#lib/format/index.ts';
 import type { I18nContext } from '#lib/i18n/context.ts';
-import { dayIn, eventTypeKey, type RuleEffect } from './earning.ts';
+import { dayIn, eventTypeKey } from './earning.ts';
 
 /*
  * Sentences of the earning pages, built from the active locale's strings (`earning:` namespace) and `Intl`.
@@ -14,15 +14,23 @@ export function pointsText(i18n: I18nContext, value: number, options: Intl.Numbe
 	});
 }
 
-/** An effect in words: `1.5 points per PLN of net value, to Pending, rounded down`. */
-export function effectText(i18n: I18nContext, effect: RuleEffect, currency: string | null): string {
+/**
+ * An effect in words: `1.5 points per PLN of net value, to Pending, rounded down`, or a fixed number of points. Typed
+ * loosely on purpose, so effect types the API adds later still read (as their type) instead of breaking the page.
+ */
+export function effectText(i18n: I18nContext, effect: { type: string; target: string; pointsPerUnit?: number; points?: number }, currency: string | null): string {
 	const t = i18n.t;
+	const target = t('earning:rules.effect.target', { target: effect.target === 'available' ? t('earning:targets.available') : t('earning:targets.pending') });
+	if (effect.type === 'fixed' && typeof effect.points === 'number') {
+		return `${t('earning:rules.effect.fixed', { value: pointsText(i18n, effect.points) })}, ${target}`;
+	}
+	if (typeof effect.pointsPerUnit !== 'number') return `${effect.type}, ${target}`;
 	const value = t('earning:rules.perUnitPoints', {
 		count: effect.pointsPerUnit,
 		value: formatNumber(effect.pointsPerUnit, i18n.intlLocale, { maximumFractionDigits: 4 })
 	});
 	const per = currency ? t('earning:rules.effect.perAmount', { value, currency }) : t('earning:rules.effect.perAmountUnit', { value });
-	return `${per}, ${t('earning:rules.effect.target', { target: t(`earning:targets.${effect.target}`) })}, ${t('earning:rules.effect.rounding')}`;
+	return `${per}, ${target}, ${t('earning:rules.effect.rounding')}`;
 }
 
 /** A calendar day of an instant in the program's time zone, in words. */

@@ -27,7 +27,7 @@ export const load: PageLoad = async ({ fetch, url }) => {
 				validTo: base.validTo ? (dayIn(base.validTo, timeZone) ?? '') : '',
 				priority: String(base.priority),
 				condition: prettyJson(base.condition),
-				'effect.pointsPerUnit': String(base.effect.pointsPerUnit),
+				'effect.pointsPerUnit': 'pointsPerUnit' in base.effect ? String(base.effect.pointsPerUnit) : '',
 				'effect.target': base.effect.target
 			}
 		: { programId };
