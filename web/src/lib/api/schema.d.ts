@@ -2896,7 +2896,7 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            /** @description A canonical event: invoice.issued, invoice.paid, invoice.corrected, order.returned */
+            /** @description A canonical event: invoice.issued, invoice.paid, invoice.corrected, order.returned, deal.won, lead.registered, lead.accepted, training.completed, certification.earned, custom.<name> */
             requestBody: {
                 content: {
                     "application/json": {
@@ -3028,6 +3028,280 @@ export interface paths {
                         source: string;
                         /** @enum {string} */
                         type: "order.returned";
+                    } | {
+                        /** @description A value in minor units of currency (a per-amount rule earns on it) */
+                        amount?: number;
+                        /** @description ISO 4217; the program currency when left out */
+                        currency?: string;
+                        /** @description The deal's id in the CRM */
+                        dealId?: string;
+                        /** @description The event's id in the sending system: a replay of (source, externalId) returns the first result */
+                        externalId: string;
+                        /**
+                         * Format: date-time
+                         * @description When it happened (the invoice date, the payment date): the rules in force then apply
+                         */
+                        occurredAt: string;
+                        /** @description How to find the partner: the first given of partnerId, nip, euVat, regon, partnerCode decides */
+                        partner: {
+                            /** @description EU VAT number with its country prefix */
+                            euVat?: string;
+                            /** @description Polish tax id (NIP); separators and a PL prefix are ignored */
+                            nip?: string;
+                            /** @description PartnerID: the program-unique code other systems map to */
+                            partnerCode?: string;
+                            /**
+                             * Format: uuid
+                             * @description Laurel's id of the partner
+                             */
+                            partnerId?: string;
+                            regon?: string;
+                        };
+                        /**
+                         * Format: uuid
+                         * @description The program; may be left out when the API key is scoped to one program or the partner is named by partnerId
+                         */
+                        programId?: string;
+                        /**
+                         * Format: email
+                         * @description The partner's person it is about, by e-mail
+                         */
+                        repEmail?: string;
+                        /**
+                         * Format: uuid
+                         * @description The partner's person it is about, by user id
+                         */
+                        repUserId?: string;
+                        /** @description The sending system (e.g. erp-acme); with externalId the key of the event */
+                        source: string;
+                        /** @enum {string} */
+                        type: "deal.won";
+                    } | {
+                        /** @description The event's id in the sending system: a replay of (source, externalId) returns the first result */
+                        externalId: string;
+                        /** @description The lead's id */
+                        leadId?: string;
+                        /**
+                         * Format: date-time
+                         * @description When it happened (the invoice date, the payment date): the rules in force then apply
+                         */
+                        occurredAt: string;
+                        /** @description How to find the partner: the first given of partnerId, nip, euVat, regon, partnerCode decides */
+                        partner: {
+                            /** @description EU VAT number with its country prefix */
+                            euVat?: string;
+                            /** @description Polish tax id (NIP); separators and a PL prefix are ignored */
+                            nip?: string;
+                            /** @description PartnerID: the program-unique code other systems map to */
+                            partnerCode?: string;
+                            /**
+                             * Format: uuid
+                             * @description Laurel's id of the partner
+                             */
+                            partnerId?: string;
+                            regon?: string;
+                        };
+                        /**
+                         * Format: uuid
+                         * @description The program; may be left out when the API key is scoped to one program or the partner is named by partnerId
+                         */
+                        programId?: string;
+                        /**
+                         * Format: email
+                         * @description The partner's person it is about, by e-mail
+                         */
+                        repEmail?: string;
+                        /**
+                         * Format: uuid
+                         * @description The partner's person it is about, by user id
+                         */
+                        repUserId?: string;
+                        /** @description The sending system (e.g. erp-acme); with externalId the key of the event */
+                        source: string;
+                        /** @enum {string} */
+                        type: "lead.registered";
+                    } | {
+                        /** @description The event's id in the sending system: a replay of (source, externalId) returns the first result */
+                        externalId: string;
+                        /** @description The lead's id */
+                        leadId?: string;
+                        /**
+                         * Format: date-time
+                         * @description When it happened (the invoice date, the payment date): the rules in force then apply
+                         */
+                        occurredAt: string;
+                        /** @description How to find the partner: the first given of partnerId, nip, euVat, regon, partnerCode decides */
+                        partner: {
+                            /** @description EU VAT number with its country prefix */
+                            euVat?: string;
+                            /** @description Polish tax id (NIP); separators and a PL prefix are ignored */
+                            nip?: string;
+                            /** @description PartnerID: the program-unique code other systems map to */
+                            partnerCode?: string;
+                            /**
+                             * Format: uuid
+                             * @description Laurel's id of the partner
+                             */
+                            partnerId?: string;
+                            regon?: string;
+                        };
+                        /**
+                         * Format: uuid
+                         * @description The program; may be left out when the API key is scoped to one program or the partner is named by partnerId
+                         */
+                        programId?: string;
+                        /**
+                         * Format: email
+                         * @description The partner's person it is about, by e-mail
+                         */
+                        repEmail?: string;
+                        /**
+                         * Format: uuid
+                         * @description The partner's person it is about, by user id
+                         */
+                        repUserId?: string;
+                        /** @description The sending system (e.g. erp-acme); with externalId the key of the event */
+                        source: string;
+                        /** @enum {string} */
+                        type: "lead.accepted";
+                    } | {
+                        /** @description The course */
+                        courseId?: string;
+                        /** @description The event's id in the sending system: a replay of (source, externalId) returns the first result */
+                        externalId: string;
+                        /**
+                         * Format: date-time
+                         * @description When it happened (the invoice date, the payment date): the rules in force then apply
+                         */
+                        occurredAt: string;
+                        /** @description How to find the partner: the first given of partnerId, nip, euVat, regon, partnerCode decides */
+                        partner: {
+                            /** @description EU VAT number with its country prefix */
+                            euVat?: string;
+                            /** @description Polish tax id (NIP); separators and a PL prefix are ignored */
+                            nip?: string;
+                            /** @description PartnerID: the program-unique code other systems map to */
+                            partnerCode?: string;
+                            /**
+                             * Format: uuid
+                             * @description Laurel's id of the partner
+                             */
+                            partnerId?: string;
+                            regon?: string;
+                        };
+                        /**
+                         * Format: uuid
+                         * @description The program; may be left out when the API key is scoped to one program or the partner is named by partnerId
+                         */
+                        programId?: string;
+                        /**
+                         * Format: email
+                         * @description The partner's person it is about, by e-mail
+                         */
+                        repEmail?: string;
+                        /**
+                         * Format: uuid
+                         * @description The partner's person it is about, by user id
+                         */
+                        repUserId?: string;
+                        /** @description The sending system (e.g. erp-acme); with externalId the key of the event */
+                        source: string;
+                        /** @enum {string} */
+                        type: "training.completed";
+                    } | {
+                        /** @description The certification */
+                        certificationId?: string;
+                        /** @description The event's id in the sending system: a replay of (source, externalId) returns the first result */
+                        externalId: string;
+                        /**
+                         * Format: date-time
+                         * @description When it happened (the invoice date, the payment date): the rules in force then apply
+                         */
+                        occurredAt: string;
+                        /** @description How to find the partner: the first given of partnerId, nip, euVat, regon, partnerCode decides */
+                        partner: {
+                            /** @description EU VAT number with its country prefix */
+                            euVat?: string;
+                            /** @description Polish tax id (NIP); separators and a PL prefix are ignored */
+                            nip?: string;
+                            /** @description PartnerID: the program-unique code other systems map to */
+                            partnerCode?: string;
+                            /**
+                             * Format: uuid
+                             * @description Laurel's id of the partner
+                             */
+                            partnerId?: string;
+                            regon?: string;
+                        };
+                        /**
+                         * Format: uuid
+                         * @description The program; may be left out when the API key is scoped to one program or the partner is named by partnerId
+                         */
+                        programId?: string;
+                        /**
+                         * Format: email
+                         * @description The partner's person it is about, by e-mail
+                         */
+                        repEmail?: string;
+                        /**
+                         * Format: uuid
+                         * @description The partner's person it is about, by user id
+                         */
+                        repUserId?: string;
+                        /** @description The sending system (e.g. erp-acme); with externalId the key of the event */
+                        source: string;
+                        /** @enum {string} */
+                        type: "certification.earned";
+                    } | {
+                        /** @description A value in minor units of currency (a per-amount rule earns on it) */
+                        amount?: number;
+                        /** @description ISO 4217; the program currency when left out */
+                        currency?: string;
+                        /** @description Anything the plugin needs; conditions read it as event.data */
+                        data?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The event's id in the sending system: a replay of (source, externalId) returns the first result */
+                        externalId: string;
+                        /**
+                         * Format: date-time
+                         * @description When it happened (the invoice date, the payment date): the rules in force then apply
+                         */
+                        occurredAt: string;
+                        /** @description How to find the partner: the first given of partnerId, nip, euVat, regon, partnerCode decides */
+                        partner: {
+                            /** @description EU VAT number with its country prefix */
+                            euVat?: string;
+                            /** @description Polish tax id (NIP); separators and a PL prefix are ignored */
+                            nip?: string;
+                            /** @description PartnerID: the program-unique code other systems map to */
+                            partnerCode?: string;
+                            /**
+                             * Format: uuid
+                             * @description Laurel's id of the partner
+                             */
+                            partnerId?: string;
+                            regon?: string;
+                        };
+                        /**
+                         * Format: uuid
+                         * @description The program; may be left out when the API key is scoped to one program or the partner is named by partnerId
+                         */
+                        programId?: string;
+                        /**
+                         * Format: email
+                         * @description The partner's person it is about, by e-mail
+                         */
+                        repEmail?: string;
+                        /**
+                         * Format: uuid
+                         * @description The partner's person it is about, by user id
+                         */
+                        repUserId?: string;
+                        /** @description The sending system (e.g. erp-acme); with externalId the key of the event */
+                        source: string;
+                        /** @description custom.<name>, for plugins */
+                        type: string;
                     };
                 };
             };
@@ -3564,6 +3838,14 @@ export interface paths {
                                      * @enum {string}
                                      */
                                     type: "per-amount";
+                                } | {
+                                    points: number;
+                                    target: "pending" | "available";
+                                    /**
+                                     * @description A fixed number of points: once per event (deal, lead, training, certification, custom), per matching line of an invoice
+                                     * @enum {string}
+                                     */
+                                    type: "fixed";
                                 };
                                 eventTypes: string[];
                                 /** Format: uuid */
@@ -3622,8 +3904,16 @@ export interface paths {
                              * @enum {string}
                              */
                             type: "per-amount";
+                        } | {
+                            points: number;
+                            target: "pending" | "available";
+                            /**
+                             * @description A fixed number of points: once per event (deal, lead, training, certification, custom), per matching line of an invoice
+                             * @enum {string}
+                             */
+                            type: "fixed";
                         };
-                        eventTypes: ("invoice.issued" | "invoice.paid")[];
+                        eventTypes: ("invoice.issued" | "invoice.paid" | "deal.won" | "lead.registered" | "lead.accepted" | "training.completed" | "certification.earned" | string)[];
                         name: string;
                         /** @default 0 */
                         priority?: number;
@@ -3661,6 +3951,14 @@ export interface paths {
                                  * @enum {string}
                                  */
                                 type: "per-amount";
+                            } | {
+                                points: number;
+                                target: "pending" | "available";
+                                /**
+                                 * @description A fixed number of points: once per event (deal, lead, training, certification, custom), per matching line of an invoice
+                                 * @enum {string}
+                                 */
+                                type: "fixed";
                             };
                             eventTypes: string[];
                             /** Format: uuid */
@@ -3737,6 +4035,14 @@ export interface paths {
                                  * @enum {string}
                                  */
                                 type: "per-amount";
+                            } | {
+                                points: number;
+                                target: "pending" | "available";
+                                /**
+                                 * @description A fixed number of points: once per event (deal, lead, training, certification, custom), per matching line of an invoice
+                                 * @enum {string}
+                                 */
+                                type: "fixed";
                             };
                             eventTypes: string[];
                             /** Format: uuid */
@@ -3817,6 +4123,14 @@ export interface paths {
                                  * @enum {string}
                                  */
                                 type: "per-amount";
+                            } | {
+                                points: number;
+                                target: "pending" | "available";
+                                /**
+                                 * @description A fixed number of points: once per event (deal, lead, training, certification, custom), per matching line of an invoice
+                                 * @enum {string}
+                                 */
+                                type: "fixed";
                             };
                             eventTypes: string[];
                             /** Format: uuid */
@@ -3895,6 +4209,14 @@ export interface paths {
                                  * @enum {string}
                                  */
                                 type: "per-amount";
+                            } | {
+                                points: number;
+                                target: "pending" | "available";
+                                /**
+                                 * @description A fixed number of points: once per event (deal, lead, training, certification, custom), per matching line of an invoice
+                                 * @enum {string}
+                                 */
+                                type: "fixed";
                             };
                             eventTypes: string[];
                             /** Format: uuid */
@@ -3945,7 +4267,7 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            /** @description A canonical event: invoice.issued, invoice.paid, invoice.corrected, order.returned */
+            /** @description A canonical event: invoice.issued, invoice.paid, invoice.corrected, order.returned, deal.won, lead.registered, lead.accepted, training.completed, certification.earned, custom.<name> */
             requestBody: {
                 content: {
                     "application/json": {
@@ -4077,6 +4399,280 @@ export interface paths {
                         source: string;
                         /** @enum {string} */
                         type: "order.returned";
+                    } | {
+                        /** @description A value in minor units of currency (a per-amount rule earns on it) */
+                        amount?: number;
+                        /** @description ISO 4217; the program currency when left out */
+                        currency?: string;
+                        /** @description The deal's id in the CRM */
+                        dealId?: string;
+                        /** @description The event's id in the sending system: a replay of (source, externalId) returns the first result */
+                        externalId: string;
+                        /**
+                         * Format: date-time
+                         * @description When it happened (the invoice date, the payment date): the rules in force then apply
+                         */
+                        occurredAt: string;
+                        /** @description How to find the partner: the first given of partnerId, nip, euVat, regon, partnerCode decides */
+                        partner: {
+                            /** @description EU VAT number with its country prefix */
+                            euVat?: string;
+                            /** @description Polish tax id (NIP); separators and a PL prefix are ignored */
+                            nip?: string;
+                            /** @description PartnerID: the program-unique code other systems map to */
+                            partnerCode?: string;
+                            /**
+                             * Format: uuid
+                             * @description Laurel's id of the partner
+                             */
+                            partnerId?: string;
+                            regon?: string;
+                        };
+                        /**
+                         * Format: uuid
+                         * @description The program; may be left out when the API key is scoped to one program or the partner is named by partnerId
+                         */
+                        programId?: string;
+                        /**
+                         * Format: email
+                         * @description The partner's person it is about, by e-mail
+                         */
+                        repEmail?: string;
+                        /**
+                         * Format: uuid
+                         * @description The partner's person it is about, by user id
+                         */
+                        repUserId?: string;
+                        /** @description The sending system (e.g. erp-acme); with externalId the key of the event */
+                        source: string;
+                        /** @enum {string} */
+                        type: "deal.won";
+                    } | {
+                        /** @description The event's id in the sending system: a replay of (source, externalId) returns the first result */
+                        externalId: string;
+                        /** @description The lead's id */
+                        leadId?: string;
+                        /**
+                         * Format: date-time
+                         * @description When it happened (the invoice date, the payment date): the rules in force then apply
+                         */
+                        occurredAt: string;
+                        /** @description How to find the partner: the first given of partnerId, nip, euVat, regon, partnerCode decides */
+                        partner: {
+                            /** @description EU VAT number with its country prefix */
+                            euVat?: string;
+                            /** @description Polish tax id (NIP); separators and a PL prefix are ignored */
+                            nip?: string;
+                            /** @description PartnerID: the program-unique code other systems map to */
+                            partnerCode?: string;
+                            /**
+                             * Format: uuid
+                             * @description Laurel's id of the partner
+                             */
+                            partnerId?: string;
+                            regon?: string;
+                        };
+                        /**
+                         * Format: uuid
+                         * @description The program; may be left out when the API key is scoped to one program or the partner is named by partnerId
+                         */
+                        programId?: string;
+                        /**
+                         * Format: email
+                         * @description The partner's person it is about, by e-mail
+                         */
+                        repEmail?: string;
+                        /**
+                         * Format: uuid
+                         * @description The partner's person it is about, by user id
+                         */
+                        repUserId?: string;
+                        /** @description The sending system (e.g. erp-acme); with externalId the key of the event */
+                        source: string;
+                        /** @enum {string} */
+                        type: "lead.registered";
+                    } | {
+                        /** @description The event's id in the sending system: a replay of (source, externalId) returns the first result */
+                        externalId: string;
+                        /** @description The lead's id */
+                        leadId?: string;
+                        /**
+                         * Format: date-time
+                         * @description When it happened (the invoice date, the payment date): the rules in force then apply
+                         */
+                        occurredAt: string;
+                        /** @description How to find the partner: the first given of partnerId, nip, euVat, regon, partnerCode decides */
+                        partner: {
+                            /** @description EU VAT number with its country prefix */
+                            euVat?: string;
+                            /** @description Polish tax id (NIP); separators and a PL prefix are ignored */
+                            nip?: string;
+                            /** @description PartnerID: the program-unique code other systems map to */
+                            partnerCode?: string;
+                            /**
+                             * Format: uuid
+                             * @description Laurel's id of the partner
+                             */
+                            partnerId?: string;
+                            regon?: string;
+                        };
+                        /**
+                         * Format: uuid
+                         * @description The program; may be left out when the API key is scoped to one program or the partner is named by partnerId
+                         */
+                        programId?: string;
+                        /**
+                         * Format: email
+                         * @description The partner's person it is about, by e-mail
+                         */
+                        repEmail?: string;
+                        /**
+                         * Format: uuid
+                         * @description The partner's person it is about, by user id
+                         */
+                        repUserId?: string;
+                        /** @description The sending system (e.g. erp-acme); with externalId the key of the event */
+                        source: string;
+                        /** @enum {string} */
+                        type: "lead.accepted";
+                    } | {
+                        /** @description The course */
+                        courseId?: string;
+                        /** @description The event's id in the sending system: a replay of (source, externalId) returns the first result */
+                        externalId: string;
+                        /**
+                         * Format: date-time
+                         * @description When it happened (the invoice date, the payment date): the rules in force then apply
+                         */
+                        occurredAt: string;
+                        /** @description How to find the partner: the first given of partnerId, nip, euVat, regon, partnerCode decides */
+                        partner: {
+                            /** @description EU VAT number with its country prefix */
+                            euVat?: string;
+                            /** @description Polish tax id (NIP); separators and a PL prefix are ignored */
+                            nip?: string;
+                            /** @description PartnerID: the program-unique code other systems map to */
+                            partnerCode?: string;
+                            /**
+                             * Format: uuid
+                             * @description Laurel's id of the partner
+                             */
+                            partnerId?: string;
+                            regon?: string;
+                        };
+                        /**
+                         * Format: uuid
+                         * @description The program; may be left out when the API key is scoped to one program or the partner is named by partnerId
+                         */
+                        programId?: string;
+                        /**
+                         * Format: email
+                         * @description The partner's person it is about, by e-mail
+                         */
+                        repEmail?: string;
+                        /**
+                         * Format: uuid
+                         * @description The partner's person it is about, by user id
+                         */
+                        repUserId?: string;
+                        /** @description The sending system (e.g. erp-acme); with externalId the key of the event */
+                        source: string;
+                        /** @enum {string} */
+                        type: "training.completed";
+                    } | {
+                        /** @description The certification */
+                        certificationId?: string;
+                        /** @description The event's id in the sending system: a replay of (source, externalId) returns the first result */
+                        externalId: string;
+                        /**
+                         * Format: date-time
+                         * @description When it happened (the invoice date, the payment date): the rules in force then apply
+                         */
+                        occurredAt: string;
+                        /** @description How to find the partner: the first given of partnerId, nip, euVat, regon, partnerCode decides */
+                        partner: {
+                            /** @description EU VAT number with its country prefix */
+                            euVat?: string;
+                            /** @description Polish tax id (NIP); separators and a PL prefix are ignored */
+                            nip?: string;
+                            /** @description PartnerID: the program-unique code other systems map to */
+                            partnerCode?: string;
+                            /**
+                             * Format: uuid
+                             * @description Laurel's id of the partner
+                             */
+                            partnerId?: string;
+                            regon?: string;
+                        };
+                        /**
+                         * Format: uuid
+                         * @description The program; may be left out when the API key is scoped to one program or the partner is named by partnerId
+                         */
+                        programId?: string;
+                        /**
+                         * Format: email
+                         * @description The partner's person it is about, by e-mail
+                         */
+                        repEmail?: string;
+                        /**
+                         * Format: uuid
+                         * @description The partner's person it is about, by user id
+                         */
+                        repUserId?: string;
+                        /** @description The sending system (e.g. erp-acme); with externalId the key of the event */
+                        source: string;
+                        /** @enum {string} */
+                        type: "certification.earned";
+                    } | {
+                        /** @description A value in minor units of currency (a per-amount rule earns on it) */
+                        amount?: number;
+                        /** @description ISO 4217; the program currency when left out */
+                        currency?: string;
+                        /** @description Anything the plugin needs; conditions read it as event.data */
+                        data?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The event's id in the sending system: a replay of (source, externalId) returns the first result */
+                        externalId: string;
+                        /**
+                         * Format: date-time
+                         * @description When it happened (the invoice date, the payment date): the rules in force then apply
+                         */
+                        occurredAt: string;
+                        /** @description How to find the partner: the first given of partnerId, nip, euVat, regon, partnerCode decides */
+                        partner: {
+                            /** @description EU VAT number with its country prefix */
+                            euVat?: string;
+                            /** @description Polish tax id (NIP); separators and a PL prefix are ignored */
+                            nip?: string;
+                            /** @description PartnerID: the program-unique code other systems map to */
+                            partnerCode?: string;
+                            /**
+                             * Format: uuid
+                             * @description Laurel's id of the partner
+                             */
+                            partnerId?: string;
+                            regon?: string;
+                        };
+                        /**
+                         * Format: uuid
+                         * @description The program; may be left out when the API key is scoped to one program or the partner is named by partnerId
+                         */
+                        programId?: string;
+                        /**
+                         * Format: email
+                         * @description The partner's person it is about, by e-mail
+                         */
+                        repEmail?: string;
+                        /**
+                         * Format: uuid
+                         * @description The partner's person it is about, by user id
+                         */
+                        repUserId?: string;
+                        /** @description The sending system (e.g. erp-acme); with externalId the key of the event */
+                        source: string;
+                        /** @description custom.<name>, for plugins */
+                        type: string;
                     };
                 };
             };
@@ -4118,8 +4714,9 @@ export interface paths {
                                     fired: {
                                         code: string;
                                         computation: string;
+                                        fixed?: number;
                                         points: number;
-                                        pointsPerUnit: number;
+                                        pointsPerUnit?: number;
                                         /** Format: uuid */
                                         ruleId: string;
                                         target: "pending" | "available";
@@ -4142,8 +4739,9 @@ export interface paths {
                                     fired: {
                                         code: string;
                                         computation: string;
+                                        fixed?: number;
                                         points: number;
-                                        pointsPerUnit: number;
+                                        pointsPerUnit?: number;
                                         /** Format: uuid */
                                         ruleId: string;
                                         target: "pending" | "available";
@@ -4167,8 +4765,9 @@ export interface paths {
                                 fired: {
                                     code: string;
                                     computation: string;
+                                    fixed?: number;
                                     points: number;
-                                    pointsPerUnit: number;
+                                    pointsPerUnit?: number;
                                     /** Format: uuid */
                                     ruleId: string;
                                     target: "pending" | "available";

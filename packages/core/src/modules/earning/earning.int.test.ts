@@ -395,4 +395,35 @@ describe('earning: events in, explained points out', () => {
     expect(noInvoice.json()).toMatchObject({ code: 'EARNING_INVOICE_UNKNOWN', errors: [{ field: '/body/originalExternalId' }] });
     expect(await balances(pko)).toMatchObject(at(0, 60));
   });
+  it('answers deals, leads, trainings, certifications and custom events with fixed rules, in the rules in force at their date', async () => {
+    const fixed = (code: string, eventTypes: string[], points: number, target = 'available', condition: unknown = true) =>
+      rule({ code, name: code, validFrom: '2025-01-01T00:00:00Z', eventTypes, condition, effect: { type: 'fixed', points, target } });
+    await fixed('deal', ['deal.won'], 500, 'pending');
+    await fixed('lead', ['lead.registered', 'lead.accepted'], 20);
+    await fixed('training', ['training.completed', 'certification.earned'], 100);
+    await fixed('webinar', ['custom.webinar-attended'], 7, 'available', { '>=': [{ var: 'event.data.minutes' }, 30] });
+    const muster = partners.muster!.id;
+    const before = await balances(muster);
+    const base = { source: 'crm', occurredAt: '2025-08-01T09:00:00Z', programId, partner: { euVat: 'DE300000009' } };
+    const answers = await inject('POST', '/api/v1/earning/events/batch', {
+      events: [
+        { ...base, type: 'deal.won', externalId: 'D-1', dealId: 'opp-1', amount: 1_000_000, currency: 'PLN' },
+        { ...base, type: 'lead.registered', externalId: 'L-1', leadId: 'l1' },
+        { ...base, type: 'lead.accepted', externalId: 'L-1-acc', leadId: 'l1' },
+        { ...base, type: 'training.completed', externalId: 'T-1', courseId: 'c1' },
+        { ...base, type: 'certification.earned', externalId: 'C-1', certificationId: 'cert1' },
+        { ...base, type: 'custom.webinar-attended', externalId: 'W-1', data: { minutes: 45 } },
+        { ...base, type: 'custom.webinar-attended', externalId: 'W-2', data: { minutes: 10 } },
+        { ...base, type: 'deal.won', externalId: 'D-old', occurredAt: '2024-06-01T00:00:00Z' },
+        { ...base, type: 'custom.Bad Name', externalId: 'X-1' },
+      ],
+    }, key);
+    expect(answers.statusCode, answers.body).toBe(200);
+    const points = (answers.json().items as { ok: boolean; event?: { points: number } }[]).map((i) => (i.ok ? i.event!.points : 'refused'));
+    expect(points).toEqual([500, 20, 20, 100, 100, 7, 0, 0, 'refused']);
+    expect(await balances(muster)).toMatchObject({ pending: before.pending + 500, available: before.available + 247 });
+    const sim = await inject('POST', '/api/v1/earning/simulate', { ...base, type: 'custom.webinar-attended', externalId: 'W-3', data: { minutes: 31 } });
+    expect(sim.statusCode, sim.body).toBe(200);
+    expect(sim.json()).toMatchObject({ points: 7, lines: [{ fired: [{ code: 'webinar', fixed: 7, computation: 'fixed 7' }] }] });
+  });
 });

@@ -3,14 +3,20 @@ import localize from 'ajv-i18n';
 import { AppError, Type, isAppError, type PluginRouter, type RequestContext } from '@laurel/plugin-sdk';
 import type { EarningService, EventOutcome, ResolveInput } from './earning.service.ts';
 import type { EarningEventInput } from './earning.schemas.ts';
-import { AnyEvent, eventBodyValidator, validateEvent } from './earning.schemas.ts';
+import { AnyEvent, CUSTOM_TYPE, eventBodyValidator, validateEvent } from './earning.schemas.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Status = Type.Union([Type.Literal('received'), Type.Literal('processed'), Type.Literal('unmatched'), Type.Literal('refused'), Type.Literal('rejected')], {
   description: 'received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it',
 });
 const Target = Type.Union([Type.Literal('pending'), Type.Literal('available')]);
-const EventTypeSchema = Type.Union([Type.Literal('invoice.issued'), Type.Literal('invoice.paid')]);
+const EventTypeSchema = Type.Union(
+  [
+    ...(['invoice.issued', 'invoice.paid', 'deal.won', 'lead.registered', 'lead.accepted', 'training.completed', 'certification.earned'] as const).map((t) => Type.Literal(t)),
+    Type.String({ pattern: CUSTOM_TYPE, description: 'custom.<name>' }),
+  ],
+  { description: 'An event type the rule answers (invoice lines for invoice.issued; one pseudo-line with the amount for the others)' },
+);
 
 const OutcomeSchema = Type.Object({
   id: Uuid,
@@ -46,7 +52,7 @@ const ItemProblem = Type.Object({
   errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
 });
 
-const Effect = Type.Object(
+const PerAmount = Type.Object(
   {
     type: Type.Literal('per-amount', { description: 'Points per whole currency unit of net value, per invoice line' }),
     pointsPerUnit: Type.Number({ exclusiveMinimum: 0, maximum: 1000, description: 'Up to 4 decimal places' }),
@@ -55,6 +61,15 @@ const Effect = Type.Object(
   },
   { additionalProperties: false },
 );
+const Fixed = Type.Object(
+  {
+    type: Type.Literal('fixed', { description: 'A fixed number of points: once per event (deal, lead, training, certification, custom), per matching line of an invoice' }),
+    points: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }),
+    target: Target,
+  },
+  { additionalProperties: false },
+);
+const Effect = Type.Union([PerAmount, Fixed]);
 const RuleSchema = Type.Object({
   id: Uuid,
   programId: Uuid,
@@ -73,7 +88,7 @@ const RuleSchema = Type.Object({
 });
 
 const RuleRef = { ruleId: Uuid, code: Type.String(), version: Type.Integer() };
-const Fired = Type.Object({ ...RuleRef, target: Target, pointsPerUnit: Type.Number(), points: Type.Integer(), computation: Type.String() });
+const Fired = Type.Object({ ...RuleRef, target: Target, pointsPerUnit: Type.Optional(Type.Number()), fixed: Type.Optional(Type.Integer()), points: Type.Integer(), computation: Type.String() });
 const Skipped = Type.Object({
   ...RuleRef,
   reason: Type.Union([Type.Literal('event-type'), Type.Literal('not-yet-valid'), Type.Literal('no-longer-valid'), Type.Literal('condition'), Type.Literal('condition-error')]),
@@ -171,7 +186,7 @@ export function earningRoutes(earning: () => EarningService) {
         },
       },
       async (request, reply) => {
-        const outcome = await earning().ingest(request.ctx, request.body);
+        const outcome = await earning().ingest(request.ctx, request.body as EarningEventInput);
         return reply.status(outcome.status === 'unmatched' ? 202 : outcome.replayed ? 200 : 201).send(outcome);
       },
     );
@@ -298,7 +313,7 @@ export function earningRoutes(earning: () => EarningService) {
           response: { 200: SimulationSchema },
         },
       },
-      async (request) => earning().simulate(request.ctx, request.body),
+      async (request) => earning().simulate(request.ctx, request.body as EarningEventInput),
     );
 
     router.post(
@@ -392,7 +407,7 @@ export function earningRoutes(earning: () => EarningService) {
         },
       },
       async (request, reply) => {
-        const { pointsPerUnit } = request.body.effect;
+        const pointsPerUnit = request.body.effect.type === 'per-amount' ? request.body.effect.pointsPerUnit : 0;
         if (Math.round(pointsPerUnit * 10_000) / 10_000 !== pointsPerUnit) {
           throw new AppError('EARNING_POINTS_PER_UNIT', 422, { params: { value: pointsPerUnit }, fields: [{ field: '/body/effect/pointsPerUnit', messageKey: 'errors.EARNING_POINTS_PER_UNIT', params: { value: pointsPerUnit } }] });
         }

@@ -13,7 +13,13 @@ export interface PerAmountEffect {
   target: 'pending' | 'available';
   rounding: 'floor';
 }
-export type RuleEffect = PerAmountEffect;
+/** A fixed number of points: once per event (per matching line of an invoice). */
+export interface FixedEffect {
+  type: 'fixed';
+  points: number;
+  target: 'pending' | 'available';
+}
+export type RuleEffect = PerAmountEffect | FixedEffect;
 
 export interface RuleForEvaluation {
   id: string;
@@ -43,7 +49,10 @@ export interface FiredRule {
   code: string;
   version: number;
   target: 'pending' | 'available';
-  pointsPerUnit: number;
+  /** per-amount: points per currency unit. */
+  pointsPerUnit?: number;
+  /** fixed: the points the rule gives. */
+  fixed?: number;
   points: number;
   /** The arithmetic, as a person checks it: `floor(1234.56 PLN × 1.5) = 1851`. */
   computation: string;
@@ -160,7 +169,7 @@ export function orderRules<T extends { priority: number; code: string; version: 
  * What an issued invoice earns, line by line: every rule in force at `occurredAt` that answers the event type and
  * whose condition holds for the line adds its points (additive stacking); the others say why they did not.
  */
-export function computeInvoice(rules: RuleForEvaluation[], event: InvoiceIssuedEvent, partner: PartnerFacts | null): Computation {
+export function computeInvoice(rules: RuleForEvaluation[], event: Omit<InvoiceIssuedEvent, 'type'> & { type: string }, partner: PartnerFacts | null): Computation {
   const scale = currencyScale(event.currency);
   const at = new Date(event.occurredAt).getTime();
   const eventFacts = {
@@ -171,6 +180,7 @@ export function computeInvoice(rules: RuleForEvaluation[], event: InvoiceIssuedE
     number: event.number,
     currency: event.currency,
     netTotal: event.lines.reduce((sum, l) => sum + l.netAmount, 0),
+    ...((event as { data?: unknown }).data !== undefined ? { data: (event as { data?: unknown }).data } : {}),
   };
   const ordered = orderRules(rules);
   const lines = event.lines.map((l, index): LineResult => {
@@ -203,9 +213,13 @@ export function computeInvoice(rules: RuleForEvaluation[], event: InvoiceIssuedE
         skipped.push({ ...ref, reason: 'condition' });
         continue;
       }
-      const { pointsPerUnit, target } = rule.effect;
-      const points = perAmountPoints(l.netAmount, scale, pointsPerUnit);
-      fired.push({ ...ref, target, pointsPerUnit, points, computation: `floor(${decimal(l.netAmount, scale)} ${event.currency} × ${pointsPerUnit}) = ${points}` });
+      const effect = rule.effect;
+      if (effect.type === 'fixed') {
+        fired.push({ ...ref, target: effect.target, fixed: effect.points, points: effect.points, computation: `fixed ${effect.points}` });
+        continue;
+      }
+      const points = perAmountPoints(l.netAmount, scale, effect.pointsPerUnit);
+      fired.push({ ...ref, target: effect.target, pointsPerUnit: effect.pointsPerUnit, points, computation: `floor(${decimal(l.netAmount, scale)} ${event.currency} × ${effect.pointsPerUnit}) = ${points}` });
     }
     return { line: index, sku: l.sku, quantity: l.quantity, netAmount: l.netAmount, category: l.category ?? null, points: fired.reduce((s, f) => s + f.points, 0), fired, skipped };
   });

@@ -92,20 +92,50 @@ export const OrderReturned = Type.Object(
   { additionalProperties: false, title: 'order.returned', description: 'Goods were returned: the points of the returned lines are reversed' },
 );
 
-export const EVENT_SCHEMAS = { 'invoice.issued': InvoiceIssued, 'invoice.paid': InvoicePaid, 'invoice.corrected': InvoiceCorrected, 'order.returned': OrderReturned } as const;
+const activity = {
+  ...common,
+  partner: PartnerIdentification,
+  repEmail: Type.Optional(Type.String({ format: 'email', maxLength: 254, description: "The partner's person it is about, by e-mail" })),
+  repUserId: Type.Optional(Type.String({ format: 'uuid', description: "The partner's person it is about, by user id" })),
+};
+const money = {
+  amount: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000_000_000, description: 'A value in minor units of currency (a per-amount rule earns on it)' })),
+  currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217; the program currency when left out' })),
+};
+const ref = (name: string, description: string) => ({ [name]: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description })) });
+
+export const DealWon = Type.Object({ type: Type.Literal('deal.won'), ...activity, ...ref('dealId', "The deal's id in the CRM"), ...money }, { additionalProperties: false, title: 'deal.won', description: 'A partner won a deal (a registered opportunity)' });
+export const LeadRegistered = Type.Object({ type: Type.Literal('lead.registered'), ...activity, ...ref('leadId', "The lead's id") }, { additionalProperties: false, title: 'lead.registered', description: 'A partner registered a lead' });
+export const LeadAccepted = Type.Object({ type: Type.Literal('lead.accepted'), ...activity, ...ref('leadId', "The lead's id") }, { additionalProperties: false, title: 'lead.accepted', description: "The vendor accepted a partner's lead" });
+export const TrainingCompleted = Type.Object({ type: Type.Literal('training.completed'), ...activity, ...ref('courseId', 'The course') }, { additionalProperties: false, title: 'training.completed', description: "A partner's person completed a training" });
+export const CertificationEarned = Type.Object({ type: Type.Literal('certification.earned'), ...activity, ...ref('certificationId', 'The certification') }, { additionalProperties: false, title: 'certification.earned', description: "A partner's person earned a certification" });
+export const CUSTOM_TYPE = '^custom\\.[a-z0-9][a-z0-9._-]{0,63}$';
+export const Custom = Type.Object(
+  { type: Type.String({ pattern: CUSTOM_TYPE, description: 'custom.<name>, for plugins' }), ...activity, ...money, data: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Anything the plugin needs; conditions read it as event.data' })) },
+  { additionalProperties: false, title: 'custom.<name>', description: 'An event of a plugin: rules answer it by its type' },
+);
+
+export const EVENT_SCHEMAS = { 'invoice.issued': InvoiceIssued, 'invoice.paid': InvoicePaid, 'invoice.corrected': InvoiceCorrected, 'order.returned': OrderReturned, 'deal.won': DealWon, 'lead.registered': LeadRegistered, 'lead.accepted': LeadAccepted, 'training.completed': TrainingCompleted, 'certification.earned': CertificationEarned } as const;
 export type EventType = keyof typeof EVENT_SCHEMAS;
 export const EVENT_TYPES = Object.keys(EVENT_SCHEMAS) as EventType[];
-export const AnyEvent = Type.Union([InvoiceIssued, InvoicePaid, InvoiceCorrected, OrderReturned], { description: 'A canonical event: invoice.issued, invoice.paid, invoice.corrected, order.returned' });
+export const AnyEvent = Type.Union([InvoiceIssued, InvoicePaid, InvoiceCorrected, OrderReturned, DealWon, LeadRegistered, LeadAccepted, TrainingCompleted, CertificationEarned, Custom], {
+  description: 'A canonical event: invoice.issued, invoice.paid, invoice.corrected, order.returned, deal.won, lead.registered, lead.accepted, training.completed, certification.earned, custom.<name>',
+});
 
 export type InvoiceIssuedEvent = Static<typeof InvoiceIssued>;
 export type InvoicePaidEvent = Static<typeof InvoicePaid>;
 export type InvoiceCorrectedEvent = Static<typeof InvoiceCorrected>;
 export type OrderReturnedEvent = Static<typeof OrderReturned>;
-export type EarningEventInput = InvoiceIssuedEvent | InvoicePaidEvent | InvoiceCorrectedEvent | OrderReturnedEvent;
+/** An event that earns by the rules of its type without lines: deals, leads, trainings, certifications, custom. */
+export type ActivityEvent = Static<typeof DealWon> | Static<typeof LeadRegistered> | Static<typeof LeadAccepted> | Static<typeof TrainingCompleted> | Static<typeof CertificationEarned> | (Omit<Static<typeof Custom>, 'type'> & { type: `custom.${string}` });
+export type EarningEventInput = InvoiceIssuedEvent | InvoicePaidEvent | InvoiceCorrectedEvent | OrderReturnedEvent | ActivityEvent;
+export const isActivity = (e: EarningEventInput): e is ActivityEvent => !['invoice.issued', 'invoice.paid', 'invoice.corrected', 'order.returned'].includes(e.type);
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats.default(ajv);
 const compiled = new Map<string, ValidateFunction>(Object.entries(EVENT_SCHEMAS).map(([type, schema]) => [type, ajv.compile(schema as TSchema)]));
+const compiledCustom = ajv.compile(Custom as TSchema);
+const customType = new RegExp(CUSTOM_TYPE);
 
 /** Limits that keep a hostile body cheap to refuse. */
 const MAX_DEPTH = 8;
@@ -130,7 +160,7 @@ export function validateEvent(data: unknown): { ok: true; event: EarningEventInp
     return { ok: false, errors: [{ instancePath: '', schemaPath: '#/maxDepth', keyword: 'maxDepth', params: { limit: MAX_DEPTH }, message: `must not nest deeper than ${MAX_DEPTH} levels` }] };
   }
   const type = (data as { type?: unknown }).type;
-  const validate = typeof type === 'string' ? compiled.get(type) : undefined;
+  const validate = typeof type === 'string' ? (compiled.get(type) ?? (customType.test(type) ? compiledCustom : undefined)) : undefined;
   if (!validate) {
     const error: ErrorObject =
       type === undefined

@@ -10,7 +10,7 @@ import type { ProgramService, ProgramView } from '../programs/index.ts';
 import { EarningEvent, EarningRule, type EventStatus, type RuleStatus } from './earning.entity.ts';
 import { convertMinor, parseRates, rateText, FxParseError, type FxFormat } from './earning.fx.ts';
 import { computeInvoice, currencyScale, explanationLines, isCurrency, unknownOperatorOf, type Computation, type PartnerFacts, type RuleEffect, type RuleForEvaluation } from './earning.rules.ts';
-import type { EarningEventInput, InvoiceCorrectedEvent, InvoiceIssuedEvent, InvoicePaidEvent, OrderReturnedEvent } from './earning.schemas.ts';
+import { isActivity, type ActivityEvent, type EarningEventInput, type InvoiceCorrectedEvent, type InvoiceIssuedEvent, type InvoicePaidEvent, type OrderReturnedEvent } from './earning.schemas.ts';
 
 type RuleRow = InferEntity<typeof EarningRule>;
 type EventRow = InferEntity<typeof EarningEvent>;
@@ -345,16 +345,24 @@ export function createEarningService(deps: EarningDeps) {
     };
   }
 
+  /** An event without lines (a deal, a lead, a training …) as one line, so the same rules and explanation apply. */
+  function linesOf(event: InvoiceIssuedEvent | ActivityEvent, programCurrency: string): InvoiceIssuedEvent {
+    if (event.type === 'invoice.issued') return event;
+    const amount = 'amount' in event ? (event.amount ?? 0) : 0;
+    const currency = ('currency' in event ? event.currency : undefined) ?? programCurrency;
+    return { ...(event as unknown as InvoiceIssuedEvent), type: event.type as 'invoice.issued', number: event.externalId, currency, lines: [{ sku: event.type, quantity: 1, netAmount: amount }] };
+  }
+
   /** The partner, program and computation of an issued invoice; refuses what cannot earn. */
-  async function evaluate(ctx: RequestContext, event: InvoiceIssuedEvent, partner: PartnerView, prefix: string, cache: Cache = freshCache()): Promise<Computation> {
+  async function evaluate(ctx: RequestContext, event: InvoiceIssuedEvent | ActivityEvent, partner: PartnerView, prefix: string, cache: Cache = freshCache()): Promise<Computation> {
     if (partner.status !== 'active') throw new AppError('EARNING_PARTNER_NOT_ACTIVE', 409, { params: { partnerCode: partner.partnerCode, status: partner.status } });
     const program = await programIn(ctx, cache, partner.programId);
-    const computation = await computeIn(ctx, cache, program, event, partnerFacts(partner), prefix);
+    const computation = await computeIn(ctx, cache, program, linesOf(event, program.currency), partnerFacts(partner), prefix);
     if (!Number.isSafeInteger(computation.points)) throw new AppError('EARNING_POINTS_TOO_LARGE', 422, { params: { points: String(computation.points) } });
     return computation;
   }
 
-  async function repOf(ctx: RequestContext, partner: PartnerView, event: InvoiceIssuedEvent): Promise<{ repUserId: string | null; note: string | null }> {
+  async function repOf(ctx: RequestContext, partner: PartnerView, event: InvoiceIssuedEvent | ActivityEvent): Promise<{ repUserId: string | null; note: string | null }> {
     if (event.repUserId) return { repUserId: event.repUserId, note: null };
     if (!event.repEmail) return { repUserId: null, note: null };
     const user = await deps.access().findUserByEmail(ctx, event.repEmail);
@@ -366,7 +374,7 @@ export function createEarningService(deps: EarningDeps) {
   /** What an issued invoice posts: one earning per target, each keyed by the event, and the result once posted. */
   interface IssuedPlan { earnings: (EarnInput & { target: 'pending' | 'available' })[]; done: (entries: EventOutcome['entries']) => Done }
 
-  async function planIssued(ctx: RequestContext, row: EventRecord, event: InvoiceIssuedEvent, partner: PartnerView, prefix: string, cache?: Cache): Promise<IssuedPlan> {
+  async function planIssued(ctx: RequestContext, row: EventRecord, event: InvoiceIssuedEvent | ActivityEvent, partner: PartnerView, prefix: string, cache?: Cache): Promise<IssuedPlan> {
     const computation = await evaluate(ctx, event, partner, prefix, cache);
     const rep = await repOf(ctx, partner, event);
     const earnings: IssuedPlan['earnings'] = [];
@@ -383,7 +391,7 @@ export function createEarningService(deps: EarningDeps) {
         pending: target === 'pending',
         earnedAt: new Date(event.occurredAt),
         ...(rep.repUserId ? { repUserId: rep.repUserId } : {}),
-        explanation: { rule: 'earning', eventId: row.id, eventType: event.type, source: event.source, externalId: event.externalId, invoice: event.number, currency: computation.currency, ...(computation.conversion ? { conversion: computation.conversion } : {}), rules, lines },
+        explanation: { rule: 'earning', eventId: row.id, eventType: event.type, source: event.source, externalId: event.externalId, invoice: event.type === 'invoice.issued' ? event.number : null, currency: computation.currency, ...(computation.conversion ? { conversion: computation.conversion } : {}), rules, lines },
       });
     }
     return {
@@ -398,7 +406,7 @@ export function createEarningService(deps: EarningDeps) {
           available: computation.available,
           entries,
           ...(rep.note ? { rep: rep.note } : {}),
-          invoice: { lines: event.lines, entries: entries.map((e) => ({ ...e, taken: 0, pending: e.target === 'pending' })), paid: false } satisfies InvoiceState,
+          invoice: { lines: event.type === 'invoice.issued' ? event.lines : [], entries: entries.map((e) => ({ ...e, taken: 0, pending: e.target === 'pending' })), paid: false } satisfies InvoiceState,
         },
       }),
     };
@@ -406,7 +414,7 @@ export function createEarningService(deps: EarningDeps) {
 
   const unmatched = (row: EventRecord): Done => ({ status: 'unmatched', programId: row.program_id, partnerId: null, result: { points: 0, entries: [] } });
 
-  async function processIssued(ctx: RequestContext, row: EventRecord, event: InvoiceIssuedEvent, prefix: string): Promise<Done> {
+  async function processIssued(ctx: RequestContext, row: EventRecord, event: InvoiceIssuedEvent | ActivityEvent, prefix: string): Promise<Done> {
     const partner = row.partner_id ? await deps.partners().get(ctx, row.partner_id) : await match(ctx, row.program_id, event.partner, prefix);
     if (!partner) return unmatched(row);
     const plan = await planIssued(ctx, row, event, partner, prefix);
@@ -574,7 +582,7 @@ export function createEarningService(deps: EarningDeps) {
     try {
       const event = row.payload;
       const done =
-        event.type === 'invoice.issued'
+        event.type === 'invoice.issued' || isActivity(event)
           ? await processIssued(ctx, row, event, prefix)
           : event.type === 'invoice.paid'
             ? await processPaid(ctx, row, event, prefix)
@@ -649,8 +657,9 @@ export function createEarningService(deps: EarningDeps) {
     return { ...existing!, inserted: false };
   }
 
-  function checkIssued(event: InvoiceIssuedEvent, prefix: string) {
-    if (!isCurrency(event.currency)) throw invalid('EARNING_CURRENCY_UNKNOWN', `${prefix}/currency`, { currency: event.currency });
+  function checkIssued(event: EarningEventInput, prefix: string) {
+    const currency = 'currency' in event ? event.currency : undefined;
+    if (currency !== undefined && !isCurrency(currency)) throw invalid('EARNING_CURRENCY_UNKNOWN', `${prefix}/currency`, { currency });
   }
 
   async function loadRule(ctx: RequestContext, id: string): Promise<RuleRow> {
@@ -665,7 +674,7 @@ export function createEarningService(deps: EarningDeps) {
      * same key with a different body is a 409. `prefix` is the JSON path of the event in the request (for errors).
      */
     async ingest(ctx: RequestContext, event: EarningEventInput, prefix = '/body'): Promise<EventOutcome> {
-      if (event.type === 'invoice.issued') checkIssued(event, prefix);
+      if (event.type === 'invoice.issued' || isActivity(event)) checkIssued(event, prefix);
       const programId = programOf(ctx, event, prefix);
       const hash = hashOf(event);
       const row = await claim(ctx, event, programId, hash);
@@ -687,7 +696,7 @@ export function createEarningService(deps: EarningDeps) {
       const first: { i: number; event: EarningEventInput; programId: string | null; hash: string }[] = [];
       items.forEach(({ event, prefix }, i) => {
         try {
-          if (event.type === 'invoice.issued') checkIssued(event, prefix);
+          if (event.type === 'invoice.issued' || isActivity(event)) checkIssued(event, prefix);
           const programId = programOf(ctx, event, prefix);
           const key = `${event.source}\u0000${event.externalId}`;
           if (seen.has(key)) return void later.push(i);
@@ -714,7 +723,7 @@ export function createEarningService(deps: EarningDeps) {
           fail(item.i, error);
           continue;
         }
-        if (row.payload.type !== 'invoice.issued') {
+        if (row.payload.type !== 'invoice.issued' && !isActivity(row.payload)) {
           oneByOne.push({ i: item.i, row });
           continue;
         }
@@ -792,14 +801,15 @@ export function createEarningService(deps: EarningDeps) {
 
     /** What an invoice would earn, line by line, with the rules that fired and why the others did not; posts nothing. */
     async simulate(ctx: RequestContext, event: EarningEventInput, prefix = '/body') {
-      if (event.type !== 'invoice.issued') throw invalid('EARNING_SIMULATE_TYPE', `${prefix}/type`, { types: 'invoice.issued' });
+      if (event.type !== 'invoice.issued' && !isActivity(event)) throw invalid('EARNING_SIMULATE_TYPE', `${prefix}/type`, { types: 'invoice.issued, deal.won, lead.*, training.completed, certification.earned, custom.*' });
       checkIssued(event, prefix);
       const programId = programOf(ctx, event, prefix);
       const partner = await match(ctx, programId, event.partner, prefix);
       if (!partner) {
         if (!programId) throw invalid('EARNING_PROGRAM_REQUIRED', `${prefix}/programId`);
         const cache = freshCache();
-        const computation = await computeIn(ctx, cache, await programIn(ctx, cache, programId), event, null, prefix);
+        const program = await programIn(ctx, cache, programId);
+        const computation = await computeIn(ctx, cache, program, linesOf(event, program.currency), null, prefix);
         return { partner: null, programId, ...computation, explanation: { pending: explanationLines(computation, 'pending'), available: explanationLines(computation, 'available') } };
       }
       const computation = await evaluate(ctx, event, partner, prefix);
