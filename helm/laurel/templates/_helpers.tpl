@@ -83,7 +83,7 @@ env:
         key: LAUREL_VOUCHER_KEY
         optional: true
 {{- with .Values.config.extraEnv }}
-{{ toYaml . }}
+{{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
 
