@@ -1,4 +1,18 @@
-export { DEFAULT_TASK_QUEUE, approvalDecideSignal, approvalStatusQuery } from './definitions.ts';
+export {
+  DEFAULT_TASK_QUEUE,
+  approvalDecideSignal,
+  approvalStatusQuery,
+  redemptionApproveSignal,
+  redemptionCancelSignal,
+  redemptionConfirmDeliverySignal,
+  redemptionRejectSignal,
+  redemptionShippedSignal,
+  redemptionStatusQuery,
+} from './definitions.ts';
+export type { RedemptionStatus } from './definitions.ts';
+export { decideRedemption, initialRedemptionState, retryDelaySeconds } from './redemption/redemption.decisions.ts';
+export type { RedemptionCommand, RedemptionEvent, RedemptionOutcome, RedemptionPhase, RedemptionState, RedemptionStep } from './redemption/redemption.decisions.ts';
+export { createRedemptionActivities } from './redemption/redemption.activities.ts';
 export { decideApproval, initialApprovalState } from './approval/approval.decisions.ts';
 export type { ApprovalCommand, ApprovalEvent, ApprovalPhase, ApprovalState, ApprovalStep } from './approval/approval.decisions.ts';
 export { createApprovalActivities } from './approval/approval.activities.ts';

@@ -6,6 +6,7 @@ import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSo
 import type { ActivityDeps } from '@laurel/plugin-sdk';
 import type { LaurelApp } from '@laurel/core';
 import { createApprovalActivities } from './approval/approval.activities.ts';
+import { createRedemptionActivities } from './redemption/redemption.activities.ts';
 
 export const CORE_WORKFLOWS_PATH = fileURLToPath(new URL('./workflows.ts', import.meta.url));
 
@@ -39,7 +40,7 @@ export function activityDeps(laurel: Pick<LaurelApp, 'host' | 'orm' | 'app'>): A
 
 export function allActivities(laurel: Pick<LaurelApp, 'host' | 'orm' | 'app'>): Record<string, (...args: never[]) => Promise<unknown>> {
   const deps = activityDeps(laurel);
-  const activities: Record<string, (...args: never[]) => Promise<unknown>> = { ...createApprovalActivities(deps) };
+  const activities: Record<string, (...args: never[]) => Promise<unknown>> = { ...createApprovalActivities(deps), ...createRedemptionActivities(deps) };
   for (const { pluginId, contribution } of laurel.host.workflowContributions) {
     for (const [name, fn] of Object.entries(contribution.createActivities?.(deps) ?? {})) {
       if (activities[name]) throw new Error(`Plugin "${pluginId}" contributes activity "${name}", which another module already has`);

@@ -661,6 +661,8 @@ export function createCatalogueService(deps: CatalogueDeps) {
         if (order.rewardType === 'physical' && !input.trackingNumber?.trim()) throw invalid('CATALOGUE_TRACKING_REQUIRED', '/body/trackingNumber');
         order.trackingNumber = input.trackingNumber?.trim() || null;
         order.carrier = input.carrier?.trim() || null;
+        // The reward has left: its stock is consumed whatever the workflow decides later (never restocked).
+        order.stockState = 'consumed';
         order.updatedAt = new Date();
         ctx.signalWorkflow({ workflowId: redemptionWorkflowId(id), signal: REDEMPTION_SIGNALS.shipped, args: [{ trackingNumber: order.trackingNumber, carrier: order.carrier }] });
         deps.audit().record(ctx, { action: 'catalogue.order.shipped', subjectType: 'order', subjectId: id, data: { trackingNumber: order.trackingNumber, carrier: order.carrier } });
@@ -729,7 +731,10 @@ export function createCatalogueService(deps: CatalogueDeps) {
       });
     },
 
-    /** Put the order's units back in stock (compensation before fulfilment). Once per order. */
+    /**
+   * Put the order's units back in stock (compensation). Once per order, and only while they are still reserved: units
+   * whose voucher codes were allocated or which an admin shipped are consumed and stay so.
+   */
     async restock(ctx: RequestContext, orderId: string): Promise<{ stockState: StockState }> {
       return inTransaction(ctx, async () => {
         const order = await loadOrder(ctx, orderId, true);
@@ -771,6 +776,10 @@ export function createCatalogueService(deps: CatalogueDeps) {
           [orderId, order.rewardId, missing],
         );
         if (taken.length < missing) throw new AppError('CATALOGUE_VOUCHER_POOL_EMPTY', 409, { params: { sku: order.sku }, retryable: true });
+        // The codes are the order's now: the units they stood for are consumed, never restocked.
+        order.stockState = 'consumed';
+        order.updatedAt = new Date();
+        await ctx.em.flush();
         return { codeIds: [...have, ...taken].map((r) => r.id).sort() };
       });
     },
