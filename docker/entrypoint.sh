@@ -7,7 +7,7 @@
 # Anything else is passed to the Laurel CLI, e.g. `admin create --email you@example.com`, `seed`, `config`.
 set -eu
 
-BIN=/app/packages/cli/src/bin.ts
+BIN="${LAUREL_CLI:-/app/packages/cli/src/bin.ts}"
 role="${1:-server}"
 
 healthcheck() {

@@ -66,6 +66,32 @@ export function envFileEntries(text: string): Map<string, string> {
   return entries;
 }
 
+/** What the image must be, read from the Dockerfile as text (hadolint, where installed, checks the rest). */
+export function checkDockerfile(root = ROOT): string[] {
+  const problems: string[] = [];
+  const text = read(root, 'docker/Dockerfile');
+  const stages = [...text.matchAll(/^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/gim)];
+  const where = 'docker/Dockerfile';
+  if (stages.length < 2) problems.push(`${where}: not a multi-stage build`);
+  const base = /^ARG NODE_IMAGE=(\S+)/m.exec(text)?.[1];
+  if (!base || !/^node:24(\.[\d.]+)?-(slim|bookworm-slim)$/.test(base)) problems.push(`${where}: the base is not node:24-slim (got ${base ?? 'none'})`);
+  const last = text.slice(stages.at(-1)?.index ?? 0);
+  const user = /^USER\s+(\S+)/m.exec(last)?.[1];
+  if (!user || !/^[1-9]\d*(:\d+)?$/.test(user)) problems.push(`${where}: the final stage must switch to a numeric non-root USER (got ${user ?? 'none'})`);
+  if (!/^HEALTHCHECK\b/m.test(last)) problems.push(`${where}: no HEALTHCHECK`);
+  if (!/^ENTRYPOINT\s+\["[^"]*laurel-entrypoint"\]/m.test(last)) problems.push(`${where}: the entrypoint is not docker/entrypoint.sh`);
+  for (const label of ['title', 'description', 'licenses', 'source', 'version', 'revision', 'created']) {
+    if (!text.includes(`org.opencontainers.image.${label}=`)) problems.push(`${where}: no OCI label org.opencontainers.image.${label}`);
+  }
+  if (/:latest\b/.test(text)) problems.push(`${where}: uses a :latest tag`);
+  if (!/pnpm install[^\n]*--frozen-lockfile/.test(text)) problems.push(`${where}: installs without --frozen-lockfile`);
+  if (!/--prod\b/.test(text)) problems.push(`${where}: does not prune to production dependencies`);
+  const entrypoint = read(root, 'docker/entrypoint.sh');
+  for (const role of LAUREL_ROLES) if (!new RegExp(`^\\s*[^#\\n]*\\b${role}\\b[^\\n]*\\)`, 'm').test(entrypoint)) problems.push(`docker/entrypoint.sh: no case for ${role}`);
+  if (!entrypoint.includes('/health/live')) problems.push('docker/entrypoint.sh: the healthcheck does not ask /health/live');
+  return problems;
+}
+
 /** The Compose file references only services, images, files and variables that exist. */
 export function checkCompose(root = ROOT): string[] {
   const problems: string[] = [];

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import {
   checkChartTemplates,
   checkChartValues,
   checkCompose,
+  checkDockerfile,
   checkEnvExample,
   composeVariables,
   envFileEntries,
@@ -37,6 +39,43 @@ function edit(root: string, path: string, change: (text: string) => string): voi
   const file = join(root, path);
   writeFileSync(file, change(readFileSync(file, 'utf8')));
 }
+
+describe('Docker image', () => {
+  it('is multi-stage on node:24-slim, pruned to production dependencies, non-root, with a healthcheck, OCI labels and the three roles', () => {
+    expect(checkDockerfile()).toEqual([]);
+  });
+
+  it('catches a root user, a missing healthcheck and a missing role', () => {
+    const root = copy();
+    edit(root, 'docker/Dockerfile', (t) => t.replace('USER 10001:10001', 'USER root').replace(/^HEALTHCHECK .*$/m, ''));
+    edit(root, 'docker/entrypoint.sh', (t) => t.replace('  worker | migrate)', '  migrate)'));
+    expect(checkDockerfile(root)).toEqual([
+      'docker/Dockerfile: the final stage must switch to a numeric non-root USER (got root)',
+      'docker/Dockerfile: no HEALTHCHECK',
+      'docker/entrypoint.sh: no case for worker',
+    ]);
+  });
+
+  /** docker/entrypoint.sh run against this checkout's CLI instead of the image's /app. */
+  function entrypoint(args: string[], env: Record<string, string> = {}): { status: number | null; out: string; err: string } {
+    const r = spawnSync('sh', [join(ROOT, 'docker/entrypoint.sh'), ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LAUREL_CLI: join(ROOT, 'packages/cli/src/bin.ts'), ...env },
+    });
+    return { status: r.status, out: r.stdout, err: r.stderr };
+  }
+
+  it('has an entrypoint that prints the URL to open before the server starts, and passes other commands to the CLI', () => {
+    const server = entrypoint(['server'], { LAUREL_PUBLIC_URL: 'https://loyalty.example.com' });
+    expect(server.out).toContain('open https://loyalty.example.com (readiness: https://loyalty.example.com/health/ready)');
+    expect(server.status).toBe(1);
+    expect(server.err.trim()).toBe('laurel: configuration error: DATABASE_URL: is required; expects a PostgreSQL URL such as postgres://laurel:secret@localhost:5432/laurel');
+    const config = entrypoint(['config']);
+    expect(config.status).toBe(0);
+    expect(config.out).toContain('DATABASE_URL');
+  });
+});
 
 describe('Compose stack', () => {
   it('references only its own services, official images, files in the repository and variables of .env.example', () => {
@@ -87,8 +126,7 @@ describe('Compose stack', () => {
     for (const compose of composes) expect(composeConfig(compose), compose.name).toEqual([]);
   });
 
-  it.skipIf(!installed('shellcheck'))('has shell scripts that pass shellcheck (skipped when shellcheck is not installed)', async () => {
-    const { spawnSync } = await import('node:child_process');
+  it.skipIf(!installed('shellcheck'))('has shell scripts that pass shellcheck (skipped when shellcheck is not installed)', () => {
     const r = spawnSync('shellcheck', DEPLOY_SCRIPTS, { cwd: ROOT, encoding: 'utf8' });
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);

@@ -18,6 +18,7 @@ import {
   checkChartTemplates,
   checkChartValues,
   checkCompose,
+  checkDockerfile,
   checkEnvExample,
 } from './check-deploy-checks.ts';
 
@@ -78,6 +79,7 @@ export function runDeployChecks(): Outcome[] {
     outcomes.push({ status: 'skipped', name, detail: [why] });
   };
 
+  check('docker/Dockerfile and entrypoint.sh: multi-stage on node:24-slim, production dependencies, numeric non-root user, healthcheck, OCI labels, the three roles', checkDockerfile());
   check(`${COMPOSE_FILE}: services, images, mounts and variables`, checkCompose());
   check(`${ENV_EXAMPLE}: every variable explained, every Laurel setting mentioned`, checkEnvExample());
   check(`${CHART_DIR}: values.yaml and ${PRODUCTION_VALUES} against values.schema.json (ajv)`, checkChartValues());
