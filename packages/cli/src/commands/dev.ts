@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_ADMIN_EMAIL, DEMO_PASSWORD, buildApp, demoPartnerEmail, loadConfig, runMigrations, type LaurelApp } from '@laurel/core';
@@ -98,8 +99,13 @@ export async function runDev(env: NodeJS.ProcessEnv): Promise<number> {
       say(`Temporal: ${temporal.describe}`);
     }
 
+    // Voucher codes are encrypted at rest; for local use only, a key is made once and kept beside the data.
+    const voucherKeyFile = join(dataDir, 'voucher.key');
+    if (!env.LAUREL_VOUCHER_KEY && !existsSync(voucherKeyFile)) writeFileSync(voucherKeyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
+    const voucherKey = env.LAUREL_VOUCHER_KEY || readFileSync(voucherKeyFile, 'utf8').trim();
     const loaded = loadConfig({
       LOG_LEVEL: 'warn',
+      LAUREL_VOUCHER_KEY: voucherKey,
       ...env,
       DATABASE_URL: databaseUrl,
       ...(webDir ? { LAUREL_WEB_DIR: webDir } : {}),
