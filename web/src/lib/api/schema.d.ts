@@ -2803,6 +2803,635 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/earning/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your company's disputes, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description nextBefore of the previous page */
+                    before?: string;
+                    limit?: number;
+                    /** @description open: nobody answered yet; waiting-for-partner / waiting-for-support: whose turn it is; resolved: settled with an adjustment; rejected: with a reason */
+                    status?: "open" | "waiting-for-partner" | "waiting-for-support" | "resolved" | "rejected";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /**
+                                 * Format: date-time
+                                 * @description When support should have settled it (the program's SLA)
+                                 */
+                                dueAt: string;
+                                entryId: number | null;
+                                /** Format: date-time */
+                                filedAt: string;
+                                filedByName: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description The dispute number people quote (#123) */
+                                number: number;
+                                /** @description Still open past its due time */
+                                overdue: boolean;
+                                partnerCode: string | null;
+                                /** Format: uuid */
+                                partnerId: string;
+                                partnerName: string | null;
+                                /** Format: uuid */
+                                programId: string;
+                                reference: string | null;
+                                resolution: {
+                                    /** @description Support's explanation (adjustment) or reason (rejection) */
+                                    comment: string;
+                                    entryId: number | null;
+                                    kind: "adjustment" | "rejection";
+                                    points: number | null;
+                                    requestId: string | null;
+                                    requestStatus: string | null;
+                                } | null;
+                                resolvedAt: string | null;
+                                resolvedByName: string | null;
+                                /** @description open: nobody answered yet; waiting-for-partner / waiting-for-support: whose turn it is; resolved: settled with an adjustment; rejected: with a reason */
+                                status: "open" | "waiting-for-partner" | "waiting-for-support" | "resolved" | "rejected";
+                                subject: "entry" | "missing-event";
+                                text: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            nextBefore: string | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** File a dispute about an entry of your company's statement, or about an event that earned nothing */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        attachment?: {
+                            /** @description application/pdf, image/png or image/jpeg */
+                            contentType: string;
+                            /** @description The file, base64-encoded; at most 5 MiB once decoded */
+                            data: string;
+                            filename: string;
+                        } | null;
+                        entryId?: number | null;
+                        /** @description Idempotency key: a replay returns the first result; a different request with the same key is a 409 */
+                        idempotencyKey: string;
+                        reference?: string | null;
+                        subject: "entry" | "missing-event";
+                        text: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attachments: {
+                                contentType: "application/pdf" | "image/png" | "image/jpeg";
+                                filename: string;
+                                /** Format: uuid */
+                                id: string;
+                                side: "partner" | "support";
+                                size: number;
+                                /** Format: date-time */
+                                uploadedAt: string;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description When support should have settled it (the program's SLA)
+                             */
+                            dueAt: string;
+                            entry: {
+                                /** @description Points the entry moved in the company's available wallet */
+                                amount: number;
+                                kind: string;
+                                /** Format: date-time */
+                                postedAt: string;
+                                reason: string | null;
+                            } | null;
+                            entryId: number | null;
+                            /** Format: date-time */
+                            filedAt: string;
+                            filedByName: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            messages: {
+                                authorName: string | null;
+                                body: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                kind: "message" | "resolution" | "rejection";
+                                side: "partner" | "support";
+                            }[];
+                            /** @description The dispute number people quote (#123) */
+                            number: number;
+                            /** @description Still open past its due time */
+                            overdue: boolean;
+                            partnerCode: string | null;
+                            /** Format: uuid */
+                            partnerId: string;
+                            partnerName: string | null;
+                            /** Format: uuid */
+                            programId: string;
+                            reference: string | null;
+                            resolution: {
+                                /** @description Support's explanation (adjustment) or reason (rejection) */
+                                comment: string;
+                                entryId: number | null;
+                                kind: "adjustment" | "rejection";
+                                points: number | null;
+                                requestId: string | null;
+                                requestStatus: string | null;
+                            } | null;
+                            resolvedAt: string | null;
+                            resolvedByName: string | null;
+                            /** @description open: nobody answered yet; waiting-for-partner / waiting-for-support: whose turn it is; resolved: settled with an adjustment; rejected: with a reason */
+                            status: "open" | "waiting-for-partner" | "waiting-for-support" | "resolved" | "rejected";
+                            subject: "entry" | "missing-event";
+                            text: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attachments: {
+                                contentType: "application/pdf" | "image/png" | "image/jpeg";
+                                filename: string;
+                                /** Format: uuid */
+                                id: string;
+                                side: "partner" | "support";
+                                size: number;
+                                /** Format: date-time */
+                                uploadedAt: string;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description When support should have settled it (the program's SLA)
+                             */
+                            dueAt: string;
+                            entry: {
+                                /** @description Points the entry moved in the company's available wallet */
+                                amount: number;
+                                kind: string;
+                                /** Format: date-time */
+                                postedAt: string;
+                                reason: string | null;
+                            } | null;
+                            entryId: number | null;
+                            /** Format: date-time */
+                            filedAt: string;
+                            filedByName: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            messages: {
+                                authorName: string | null;
+                                body: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                kind: "message" | "resolution" | "rejection";
+                                side: "partner" | "support";
+                            }[];
+                            /** @description The dispute number people quote (#123) */
+                            number: number;
+                            /** @description Still open past its due time */
+                            overdue: boolean;
+                            partnerCode: string | null;
+                            /** Format: uuid */
+                            partnerId: string;
+                            partnerName: string | null;
+                            /** Format: uuid */
+                            programId: string;
+                            reference: string | null;
+                            resolution: {
+                                /** @description Support's explanation (adjustment) or reason (rejection) */
+                                comment: string;
+                                entryId: number | null;
+                                kind: "adjustment" | "rejection";
+                                points: number | null;
+                                requestId: string | null;
+                                requestStatus: string | null;
+                            } | null;
+                            resolvedAt: string | null;
+                            resolvedByName: string | null;
+                            /** @description open: nobody answered yet; waiting-for-partner / waiting-for-support: whose turn it is; resolved: settled with an adjustment; rejected: with a reason */
+                            status: "open" | "waiting-for-partner" | "waiting-for-support" | "resolved" | "rejected";
+                            subject: "entry" | "missing-event";
+                            text: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/disputes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One dispute with its thread and attachments (partner users: their own company’s) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attachments: {
+                                contentType: "application/pdf" | "image/png" | "image/jpeg";
+                                filename: string;
+                                /** Format: uuid */
+                                id: string;
+                                side: "partner" | "support";
+                                size: number;
+                                /** Format: date-time */
+                                uploadedAt: string;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description When support should have settled it (the program's SLA)
+                             */
+                            dueAt: string;
+                            entry: {
+                                /** @description Points the entry moved in the company's available wallet */
+                                amount: number;
+                                kind: string;
+                                /** Format: date-time */
+                                postedAt: string;
+                                reason: string | null;
+                            } | null;
+                            entryId: number | null;
+                            /** Format: date-time */
+                            filedAt: string;
+                            filedByName: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            messages: {
+                                authorName: string | null;
+                                body: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                kind: "message" | "resolution" | "rejection";
+                                side: "partner" | "support";
+                            }[];
+                            /** @description The dispute number people quote (#123) */
+                            number: number;
+                            /** @description Still open past its due time */
+                            overdue: boolean;
+                            partnerCode: string | null;
+                            /** Format: uuid */
+                            partnerId: string;
+                            partnerName: string | null;
+                            /** Format: uuid */
+                            programId: string;
+                            reference: string | null;
+                            resolution: {
+                                /** @description Support's explanation (adjustment) or reason (rejection) */
+                                comment: string;
+                                entryId: number | null;
+                                kind: "adjustment" | "rejection";
+                                points: number | null;
+                                requestId: string | null;
+                                requestStatus: string | null;
+                            } | null;
+                            resolvedAt: string | null;
+                            resolvedByName: string | null;
+                            /** @description open: nobody answered yet; waiting-for-partner / waiting-for-support: whose turn it is; resolved: settled with an adjustment; rejected: with a reason */
+                            status: "open" | "waiting-for-partner" | "waiting-for-support" | "resolved" | "rejected";
+                            subject: "entry" | "missing-event";
+                            text: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/disputes/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Attach a file to an open dispute: PDF, PNG or JPEG, at most 5 MiB (partner users: their own company’s) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description application/pdf, image/png or image/jpeg */
+                        contentType: string;
+                        /** @description The file, base64-encoded; at most 5 MiB once decoded */
+                        data: string;
+                        filename: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            contentType: "application/pdf" | "image/png" | "image/jpeg";
+                            filename: string;
+                            /** Format: uuid */
+                            id: string;
+                            side: "partner" | "support";
+                            size: number;
+                            /** Format: date-time */
+                            uploadedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/disputes/{id}/attachments/{attachmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a dispute's attachment (partner users: their own company’s) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    attachmentId: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/disputes/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Write in a dispute's thread (partner users: their own company’s) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Idempotency key: a replay returns the first result; a different request with the same key is a 409 */
+                        idempotencyKey?: string;
+                        text: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attachments: {
+                                contentType: "application/pdf" | "image/png" | "image/jpeg";
+                                filename: string;
+                                /** Format: uuid */
+                                id: string;
+                                side: "partner" | "support";
+                                size: number;
+                                /** Format: date-time */
+                                uploadedAt: string;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description When support should have settled it (the program's SLA)
+                             */
+                            dueAt: string;
+                            entry: {
+                                /** @description Points the entry moved in the company's available wallet */
+                                amount: number;
+                                kind: string;
+                                /** Format: date-time */
+                                postedAt: string;
+                                reason: string | null;
+                            } | null;
+                            entryId: number | null;
+                            /** Format: date-time */
+                            filedAt: string;
+                            filedByName: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            messages: {
+                                authorName: string | null;
+                                body: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                kind: "message" | "resolution" | "rejection";
+                                side: "partner" | "support";
+                            }[];
+                            /** @description The dispute number people quote (#123) */
+                            number: number;
+                            /** @description Still open past its due time */
+                            overdue: boolean;
+                            partnerCode: string | null;
+                            /** Format: uuid */
+                            partnerId: string;
+                            partnerName: string | null;
+                            /** Format: uuid */
+                            programId: string;
+                            reference: string | null;
+                            resolution: {
+                                /** @description Support's explanation (adjustment) or reason (rejection) */
+                                comment: string;
+                                entryId: number | null;
+                                kind: "adjustment" | "rejection";
+                                points: number | null;
+                                requestId: string | null;
+                                requestStatus: string | null;
+                            } | null;
+                            resolvedAt: string | null;
+                            resolvedByName: string | null;
+                            /** @description open: nobody answered yet; waiting-for-partner / waiting-for-support: whose turn it is; resolved: settled with an adjustment; rejected: with a reason */
+                            status: "open" | "waiting-for-partner" | "waiting-for-support" | "resolved" | "rejected";
+                            subject: "entry" | "missing-event";
+                            text: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/earning/events": {
         parameters: {
             query?: never;
@@ -3786,6 +4415,102 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/programs/{programId}/dispute-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A program's dispute SLA: days after filing a dispute is due */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    programId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            programId: string;
+                            /** @description Days after filing a dispute is due */
+                            slaDays: number;
+                            updatedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /** Change a program's dispute SLA (for disputes filed from now on; audited) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    programId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        slaDays: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            programId: string;
+                            /** @description Days after filing a dispute is due */
+                            slaDays: number;
+                            updatedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4804,6 +5529,691 @@ export interface paths {
                             points: number;
                             /** Format: uuid */
                             programId: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/staff/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The disputes queue, newest first, with overdue ones flagged */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description nextBefore of the previous page */
+                    before?: string;
+                    limit?: number;
+                    /** @description true: only open disputes past their due time */
+                    overdue?: boolean;
+                    partnerId?: string;
+                    programId?: string;
+                    /** @description open: nobody answered yet; waiting-for-partner / waiting-for-support: whose turn it is; resolved: settled with an adjustment; rejected: with a reason */
+                    status?: "open" | "waiting-for-partner" | "waiting-for-support" | "resolved" | "rejected";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /**
+                                 * Format: date-time
+                                 * @description When support should have settled it (the program's SLA)
+                                 */
+                                dueAt: string;
+                                entryId: number | null;
+                                /** Format: date-time */
+                                filedAt: string;
+                                filedByName: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description The dispute number people quote (#123) */
+                                number: number;
+                                /** @description Still open past its due time */
+                                overdue: boolean;
+                                partnerCode: string | null;
+                                /** Format: uuid */
+                                partnerId: string;
+                                partnerName: string | null;
+                                /** Format: uuid */
+                                programId: string;
+                                reference: string | null;
+                                resolution: {
+                                    /** @description Support's explanation (adjustment) or reason (rejection) */
+                                    comment: string;
+                                    entryId: number | null;
+                                    kind: "adjustment" | "rejection";
+                                    points: number | null;
+                                    requestId: string | null;
+                                    requestStatus: string | null;
+                                } | null;
+                                resolvedAt: string | null;
+                                resolvedByName: string | null;
+                                /** @description open: nobody answered yet; waiting-for-partner / waiting-for-support: whose turn it is; resolved: settled with an adjustment; rejected: with a reason */
+                                status: "open" | "waiting-for-partner" | "waiting-for-support" | "resolved" | "rejected";
+                                subject: "entry" | "missing-event";
+                                text: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            nextBefore: string | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/staff/disputes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One dispute with its thread and attachments (support) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attachments: {
+                                contentType: "application/pdf" | "image/png" | "image/jpeg";
+                                filename: string;
+                                /** Format: uuid */
+                                id: string;
+                                side: "partner" | "support";
+                                size: number;
+                                /** Format: date-time */
+                                uploadedAt: string;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description When support should have settled it (the program's SLA)
+                             */
+                            dueAt: string;
+                            entry: {
+                                /** @description Points the entry moved in the company's available wallet */
+                                amount: number;
+                                kind: string;
+                                /** Format: date-time */
+                                postedAt: string;
+                                reason: string | null;
+                            } | null;
+                            entryId: number | null;
+                            /** Format: date-time */
+                            filedAt: string;
+                            filedByName: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            messages: {
+                                authorName: string | null;
+                                body: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                kind: "message" | "resolution" | "rejection";
+                                side: "partner" | "support";
+                            }[];
+                            /** @description The dispute number people quote (#123) */
+                            number: number;
+                            /** @description Still open past its due time */
+                            overdue: boolean;
+                            partnerCode: string | null;
+                            /** Format: uuid */
+                            partnerId: string;
+                            partnerName: string | null;
+                            /** Format: uuid */
+                            programId: string;
+                            reference: string | null;
+                            resolution: {
+                                /** @description Support's explanation (adjustment) or reason (rejection) */
+                                comment: string;
+                                entryId: number | null;
+                                kind: "adjustment" | "rejection";
+                                points: number | null;
+                                requestId: string | null;
+                                requestStatus: string | null;
+                            } | null;
+                            resolvedAt: string | null;
+                            resolvedByName: string | null;
+                            /** @description open: nobody answered yet; waiting-for-partner / waiting-for-support: whose turn it is; resolved: settled with an adjustment; rejected: with a reason */
+                            status: "open" | "waiting-for-partner" | "waiting-for-support" | "resolved" | "rejected";
+                            subject: "entry" | "missing-event";
+                            text: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/staff/disputes/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Attach a file to an open dispute: PDF, PNG or JPEG, at most 5 MiB (support) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description application/pdf, image/png or image/jpeg */
+                        contentType: string;
+                        /** @description The file, base64-encoded; at most 5 MiB once decoded */
+                        data: string;
+                        filename: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            contentType: "application/pdf" | "image/png" | "image/jpeg";
+                            filename: string;
+                            /** Format: uuid */
+                            id: string;
+                            side: "partner" | "support";
+                            size: number;
+                            /** Format: date-time */
+                            uploadedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/staff/disputes/{id}/attachments/{attachmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a dispute's attachment (support) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    attachmentId: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/staff/disputes/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Write in a dispute's thread (support) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Idempotency key: a replay returns the first result; a different request with the same key is a 409 */
+                        idempotencyKey?: string;
+                        text: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attachments: {
+                                contentType: "application/pdf" | "image/png" | "image/jpeg";
+                                filename: string;
+                                /** Format: uuid */
+                                id: string;
+                                side: "partner" | "support";
+                                size: number;
+                                /** Format: date-time */
+                                uploadedAt: string;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description When support should have settled it (the program's SLA)
+                             */
+                            dueAt: string;
+                            entry: {
+                                /** @description Points the entry moved in the company's available wallet */
+                                amount: number;
+                                kind: string;
+                                /** Format: date-time */
+                                postedAt: string;
+                                reason: string | null;
+                            } | null;
+                            entryId: number | null;
+                            /** Format: date-time */
+                            filedAt: string;
+                            filedByName: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            messages: {
+                                authorName: string | null;
+                                body: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                kind: "message" | "resolution" | "rejection";
+                                side: "partner" | "support";
+                            }[];
+                            /** @description The dispute number people quote (#123) */
+                            number: number;
+                            /** @description Still open past its due time */
+                            overdue: boolean;
+                            partnerCode: string | null;
+                            /** Format: uuid */
+                            partnerId: string;
+                            partnerName: string | null;
+                            /** Format: uuid */
+                            programId: string;
+                            reference: string | null;
+                            resolution: {
+                                /** @description Support's explanation (adjustment) or reason (rejection) */
+                                comment: string;
+                                entryId: number | null;
+                                kind: "adjustment" | "rejection";
+                                points: number | null;
+                                requestId: string | null;
+                                requestStatus: string | null;
+                            } | null;
+                            resolvedAt: string | null;
+                            resolvedByName: string | null;
+                            /** @description open: nobody answered yet; waiting-for-partner / waiting-for-support: whose turn it is; resolved: settled with an adjustment; rejected: with a reason */
+                            status: "open" | "waiting-for-partner" | "waiting-for-support" | "resolved" | "rejected";
+                            subject: "entry" | "missing-event";
+                            text: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/staff/disputes/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a dispute with a reason the partner reads; nothing is posted */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attachments: {
+                                contentType: "application/pdf" | "image/png" | "image/jpeg";
+                                filename: string;
+                                /** Format: uuid */
+                                id: string;
+                                side: "partner" | "support";
+                                size: number;
+                                /** Format: date-time */
+                                uploadedAt: string;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description When support should have settled it (the program's SLA)
+                             */
+                            dueAt: string;
+                            entry: {
+                                /** @description Points the entry moved in the company's available wallet */
+                                amount: number;
+                                kind: string;
+                                /** Format: date-time */
+                                postedAt: string;
+                                reason: string | null;
+                            } | null;
+                            entryId: number | null;
+                            /** Format: date-time */
+                            filedAt: string;
+                            filedByName: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            messages: {
+                                authorName: string | null;
+                                body: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                kind: "message" | "resolution" | "rejection";
+                                side: "partner" | "support";
+                            }[];
+                            /** @description The dispute number people quote (#123) */
+                            number: number;
+                            /** @description Still open past its due time */
+                            overdue: boolean;
+                            partnerCode: string | null;
+                            /** Format: uuid */
+                            partnerId: string;
+                            partnerName: string | null;
+                            /** Format: uuid */
+                            programId: string;
+                            reference: string | null;
+                            resolution: {
+                                /** @description Support's explanation (adjustment) or reason (rejection) */
+                                comment: string;
+                                entryId: number | null;
+                                kind: "adjustment" | "rejection";
+                                points: number | null;
+                                requestId: string | null;
+                                requestStatus: string | null;
+                            } | null;
+                            resolvedAt: string | null;
+                            resolvedByName: string | null;
+                            /** @description open: nobody answered yet; waiting-for-partner / waiting-for-support: whose turn it is; resolved: settled with an adjustment; rejected: with a reason */
+                            status: "open" | "waiting-for-partner" | "waiting-for-support" | "resolved" | "rejected";
+                            subject: "entry" | "missing-event";
+                            text: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/staff/disputes/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolve a dispute with an adjustment (linked to it; above the program's threshold it goes to four-eyes approval) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment: string;
+                        /** @description Credited, or (negative) taken back; not 0 */
+                        points: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attachments: {
+                                contentType: "application/pdf" | "image/png" | "image/jpeg";
+                                filename: string;
+                                /** Format: uuid */
+                                id: string;
+                                side: "partner" | "support";
+                                size: number;
+                                /** Format: date-time */
+                                uploadedAt: string;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description When support should have settled it (the program's SLA)
+                             */
+                            dueAt: string;
+                            entry: {
+                                /** @description Points the entry moved in the company's available wallet */
+                                amount: number;
+                                kind: string;
+                                /** Format: date-time */
+                                postedAt: string;
+                                reason: string | null;
+                            } | null;
+                            entryId: number | null;
+                            /** Format: date-time */
+                            filedAt: string;
+                            filedByName: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            messages: {
+                                authorName: string | null;
+                                body: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                kind: "message" | "resolution" | "rejection";
+                                side: "partner" | "support";
+                            }[];
+                            /** @description The dispute number people quote (#123) */
+                            number: number;
+                            /** @description Still open past its due time */
+                            overdue: boolean;
+                            partnerCode: string | null;
+                            /** Format: uuid */
+                            partnerId: string;
+                            partnerName: string | null;
+                            /** Format: uuid */
+                            programId: string;
+                            reference: string | null;
+                            resolution: {
+                                /** @description Support's explanation (adjustment) or reason (rejection) */
+                                comment: string;
+                                entryId: number | null;
+                                kind: "adjustment" | "rejection";
+                                points: number | null;
+                                requestId: string | null;
+                                requestStatus: string | null;
+                            } | null;
+                            resolvedAt: string | null;
+                            resolvedByName: string | null;
+                            /** @description open: nobody answered yet; waiting-for-partner / waiting-for-support: whose turn it is; resolved: settled with an adjustment; rejected: with a reason */
+                            status: "open" | "waiting-for-partner" | "waiting-for-support" | "resolved" | "rejected";
+                            subject: "entry" | "missing-event";
+                            text: string;
+                            /** Format: date-time */
+                            updatedAt: string;
                         };
                     };
                 };

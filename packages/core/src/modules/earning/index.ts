@@ -6,10 +6,13 @@ import { ledgerServiceRef } from '../ledger/index.ts';
 import { partnerServiceRef } from '../partners/index.ts';
 import { programServiceRef } from '../programs/index.ts';
 import { EarningEvent, EarningRule } from './earning.entity.ts';
+import { EarningDispute } from './earning.disputes.entity.ts';
+import { setupDisputes } from './earning.disputes.routes.ts';
 import { earningRoutes } from './earning.routes.ts';
 import { createEarningService, earningServiceRef } from './earning.service.ts';
 import { migration as m0001 } from './migrations/0001_earning.ts';
 import { migration as m0002 } from './migrations/0002_fx_rates.ts';
+import { migration as m0010 } from './migrations/0010_disputes.ts';
 import en from './locales/en.json' with { type: 'json' };
 import pl from './locales/pl.json' with { type: 'json' };
 import ru from './locales/ru.json' with { type: 'json' };
@@ -29,8 +32,8 @@ export const earningModule = definePlugin({
   version: CORE_VERSION,
   compatibility: `^${CORE_VERSION}`,
   dependsOn: ['audit', 'access', 'programs', 'partners', 'ledger'],
-  entities: [EarningEvent, EarningRule],
-  migrations: [m0001, m0002],
+  entities: [EarningEvent, EarningRule, EarningDispute],
+  migrations: [m0001, m0002, m0010],
   setup(ctx) {
     ctx.grant('events:write', ['admin'], { apiKeys: true });
     ctx.grant('earning:manage', ['admin', 'program-manager']);
@@ -44,6 +47,7 @@ export const earningModule = definePlugin({
     });
     ctx.provide(earningServiceRef, earning);
     ctx.routes(earningRoutes(() => earning));
+    setupDisputes(ctx);
   },
 });
 
