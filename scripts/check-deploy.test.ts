@@ -74,7 +74,8 @@ describe('Docker image', () => {
     const config = entrypoint(['config']);
     expect(config.status).toBe(0);
     expect(config.out).toContain('DATABASE_URL');
-  });
+    // Two CLI starts: seconds on a busy 2-core machine.
+  }, 60_000);
 });
 
 describe('Compose stack', () => {
