@@ -4,6 +4,7 @@ import 'i18next';
 import type admin from './locales/en/admin.json';
 import type auth from './locales/en/auth.json';
 import type common from './locales/en/common.json';
+import type disputes from './locales/en/disputes.json';
 import type earning from './locales/en/earning.json';
 import type health from './locales/en/health.json';
 import type home from './locales/en/home.json';
@@ -19,6 +20,7 @@ declare module 'i18next' {
 			admin: typeof admin;
 			auth: typeof auth;
 			common: typeof common;
+			disputes: typeof disputes;
 			earning: typeof earning;
 			health: typeof health;
 			home: typeof home;
