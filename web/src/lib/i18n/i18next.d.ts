@@ -3,6 +3,7 @@
 import 'i18next';
 import type admin from './locales/en/admin.json';
 import type auth from './locales/en/auth.json';
+import type catalogue from './locales/en/catalogue.json';
 import type common from './locales/en/common.json';
 import type disputes from './locales/en/disputes.json';
 import type earning from './locales/en/earning.json';
@@ -19,6 +20,7 @@ declare module 'i18next' {
 		resources: {
 			admin: typeof admin;
 			auth: typeof auth;
+			catalogue: typeof catalogue;
 			common: typeof common;
 			disputes: typeof disputes;
 			earning: typeof earning;
