@@ -3447,8 +3447,8 @@ export interface paths {
                     limit?: number;
                     programId?: string;
                     source?: string;
-                    /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it */
-                    status?: "received" | "processed" | "unmatched" | "refused" | "rejected";
+                    /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it; review: a guardrail held it back, it waits in the review queue */
+                    status?: "received" | "processed" | "unmatched" | "refused" | "rejected" | "review";
                 };
                 header?: never;
                 path?: never;
@@ -3492,8 +3492,8 @@ export interface paths {
                                     [key: string]: unknown;
                                 } | null;
                                 source: string;
-                                /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it */
-                                status: "received" | "processed" | "unmatched" | "refused" | "rejected";
+                                /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it; review: a guardrail held it back, it waits in the review queue */
+                                status: "received" | "processed" | "unmatched" | "refused" | "rejected" | "review";
                                 type: string;
                                 /** Format: date-time */
                                 updatedAt: string;
@@ -3958,8 +3958,8 @@ export interface paths {
                             /** @description true when this answer replays the first one */
                             replayed: boolean;
                             source: string;
-                            /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it */
-                            status: "received" | "processed" | "unmatched" | "refused" | "rejected";
+                            /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it; review: a guardrail held it back, it waits in the review queue */
+                            status: "received" | "processed" | "unmatched" | "refused" | "rejected" | "review";
                             type: string;
                         };
                     };
@@ -3987,8 +3987,8 @@ export interface paths {
                             /** @description true when this answer replays the first one */
                             replayed: boolean;
                             source: string;
-                            /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it */
-                            status: "received" | "processed" | "unmatched" | "refused" | "rejected";
+                            /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it; review: a guardrail held it back, it waits in the review queue */
+                            status: "received" | "processed" | "unmatched" | "refused" | "rejected" | "review";
                             type: string;
                         };
                     };
@@ -4016,8 +4016,8 @@ export interface paths {
                             /** @description true when this answer replays the first one */
                             replayed: boolean;
                             source: string;
-                            /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it */
-                            status: "received" | "processed" | "unmatched" | "refused" | "rejected";
+                            /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it; review: a guardrail held it back, it waits in the review queue */
+                            status: "received" | "processed" | "unmatched" | "refused" | "rejected" | "review";
                             type: string;
                         };
                     };
@@ -4093,8 +4093,8 @@ export interface paths {
                                 [key: string]: unknown;
                             } | null;
                             source: string;
-                            /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it */
-                            status: "received" | "processed" | "unmatched" | "refused" | "rejected";
+                            /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it; review: a guardrail held it back, it waits in the review queue */
+                            status: "received" | "processed" | "unmatched" | "refused" | "rejected" | "review";
                             type: string;
                             /** Format: date-time */
                             updatedAt: string;
@@ -4143,6 +4143,8 @@ export interface paths {
                 content: {
                     "application/json": {
                         action: "map" | "reject";
+                        /** @description Idempotency key: a replay returns the first answer; the same key for another request is a 409 */
+                        idempotencyKey?: string;
                         /**
                          * Format: uuid
                          * @description With map: the partner the event belongs to
@@ -4177,8 +4179,8 @@ export interface paths {
                             /** @description true when this answer replays the first one */
                             replayed: boolean;
                             source: string;
-                            /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it */
-                            status: "received" | "processed" | "unmatched" | "refused" | "rejected";
+                            /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it; review: a guardrail held it back, it waits in the review queue */
+                            status: "received" | "processed" | "unmatched" | "refused" | "rejected" | "review";
                             type: string;
                         };
                     };
@@ -4254,8 +4256,8 @@ export interface paths {
                                     /** @description true when this answer replays the first one */
                                     replayed: boolean;
                                     source: string;
-                                    /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it */
-                                    status: "received" | "processed" | "unmatched" | "refused" | "rejected";
+                                    /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it; review: a guardrail held it back, it waits in the review queue */
+                                    status: "received" | "processed" | "unmatched" | "refused" | "rejected" | "review";
                                     type: string;
                                 };
                                 index: number;
@@ -4517,6 +4519,395 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/earning/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The review queue: events a guardrail held back (a document number credited to another partner, volume far outside the partner’s history, a cap reached), newest first */
+        get: {
+            parameters: {
+                query?: {
+                    before?: string;
+                    limit?: number;
+                    programId?: string;
+                    status?: "open" | "approved" | "rejected";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                available: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                decidedAt: string | null;
+                                decision: {
+                                    [key: string]: unknown;
+                                } | null;
+                                /** Format: uuid */
+                                eventId: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                partnerId: string;
+                                pending: number;
+                                /** @description What approval posts: exactly what the simulation showed when the event was held */
+                                points: number;
+                                /** Format: uuid */
+                                programId: string;
+                                reasons: {
+                                    alreadyGranted?: number;
+                                    average?: number;
+                                    cap?: "event" | "period" | "budget";
+                                    code?: string;
+                                    factor?: number;
+                                    grantedNow?: number;
+                                    invoices?: number;
+                                    kind: "document-number" | "volume" | "cap";
+                                    limit?: number;
+                                    netTotal?: number;
+                                    number?: string;
+                                    /** Format: uuid */
+                                    otherEventId?: string;
+                                    /** Format: uuid */
+                                    otherPartnerId?: string;
+                                    uncapped?: number;
+                                }[];
+                                result: {
+                                    [key: string]: unknown;
+                                } | null;
+                                /** @description The simulation of the event when it was held (lines, rules, caps, explanation) */
+                                simulation: {
+                                    [key: string]: unknown;
+                                };
+                                status: "open" | "approved" | "rejected";
+                            }[];
+                            nextBefore: string | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/reviews/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One held event: why, and what approval posts */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            available: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            decidedAt: string | null;
+                            decision: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** Format: uuid */
+                            eventId: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            partnerId: string;
+                            pending: number;
+                            /** @description What approval posts: exactly what the simulation showed when the event was held */
+                            points: number;
+                            /** Format: uuid */
+                            programId: string;
+                            reasons: {
+                                alreadyGranted?: number;
+                                average?: number;
+                                cap?: "event" | "period" | "budget";
+                                code?: string;
+                                factor?: number;
+                                grantedNow?: number;
+                                invoices?: number;
+                                kind: "document-number" | "volume" | "cap";
+                                limit?: number;
+                                netTotal?: number;
+                                number?: string;
+                                /** Format: uuid */
+                                otherEventId?: string;
+                                /** Format: uuid */
+                                otherPartnerId?: string;
+                                uncapped?: number;
+                            }[];
+                            result: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @description The simulation of the event when it was held (lines, rules, caps, explanation) */
+                            simulation: {
+                                [key: string]: unknown;
+                            };
+                            status: "open" | "approved" | "rejected";
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/reviews/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a held event: posts exactly what its simulation showed (once; approving again answers the same). Audited */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Idempotency key: a replay returns the first answer; the same key for another request is a 409 */
+                        idempotencyKey?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            available: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            decidedAt: string | null;
+                            decision: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** Format: uuid */
+                            eventId: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            partnerId: string;
+                            pending: number;
+                            /** @description What approval posts: exactly what the simulation showed when the event was held */
+                            points: number;
+                            /** Format: uuid */
+                            programId: string;
+                            reasons: {
+                                alreadyGranted?: number;
+                                average?: number;
+                                cap?: "event" | "period" | "budget";
+                                code?: string;
+                                factor?: number;
+                                grantedNow?: number;
+                                invoices?: number;
+                                kind: "document-number" | "volume" | "cap";
+                                limit?: number;
+                                netTotal?: number;
+                                number?: string;
+                                /** Format: uuid */
+                                otherEventId?: string;
+                                /** Format: uuid */
+                                otherPartnerId?: string;
+                                uncapped?: number;
+                            }[];
+                            result: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @description The simulation of the event when it was held (lines, rules, caps, explanation) */
+                            simulation: {
+                                [key: string]: unknown;
+                            };
+                            status: "open" | "approved" | "rejected";
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/reviews/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a held event with a reason: nothing is posted, the event is rejected. Audited */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Idempotency key: a replay returns the first answer; the same key for another request is a 409 */
+                        idempotencyKey?: string;
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            available: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            decidedAt: string | null;
+                            decision: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** Format: uuid */
+                            eventId: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            partnerId: string;
+                            pending: number;
+                            /** @description What approval posts: exactly what the simulation showed when the event was held */
+                            points: number;
+                            /** Format: uuid */
+                            programId: string;
+                            reasons: {
+                                alreadyGranted?: number;
+                                average?: number;
+                                cap?: "event" | "period" | "budget";
+                                code?: string;
+                                factor?: number;
+                                grantedNow?: number;
+                                invoices?: number;
+                                kind: "document-number" | "volume" | "cap";
+                                limit?: number;
+                                netTotal?: number;
+                                number?: string;
+                                /** Format: uuid */
+                                otherEventId?: string;
+                                /** Format: uuid */
+                                otherPartnerId?: string;
+                                uncapped?: number;
+                            }[];
+                            result: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @description The simulation of the event when it was held (lines, rules, caps, explanation) */
+                            simulation: {
+                                [key: string]: unknown;
+                            };
+                            status: "open" | "approved" | "rejected";
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/earning/rules": {
         parameters: {
             query?: never;
@@ -4547,16 +4938,39 @@ export interface paths {
                         "application/json": {
                             items: {
                                 activatedAt: string | null;
+                                caps: {
+                                    /** @description Points across all partners (by code) */
+                                    budget?: number;
+                                    /** @description post (default): the capped part is posted; review: the event goes to the review queue */
+                                    onCap?: "post" | "review";
+                                    perEvent?: number;
+                                    /** @description Per partner per calendar period in the program's time zone, counted from what the rule (by code) already granted */
+                                    perPartner?: {
+                                        period: "month" | "quarter" | "year";
+                                        points: number;
+                                    };
+                                } | null;
                                 code: string;
                                 /** @description JsonLogic */
                                 condition: unknown;
                                 /** Format: date-time */
                                 createdAt: string;
                                 effect: {
+                                    multipliers?: {
+                                        /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                        strategic?: {
+                                            categories?: string[];
+                                            /** @description Up to 4 decimal places */
+                                            multiplier: number;
+                                            skus?: string[];
+                                        }[];
+                                        /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                        tier?: boolean;
+                                    };
                                     /** @description Up to 4 decimal places */
                                     pointsPerUnit: number;
-                                    /** @enum {string} */
-                                    rounding: "floor";
+                                    /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                                    rounding?: "floor" | "half-even";
                                     target: "pending" | "available";
                                     /**
                                      * @description Points per whole currency unit of net value, per invoice line
@@ -4564,7 +4978,64 @@ export interface paths {
                                      */
                                     type: "per-amount";
                                 } | {
+                                    multipliers?: {
+                                        /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                        strategic?: {
+                                            categories?: string[];
+                                            /** @description Up to 4 decimal places */
+                                            multiplier: number;
+                                            skus?: string[];
+                                        }[];
+                                        /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                        tier?: boolean;
+                                    };
+                                    /** @description Up to 4 decimal places */
+                                    pointsPerUnit: number;
+                                    /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                                    rounding?: "floor" | "half-even";
+                                    target: "pending" | "available";
+                                    /**
+                                     * @description Points per unit of a line's quantity
+                                     * @enum {string}
+                                     */
+                                    type: "per-quantity";
+                                } | {
+                                    multipliers?: {
+                                        /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                        strategic?: {
+                                            categories?: string[];
+                                            /** @description Up to 4 decimal places */
+                                            multiplier: number;
+                                            skus?: string[];
+                                        }[];
+                                        /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                        tier?: boolean;
+                                    };
+                                    /** @description Up to 4 decimal places */
+                                    pointsPerUnit: number;
+                                    /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                                    rounding?: "floor" | "half-even";
+                                    target: "pending" | "available";
+                                    /**
+                                     * @description Points per whole currency unit of a line's margin (none or negative: nothing)
+                                     * @enum {string}
+                                     */
+                                    type: "per-margin";
+                                } | {
+                                    multipliers?: {
+                                        /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                        strategic?: {
+                                            categories?: string[];
+                                            /** @description Up to 4 decimal places */
+                                            multiplier: number;
+                                            skus?: string[];
+                                        }[];
+                                        /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                        tier?: boolean;
+                                    };
                                     points: number;
+                                    /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                                    rounding?: "floor" | "half-even";
                                     target: "pending" | "available";
                                     /**
                                      * @description A fixed number of points: once per event (deal, lead, training, certification, custom), per matching line of an invoice
@@ -4579,6 +5050,15 @@ export interface paths {
                                 priority: number;
                                 /** Format: uuid */
                                 programId: string;
+                                /** @description additive (the default): adds its points; best-of: of the rules of its group that fire on a line only the one giving the most points applies (ties: higher priority, then lower code) */
+                                stacking: {
+                                    /** @enum {string} */
+                                    mode: "additive";
+                                } | {
+                                    group: string;
+                                    /** @enum {string} */
+                                    mode: "best-of";
+                                };
                                 status: "draft" | "active" | "retired";
                                 /** Format: date-time */
                                 validFrom: string;
@@ -4614,15 +5094,38 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        caps?: {
+                            /** @description Points across all partners (by code) */
+                            budget?: number;
+                            /** @description post (default): the capped part is posted; review: the event goes to the review queue */
+                            onCap?: "post" | "review";
+                            perEvent?: number;
+                            /** @description Per partner per calendar period in the program's time zone, counted from what the rule (by code) already granted */
+                            perPartner?: {
+                                period: "month" | "quarter" | "year";
+                                points: number;
+                            };
+                        } | null;
                         /** @description Stable name of the rule; versions share it */
                         code: string;
                         /** @description JsonLogic; true for every line */
                         condition: unknown;
                         effect: {
+                            multipliers?: {
+                                /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                strategic?: {
+                                    categories?: string[];
+                                    /** @description Up to 4 decimal places */
+                                    multiplier: number;
+                                    skus?: string[];
+                                }[];
+                                /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                tier?: boolean;
+                            };
                             /** @description Up to 4 decimal places */
                             pointsPerUnit: number;
-                            /** @enum {string} */
-                            rounding: "floor";
+                            /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                            rounding?: "floor" | "half-even";
                             target: "pending" | "available";
                             /**
                              * @description Points per whole currency unit of net value, per invoice line
@@ -4630,7 +5133,64 @@ export interface paths {
                              */
                             type: "per-amount";
                         } | {
+                            multipliers?: {
+                                /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                strategic?: {
+                                    categories?: string[];
+                                    /** @description Up to 4 decimal places */
+                                    multiplier: number;
+                                    skus?: string[];
+                                }[];
+                                /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                tier?: boolean;
+                            };
+                            /** @description Up to 4 decimal places */
+                            pointsPerUnit: number;
+                            /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                            rounding?: "floor" | "half-even";
+                            target: "pending" | "available";
+                            /**
+                             * @description Points per unit of a line's quantity
+                             * @enum {string}
+                             */
+                            type: "per-quantity";
+                        } | {
+                            multipliers?: {
+                                /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                strategic?: {
+                                    categories?: string[];
+                                    /** @description Up to 4 decimal places */
+                                    multiplier: number;
+                                    skus?: string[];
+                                }[];
+                                /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                tier?: boolean;
+                            };
+                            /** @description Up to 4 decimal places */
+                            pointsPerUnit: number;
+                            /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                            rounding?: "floor" | "half-even";
+                            target: "pending" | "available";
+                            /**
+                             * @description Points per whole currency unit of a line's margin (none or negative: nothing)
+                             * @enum {string}
+                             */
+                            type: "per-margin";
+                        } | {
+                            multipliers?: {
+                                /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                strategic?: {
+                                    categories?: string[];
+                                    /** @description Up to 4 decimal places */
+                                    multiplier: number;
+                                    skus?: string[];
+                                }[];
+                                /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                tier?: boolean;
+                            };
                             points: number;
+                            /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                            rounding?: "floor" | "half-even";
                             target: "pending" | "available";
                             /**
                              * @description A fixed number of points: once per event (deal, lead, training, certification, custom), per matching line of an invoice
@@ -4639,11 +5199,22 @@ export interface paths {
                             type: "fixed";
                         };
                         eventTypes: ("invoice.issued" | "invoice.paid" | "deal.won" | "lead.registered" | "lead.accepted" | "training.completed" | "certification.earned" | string)[];
+                        /** @description Idempotency key: a replay returns the first answer; the same key for another request is a 409 */
+                        idempotencyKey?: string;
                         name: string;
                         /** @default 0 */
                         priority?: number;
                         /** Format: uuid */
                         programId: string;
+                        /** @description additive (the default): adds its points; best-of: of the rules of its group that fire on a line only the one giving the most points applies (ties: higher priority, then lower code) */
+                        stacking?: {
+                            /** @enum {string} */
+                            mode: "additive";
+                        } | {
+                            group: string;
+                            /** @enum {string} */
+                            mode: "best-of";
+                        };
                         /** Format: date-time */
                         validFrom: string;
                         /** @description Exclusive; null: open-ended */
@@ -4660,16 +5231,39 @@ export interface paths {
                     content: {
                         "application/json": {
                             activatedAt: string | null;
+                            caps: {
+                                /** @description Points across all partners (by code) */
+                                budget?: number;
+                                /** @description post (default): the capped part is posted; review: the event goes to the review queue */
+                                onCap?: "post" | "review";
+                                perEvent?: number;
+                                /** @description Per partner per calendar period in the program's time zone, counted from what the rule (by code) already granted */
+                                perPartner?: {
+                                    period: "month" | "quarter" | "year";
+                                    points: number;
+                                };
+                            } | null;
                             code: string;
                             /** @description JsonLogic */
                             condition: unknown;
                             /** Format: date-time */
                             createdAt: string;
                             effect: {
+                                multipliers?: {
+                                    /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                    strategic?: {
+                                        categories?: string[];
+                                        /** @description Up to 4 decimal places */
+                                        multiplier: number;
+                                        skus?: string[];
+                                    }[];
+                                    /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                    tier?: boolean;
+                                };
                                 /** @description Up to 4 decimal places */
                                 pointsPerUnit: number;
-                                /** @enum {string} */
-                                rounding: "floor";
+                                /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                                rounding?: "floor" | "half-even";
                                 target: "pending" | "available";
                                 /**
                                  * @description Points per whole currency unit of net value, per invoice line
@@ -4677,7 +5271,64 @@ export interface paths {
                                  */
                                 type: "per-amount";
                             } | {
+                                multipliers?: {
+                                    /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                    strategic?: {
+                                        categories?: string[];
+                                        /** @description Up to 4 decimal places */
+                                        multiplier: number;
+                                        skus?: string[];
+                                    }[];
+                                    /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                    tier?: boolean;
+                                };
+                                /** @description Up to 4 decimal places */
+                                pointsPerUnit: number;
+                                /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                                rounding?: "floor" | "half-even";
+                                target: "pending" | "available";
+                                /**
+                                 * @description Points per unit of a line's quantity
+                                 * @enum {string}
+                                 */
+                                type: "per-quantity";
+                            } | {
+                                multipliers?: {
+                                    /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                    strategic?: {
+                                        categories?: string[];
+                                        /** @description Up to 4 decimal places */
+                                        multiplier: number;
+                                        skus?: string[];
+                                    }[];
+                                    /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                    tier?: boolean;
+                                };
+                                /** @description Up to 4 decimal places */
+                                pointsPerUnit: number;
+                                /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                                rounding?: "floor" | "half-even";
+                                target: "pending" | "available";
+                                /**
+                                 * @description Points per whole currency unit of a line's margin (none or negative: nothing)
+                                 * @enum {string}
+                                 */
+                                type: "per-margin";
+                            } | {
+                                multipliers?: {
+                                    /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                    strategic?: {
+                                        categories?: string[];
+                                        /** @description Up to 4 decimal places */
+                                        multiplier: number;
+                                        skus?: string[];
+                                    }[];
+                                    /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                    tier?: boolean;
+                                };
                                 points: number;
+                                /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                                rounding?: "floor" | "half-even";
                                 target: "pending" | "available";
                                 /**
                                  * @description A fixed number of points: once per event (deal, lead, training, certification, custom), per matching line of an invoice
@@ -4692,6 +5343,15 @@ export interface paths {
                             priority: number;
                             /** Format: uuid */
                             programId: string;
+                            /** @description additive (the default): adds its points; best-of: of the rules of its group that fire on a line only the one giving the most points applies (ties: higher priority, then lower code) */
+                            stacking: {
+                                /** @enum {string} */
+                                mode: "additive";
+                            } | {
+                                group: string;
+                                /** @enum {string} */
+                                mode: "best-of";
+                            };
                             status: "draft" | "active" | "retired";
                             /** Format: date-time */
                             validFrom: string;
@@ -4744,16 +5404,39 @@ export interface paths {
                     content: {
                         "application/json": {
                             activatedAt: string | null;
+                            caps: {
+                                /** @description Points across all partners (by code) */
+                                budget?: number;
+                                /** @description post (default): the capped part is posted; review: the event goes to the review queue */
+                                onCap?: "post" | "review";
+                                perEvent?: number;
+                                /** @description Per partner per calendar period in the program's time zone, counted from what the rule (by code) already granted */
+                                perPartner?: {
+                                    period: "month" | "quarter" | "year";
+                                    points: number;
+                                };
+                            } | null;
                             code: string;
                             /** @description JsonLogic */
                             condition: unknown;
                             /** Format: date-time */
                             createdAt: string;
                             effect: {
+                                multipliers?: {
+                                    /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                    strategic?: {
+                                        categories?: string[];
+                                        /** @description Up to 4 decimal places */
+                                        multiplier: number;
+                                        skus?: string[];
+                                    }[];
+                                    /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                    tier?: boolean;
+                                };
                                 /** @description Up to 4 decimal places */
                                 pointsPerUnit: number;
-                                /** @enum {string} */
-                                rounding: "floor";
+                                /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                                rounding?: "floor" | "half-even";
                                 target: "pending" | "available";
                                 /**
                                  * @description Points per whole currency unit of net value, per invoice line
@@ -4761,7 +5444,64 @@ export interface paths {
                                  */
                                 type: "per-amount";
                             } | {
+                                multipliers?: {
+                                    /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                    strategic?: {
+                                        categories?: string[];
+                                        /** @description Up to 4 decimal places */
+                                        multiplier: number;
+                                        skus?: string[];
+                                    }[];
+                                    /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                    tier?: boolean;
+                                };
+                                /** @description Up to 4 decimal places */
+                                pointsPerUnit: number;
+                                /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                                rounding?: "floor" | "half-even";
+                                target: "pending" | "available";
+                                /**
+                                 * @description Points per unit of a line's quantity
+                                 * @enum {string}
+                                 */
+                                type: "per-quantity";
+                            } | {
+                                multipliers?: {
+                                    /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                    strategic?: {
+                                        categories?: string[];
+                                        /** @description Up to 4 decimal places */
+                                        multiplier: number;
+                                        skus?: string[];
+                                    }[];
+                                    /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                    tier?: boolean;
+                                };
+                                /** @description Up to 4 decimal places */
+                                pointsPerUnit: number;
+                                /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                                rounding?: "floor" | "half-even";
+                                target: "pending" | "available";
+                                /**
+                                 * @description Points per whole currency unit of a line's margin (none or negative: nothing)
+                                 * @enum {string}
+                                 */
+                                type: "per-margin";
+                            } | {
+                                multipliers?: {
+                                    /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                    strategic?: {
+                                        categories?: string[];
+                                        /** @description Up to 4 decimal places */
+                                        multiplier: number;
+                                        skus?: string[];
+                                    }[];
+                                    /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                    tier?: boolean;
+                                };
                                 points: number;
+                                /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                                rounding?: "floor" | "half-even";
                                 target: "pending" | "available";
                                 /**
                                  * @description A fixed number of points: once per event (deal, lead, training, certification, custom), per matching line of an invoice
@@ -4776,6 +5516,15 @@ export interface paths {
                             priority: number;
                             /** Format: uuid */
                             programId: string;
+                            /** @description additive (the default): adds its points; best-of: of the rules of its group that fire on a line only the one giving the most points applies (ties: higher priority, then lower code) */
+                            stacking: {
+                                /** @enum {string} */
+                                mode: "additive";
+                            } | {
+                                group: string;
+                                /** @enum {string} */
+                                mode: "best-of";
+                            };
                             status: "draft" | "active" | "retired";
                             /** Format: date-time */
                             validFrom: string;
@@ -4822,7 +5571,14 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Idempotency key: a replay returns the first answer; the same key for another request is a 409 */
+                        idempotencyKey?: string;
+                    };
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {
@@ -4832,16 +5588,39 @@ export interface paths {
                     content: {
                         "application/json": {
                             activatedAt: string | null;
+                            caps: {
+                                /** @description Points across all partners (by code) */
+                                budget?: number;
+                                /** @description post (default): the capped part is posted; review: the event goes to the review queue */
+                                onCap?: "post" | "review";
+                                perEvent?: number;
+                                /** @description Per partner per calendar period in the program's time zone, counted from what the rule (by code) already granted */
+                                perPartner?: {
+                                    period: "month" | "quarter" | "year";
+                                    points: number;
+                                };
+                            } | null;
                             code: string;
                             /** @description JsonLogic */
                             condition: unknown;
                             /** Format: date-time */
                             createdAt: string;
                             effect: {
+                                multipliers?: {
+                                    /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                    strategic?: {
+                                        categories?: string[];
+                                        /** @description Up to 4 decimal places */
+                                        multiplier: number;
+                                        skus?: string[];
+                                    }[];
+                                    /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                    tier?: boolean;
+                                };
                                 /** @description Up to 4 decimal places */
                                 pointsPerUnit: number;
-                                /** @enum {string} */
-                                rounding: "floor";
+                                /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                                rounding?: "floor" | "half-even";
                                 target: "pending" | "available";
                                 /**
                                  * @description Points per whole currency unit of net value, per invoice line
@@ -4849,7 +5628,64 @@ export interface paths {
                                  */
                                 type: "per-amount";
                             } | {
+                                multipliers?: {
+                                    /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                    strategic?: {
+                                        categories?: string[];
+                                        /** @description Up to 4 decimal places */
+                                        multiplier: number;
+                                        skus?: string[];
+                                    }[];
+                                    /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                    tier?: boolean;
+                                };
+                                /** @description Up to 4 decimal places */
+                                pointsPerUnit: number;
+                                /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                                rounding?: "floor" | "half-even";
+                                target: "pending" | "available";
+                                /**
+                                 * @description Points per unit of a line's quantity
+                                 * @enum {string}
+                                 */
+                                type: "per-quantity";
+                            } | {
+                                multipliers?: {
+                                    /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                    strategic?: {
+                                        categories?: string[];
+                                        /** @description Up to 4 decimal places */
+                                        multiplier: number;
+                                        skus?: string[];
+                                    }[];
+                                    /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                    tier?: boolean;
+                                };
+                                /** @description Up to 4 decimal places */
+                                pointsPerUnit: number;
+                                /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                                rounding?: "floor" | "half-even";
+                                target: "pending" | "available";
+                                /**
+                                 * @description Points per whole currency unit of a line's margin (none or negative: nothing)
+                                 * @enum {string}
+                                 */
+                                type: "per-margin";
+                            } | {
+                                multipliers?: {
+                                    /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                    strategic?: {
+                                        categories?: string[];
+                                        /** @description Up to 4 decimal places */
+                                        multiplier: number;
+                                        skus?: string[];
+                                    }[];
+                                    /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                    tier?: boolean;
+                                };
                                 points: number;
+                                /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                                rounding?: "floor" | "half-even";
                                 target: "pending" | "available";
                                 /**
                                  * @description A fixed number of points: once per event (deal, lead, training, certification, custom), per matching line of an invoice
@@ -4864,6 +5700,15 @@ export interface paths {
                             priority: number;
                             /** Format: uuid */
                             programId: string;
+                            /** @description additive (the default): adds its points; best-of: of the rules of its group that fire on a line only the one giving the most points applies (ties: higher priority, then lower code) */
+                            stacking: {
+                                /** @enum {string} */
+                                mode: "additive";
+                            } | {
+                                group: string;
+                                /** @enum {string} */
+                                mode: "best-of";
+                            };
                             status: "draft" | "active" | "retired";
                             /** Format: date-time */
                             validFrom: string;
@@ -4908,7 +5753,14 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Idempotency key: a replay returns the first answer; the same key for another request is a 409 */
+                        idempotencyKey?: string;
+                    };
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {
@@ -4918,16 +5770,39 @@ export interface paths {
                     content: {
                         "application/json": {
                             activatedAt: string | null;
+                            caps: {
+                                /** @description Points across all partners (by code) */
+                                budget?: number;
+                                /** @description post (default): the capped part is posted; review: the event goes to the review queue */
+                                onCap?: "post" | "review";
+                                perEvent?: number;
+                                /** @description Per partner per calendar period in the program's time zone, counted from what the rule (by code) already granted */
+                                perPartner?: {
+                                    period: "month" | "quarter" | "year";
+                                    points: number;
+                                };
+                            } | null;
                             code: string;
                             /** @description JsonLogic */
                             condition: unknown;
                             /** Format: date-time */
                             createdAt: string;
                             effect: {
+                                multipliers?: {
+                                    /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                    strategic?: {
+                                        categories?: string[];
+                                        /** @description Up to 4 decimal places */
+                                        multiplier: number;
+                                        skus?: string[];
+                                    }[];
+                                    /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                    tier?: boolean;
+                                };
                                 /** @description Up to 4 decimal places */
                                 pointsPerUnit: number;
-                                /** @enum {string} */
-                                rounding: "floor";
+                                /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                                rounding?: "floor" | "half-even";
                                 target: "pending" | "available";
                                 /**
                                  * @description Points per whole currency unit of net value, per invoice line
@@ -4935,7 +5810,64 @@ export interface paths {
                                  */
                                 type: "per-amount";
                             } | {
+                                multipliers?: {
+                                    /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                    strategic?: {
+                                        categories?: string[];
+                                        /** @description Up to 4 decimal places */
+                                        multiplier: number;
+                                        skus?: string[];
+                                    }[];
+                                    /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                    tier?: boolean;
+                                };
+                                /** @description Up to 4 decimal places */
+                                pointsPerUnit: number;
+                                /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                                rounding?: "floor" | "half-even";
+                                target: "pending" | "available";
+                                /**
+                                 * @description Points per unit of a line's quantity
+                                 * @enum {string}
+                                 */
+                                type: "per-quantity";
+                            } | {
+                                multipliers?: {
+                                    /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                    strategic?: {
+                                        categories?: string[];
+                                        /** @description Up to 4 decimal places */
+                                        multiplier: number;
+                                        skus?: string[];
+                                    }[];
+                                    /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                    tier?: boolean;
+                                };
+                                /** @description Up to 4 decimal places */
+                                pointsPerUnit: number;
+                                /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                                rounding?: "floor" | "half-even";
+                                target: "pending" | "available";
+                                /**
+                                 * @description Points per whole currency unit of a line's margin (none or negative: nothing)
+                                 * @enum {string}
+                                 */
+                                type: "per-margin";
+                            } | {
+                                multipliers?: {
+                                    /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                    strategic?: {
+                                        categories?: string[];
+                                        /** @description Up to 4 decimal places */
+                                        multiplier: number;
+                                        skus?: string[];
+                                    }[];
+                                    /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                    tier?: boolean;
+                                };
                                 points: number;
+                                /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                                rounding?: "floor" | "half-even";
                                 target: "pending" | "available";
                                 /**
                                  * @description A fixed number of points: once per event (deal, lead, training, certification, custom), per matching line of an invoice
@@ -4950,6 +5882,15 @@ export interface paths {
                             priority: number;
                             /** Format: uuid */
                             programId: string;
+                            /** @description additive (the default): adds its points; best-of: of the rules of its group that fire on a line only the one giving the most points applies (ties: higher priority, then lower code) */
+                            stacking: {
+                                /** @enum {string} */
+                                mode: "additive";
+                            } | {
+                                group: string;
+                                /** @enum {string} */
+                                mode: "best-of";
+                            };
                             status: "draft" | "active" | "retired";
                             /** Format: date-time */
                             validFrom: string;
@@ -4969,6 +5910,107 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/settings/{programId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The guardrail settings of a program */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    programId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            programId: string;
+                            /** @description An invoice above this × the partner’s trailing 12-month average invoice goes to review; null: off */
+                            volumeFactor: number | null;
+                            /** @description The volume guardrail applies once the partner has this many invoices in the 12 months */
+                            volumeMinInvoices: number;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /** Set the guardrail settings of a program (audited) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    programId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Up to 4 decimal places; null turns the volume guardrail off */
+                        volumeFactor: number | null;
+                        /** @default 5 */
+                        volumeMinInvoices?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            programId: string;
+                            /** @description An invoice above this × the partner’s trailing 12-month average invoice goes to review; null: off */
+                            volumeFactor: number | null;
+                            /** @description The volume guardrail applies once the partner has this many invoices in the 12 months */
+                            volumeMinInvoices: number;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -5410,6 +6452,21 @@ export interface paths {
                     content: {
                         "application/json": {
                             available: number;
+                            /** @description The caps that bound; each ledger entry stores those of its target */
+                            caps?: {
+                                alreadyGranted: number;
+                                code: string;
+                                grantedNow: number;
+                                kind: "event" | "period" | "budget";
+                                limit: number;
+                                onCap: "post" | "review";
+                                period?: string;
+                                /** Format: uuid */
+                                ruleId: string;
+                                target: "pending" | "available";
+                                uncapped: number;
+                                version: number;
+                            }[];
                             /** @description How an invoice in another currency was converted to the program currency */
                             conversion?: {
                                 denominator: string;
@@ -5437,9 +6494,21 @@ export interface paths {
                                 available: {
                                     category: string | null;
                                     fired: {
+                                        /** @description A cap took points off this line */
+                                        capped?: {
+                                            alreadyGranted: number;
+                                            kind: "event" | "period" | "budget";
+                                            limit: number;
+                                            period?: string;
+                                            uncapped: number;
+                                        };
                                         code: string;
                                         computation: string;
                                         fixed?: number;
+                                        multipliers?: {
+                                            strategic?: number;
+                                            tier?: number;
+                                        };
                                         points: number;
                                         pointsPerUnit?: number;
                                         /** Format: uuid */
@@ -5462,9 +6531,21 @@ export interface paths {
                                 pending: {
                                     category: string | null;
                                     fired: {
+                                        /** @description A cap took points off this line */
+                                        capped?: {
+                                            alreadyGranted: number;
+                                            kind: "event" | "period" | "budget";
+                                            limit: number;
+                                            period?: string;
+                                            uncapped: number;
+                                        };
                                         code: string;
                                         computation: string;
                                         fixed?: number;
+                                        multipliers?: {
+                                            strategic?: number;
+                                            tier?: number;
+                                        };
                                         points: number;
                                         pointsPerUnit?: number;
                                         /** Format: uuid */
@@ -5485,12 +6566,43 @@ export interface paths {
                                     sku: string;
                                 }[];
                             };
+                            /** @description Guardrails the event would trip: sent, it would wait in the review queue */
+                            guardrails?: {
+                                alreadyGranted?: number;
+                                average?: number;
+                                cap?: "event" | "period" | "budget";
+                                code?: string;
+                                factor?: number;
+                                grantedNow?: number;
+                                invoices?: number;
+                                kind: "document-number" | "volume" | "cap";
+                                limit?: number;
+                                netTotal?: number;
+                                number?: string;
+                                /** Format: uuid */
+                                otherEventId?: string;
+                                /** Format: uuid */
+                                otherPartnerId?: string;
+                                uncapped?: number;
+                            }[];
                             lines: {
                                 category: string | null;
                                 fired: {
+                                    /** @description A cap took points off this line */
+                                    capped?: {
+                                        alreadyGranted: number;
+                                        kind: "event" | "period" | "budget";
+                                        limit: number;
+                                        period?: string;
+                                        uncapped: number;
+                                    };
                                     code: string;
                                     computation: string;
                                     fixed?: number;
+                                    multipliers?: {
+                                        strategic?: number;
+                                        tier?: number;
+                                    };
                                     points: number;
                                     pointsPerUnit?: number;
                                     /** Format: uuid */
@@ -5511,7 +6623,15 @@ export interface paths {
                                 skipped: {
                                     code: string;
                                     detail?: string;
-                                    reason: "event-type" | "not-yet-valid" | "no-longer-valid" | "condition" | "condition-error";
+                                    group?: string;
+                                    lostTo?: {
+                                        code: string;
+                                        points: number;
+                                        version: number;
+                                    };
+                                    /** @description best-of: the points the rule would have given */
+                                    points?: number;
+                                    reason: "event-type" | "not-yet-valid" | "no-longer-valid" | "condition" | "condition-error" | "best-of";
                                     /** Format: uuid */
                                     ruleId: string;
                                     version: number;
@@ -6291,8 +7411,8 @@ export interface paths {
                                     [key: string]: unknown;
                                 } | null;
                                 source: string;
-                                /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it */
-                                status: "received" | "processed" | "unmatched" | "refused" | "rejected";
+                                /** @description received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it; review: a guardrail held it back, it waits in the review queue */
+                                status: "received" | "processed" | "unmatched" | "refused" | "rejected" | "review";
                                 type: string;
                                 /** Format: date-time */
                                 updatedAt: string;

@@ -1,10 +1,11 @@
 import { defineEntity, p, partnerScoped, programScoped } from '@laurel/plugin-sdk';
 
-export const EVENT_STATUSES = ['received', 'processed', 'unmatched', 'refused', 'rejected'] as const;
+export const EVENT_STATUSES = ['received', 'processed', 'unmatched', 'refused', 'rejected', 'review'] as const;
 /**
  * `received`: stored, being processed (or a crash interrupted it: a resend finishes it); `processed`: points posted
  * (or none earned); `unmatched`: no partner found, waits for an admin; `refused`: processing refused it (a suspended
- * partner, a foreign currency …), a resend processes it again; `rejected`: an admin rejected it, for good.
+ * partner, a foreign currency …), a resend processes it again; `rejected`: an admin rejected it, for good; `review`: a
+ * guardrail held it back, it waits in the review queue (`earning_review`) for an admin to approve or reject it.
  */
 export type EventStatus = (typeof EVENT_STATUSES)[number];
 
@@ -53,6 +54,8 @@ export const EarningRule = defineEntity({
     eventTypes: p.json<string[]>(),
     condition: p.json<unknown>(),
     effect: p.json<Record<string, unknown>>(),
+    stacking: p.json<Record<string, unknown>>(),
+    caps: p.json<Record<string, unknown>>().nullable(),
     createdBy: p.json<Record<string, unknown>>(),
     createdAt: p.datetime(),
     activatedAt: p.datetime().nullable(),

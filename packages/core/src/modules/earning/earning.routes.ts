@@ -1,14 +1,15 @@
 import type { ErrorObject } from 'ajv';
 import localize from 'ajv-i18n';
 import { AppError, Type, isAppError, type PluginRouter, type RequestContext } from '@laurel/plugin-sdk';
-import type { EarningService, EventOutcome, ResolveInput } from './earning.service.ts';
+import type { EarningService, EventOutcome, ResolveInput, RuleInput } from './earning.service.ts';
 import type { EarningEventInput } from './earning.schemas.ts';
 import { AnyEvent, CUSTOM_TYPE, eventBodyValidator, validateEvent } from './earning.schemas.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
-const Status = Type.Union([Type.Literal('received'), Type.Literal('processed'), Type.Literal('unmatched'), Type.Literal('refused'), Type.Literal('rejected')], {
-  description: 'received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it',
+const Status = Type.Union([Type.Literal('received'), Type.Literal('processed'), Type.Literal('unmatched'), Type.Literal('refused'), Type.Literal('rejected'), Type.Literal('review')], {
+  description: 'received: being processed; processed: points posted (or none earned); unmatched: no partner found, waits for an admin; refused: processing refused it, a resend processes it again; rejected: an admin rejected it; review: a guardrail held it back, it waits in the review queue',
 });
+const IdempotencyKey = Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Idempotency key: a replay returns the first answer; the same key for another request is a 409' }));
 const Target = Type.Union([Type.Literal('pending'), Type.Literal('available')]);
 const EventTypeSchema = Type.Union(
   [
@@ -52,24 +53,51 @@ const ItemProblem = Type.Object({
   errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
 });
 
-const PerAmount = Type.Object(
+const PointsPerUnit = Type.Number({ exclusiveMinimum: 0, maximum: 1000, description: 'Up to 4 decimal places' });
+const Rounding = Type.Union([Type.Literal('floor'), Type.Literal('half-even')], { description: 'How the exact product is rounded to whole points (floor when left out); once, after every multiplier' });
+const Multiplier = Type.Number({ exclusiveMinimum: 0, maximum: 100, description: 'Up to 4 decimal places' });
+const Multipliers = Type.Object(
   {
-    type: Type.Literal('per-amount', { description: 'Points per whole currency unit of net value, per invoice line' }),
-    pointsPerUnit: Type.Number({ exclusiveMinimum: 0, maximum: 1000, description: 'Up to 4 decimal places' }),
-    target: Target,
-    rounding: Type.Literal('floor'),
+    strategic: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { skus: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 1000 })), categories: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 100 })), multiplier: Multiplier },
+          { additionalProperties: false },
+        ),
+        { maxItems: 50, description: 'Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches' },
+      ),
+    ),
+    tier: Type.Optional(Type.Boolean({ description: "false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default" })),
   },
   { additionalProperties: false },
 );
+const common = { target: Target, rounding: Type.Optional(Rounding), multipliers: Type.Optional(Multipliers) };
+const PerAmount = Type.Object({ type: Type.Literal('per-amount', { description: 'Points per whole currency unit of net value, per invoice line' }), pointsPerUnit: PointsPerUnit, ...common }, { additionalProperties: false });
+const PerQuantity = Type.Object({ type: Type.Literal('per-quantity', { description: "Points per unit of a line's quantity" }), pointsPerUnit: PointsPerUnit, ...common }, { additionalProperties: false });
+const PerMargin = Type.Object({ type: Type.Literal('per-margin', { description: "Points per whole currency unit of a line's margin (none or negative: nothing)" }), pointsPerUnit: PointsPerUnit, ...common }, { additionalProperties: false });
 const Fixed = Type.Object(
   {
     type: Type.Literal('fixed', { description: 'A fixed number of points: once per event (deal, lead, training, certification, custom), per matching line of an invoice' }),
     points: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }),
-    target: Target,
+    ...common,
   },
   { additionalProperties: false },
 );
-const Effect = Type.Union([PerAmount, Fixed]);
+const Effect = Type.Union([PerAmount, PerQuantity, PerMargin, Fixed]);
+const StackingSchema = Type.Union(
+  [Type.Object({ mode: Type.Literal('additive') }, { additionalProperties: false }), Type.Object({ mode: Type.Literal('best-of'), group: Type.String({ minLength: 1, maxLength: 80 }) }, { additionalProperties: false })],
+  { description: 'additive (the default): adds its points; best-of: of the rules of its group that fire on a line only the one giving the most points applies (ties: higher priority, then lower code)' },
+);
+const CapPoints = Type.Integer({ minimum: 0, maximum: 1_000_000_000_000 });
+const CapsSchema = Type.Object(
+  {
+    perEvent: Type.Optional(CapPoints),
+    perPartner: Type.Optional(Type.Object({ period: Type.Union([Type.Literal('month'), Type.Literal('quarter'), Type.Literal('year')]), points: CapPoints }, { additionalProperties: false, description: "Per partner per calendar period in the program's time zone, counted from what the rule (by code) already granted" })),
+    budget: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000_000_000, description: 'Points across all partners (by code)' })),
+    onCap: Type.Optional(Type.Union([Type.Literal('post'), Type.Literal('review')], { description: 'post (default): the capped part is posted; review: the event goes to the review queue' })),
+  },
+  { additionalProperties: false },
+);
 const RuleSchema = Type.Object({
   id: Uuid,
   programId: Uuid,
@@ -83,17 +111,62 @@ const RuleSchema = Type.Object({
   eventTypes: Type.Array(Type.String()),
   condition: Type.Unknown({ description: 'JsonLogic' }),
   effect: Effect,
+  stacking: StackingSchema,
+  caps: Type.Union([CapsSchema, Type.Null()]),
   createdAt: Type.String({ format: 'date-time' }),
   activatedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
 
 const RuleRef = { ruleId: Uuid, code: Type.String(), version: Type.Integer() };
-const Fired = Type.Object({ ...RuleRef, target: Target, pointsPerUnit: Type.Optional(Type.Number()), fixed: Type.Optional(Type.Integer()), points: Type.Integer(), computation: Type.String() });
+const CapKind = Type.Union([Type.Literal('event'), Type.Literal('period'), Type.Literal('budget')]);
+const Fired = Type.Object({
+  ...RuleRef,
+  target: Target,
+  pointsPerUnit: Type.Optional(Type.Number()),
+  fixed: Type.Optional(Type.Integer()),
+  multipliers: Type.Optional(Type.Object({ strategic: Type.Optional(Type.Number()), tier: Type.Optional(Type.Number()) })),
+  points: Type.Integer(),
+  computation: Type.String(),
+  capped: Type.Optional(Type.Object({ kind: CapKind, limit: Type.Integer(), period: Type.Optional(Type.String()), alreadyGranted: Type.Integer(), uncapped: Type.Integer() }, { description: 'A cap took points off this line' })),
+});
 const Skipped = Type.Object({
   ...RuleRef,
-  reason: Type.Union([Type.Literal('event-type'), Type.Literal('not-yet-valid'), Type.Literal('no-longer-valid'), Type.Literal('condition'), Type.Literal('condition-error')]),
+  reason: Type.Union([Type.Literal('event-type'), Type.Literal('not-yet-valid'), Type.Literal('no-longer-valid'), Type.Literal('condition'), Type.Literal('condition-error'), Type.Literal('best-of')]),
   detail: Type.Optional(Type.String()),
+  group: Type.Optional(Type.String()),
+  points: Type.Optional(Type.Integer({ description: 'best-of: the points the rule would have given' })),
+  lostTo: Type.Optional(Type.Object({ code: Type.String(), version: Type.Integer(), points: Type.Integer() })),
 });
+const CapSummary = Type.Object({
+  ...RuleRef,
+  target: Target,
+  kind: CapKind,
+  limit: Type.Integer(),
+  period: Type.Optional(Type.String()),
+  alreadyGranted: Type.Integer(),
+  grantedNow: Type.Integer(),
+  uncapped: Type.Integer(),
+  onCap: Type.Union([Type.Literal('post'), Type.Literal('review')]),
+});
+const ReviewReasonSchema = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('document-number'), Type.Literal('volume'), Type.Literal('cap')]),
+    number: Type.Optional(Type.String()),
+    otherEventId: Type.Optional(Uuid),
+    otherPartnerId: Type.Optional(Uuid),
+    netTotal: Type.Optional(Type.Integer()),
+    average: Type.Optional(Type.Integer()),
+    factor: Type.Optional(Type.Number()),
+    invoices: Type.Optional(Type.Integer()),
+    code: Type.Optional(Type.String()),
+    cap: Type.Optional(CapKind),
+    limit: Type.Optional(Type.Integer()),
+    alreadyGranted: Type.Optional(Type.Integer()),
+    grantedNow: Type.Optional(Type.Integer()),
+    uncapped: Type.Optional(Type.Integer()),
+  },
+  { description: 'document-number: already credited to another partner; volume: net value above factor × the partner’s 12-month average invoice; cap: a rule’s cap reached (onCap: review)' },
+);
 const ExplainedLine = Type.Object({
   line: Type.Integer(),
   sku: Type.String(),
@@ -136,8 +209,38 @@ const SimulationSchema = Type.Object({
   pending: Type.Integer(),
   available: Type.Integer(),
   lines: Type.Array(Type.Object({ ...ExplainedLine.properties, skipped: Type.Array(Skipped) })),
+  caps: Type.Optional(Type.Array(CapSummary, { description: 'The caps that bound; each ledger entry stores those of its target' })),
   explanation: Type.Object({ pending: Type.Array(ExplainedLine), available: Type.Array(ExplainedLine) }, { description: 'Exactly what the ledger entries of the event store' }),
+  guardrails: Type.Optional(Type.Array(ReviewReasonSchema, { description: 'Guardrails the event would trip: sent, it would wait in the review queue' })),
 });
+const ReviewSchema = Type.Object({
+  id: Uuid,
+  programId: Uuid,
+  eventId: Uuid,
+  partnerId: Uuid,
+  status: Type.Union([Type.Literal('open'), Type.Literal('approved'), Type.Literal('rejected')]),
+  reasons: Type.Array(ReviewReasonSchema),
+  points: Type.Integer({ description: 'What approval posts: exactly what the simulation showed when the event was held' }),
+  pending: Type.Integer(),
+  available: Type.Integer(),
+  simulation: Type.Record(Type.String(), Type.Unknown(), { description: 'The simulation of the event when it was held (lines, rules, caps, explanation)' }),
+  decision: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  result: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+  decidedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+const SettingsSchema = Type.Object({
+  programId: Uuid,
+  volumeFactor: Type.Union([Type.Number(), Type.Null()], { description: 'An invoice above this × the partner’s trailing 12-month average invoice goes to review; null: off' }),
+  volumeMinInvoices: Type.Integer({ description: 'The volume guardrail applies once the partner has this many invoices in the 12 months' }),
+});
+
+/** A 422 naming a field with more than 4 decimal places. */
+function fourPlaces(value: number | undefined, field: string) {
+  if (value === undefined || Math.round(value * 10_000) / 10_000 === value) return;
+  throw new AppError('EARNING_POINTS_PER_UNIT', 422, { params: { value }, fields: [{ field, messageKey: 'errors.EARNING_POINTS_PER_UNIT', params: { value } }] });
+}
+const OptionalKeyBody = Type.Optional(Type.Object({ idempotencyKey: IdempotencyKey }, { additionalProperties: false }));
 
 /** One batch item's problem, in the caller's language: the same fields and messages a single request gets. */
 function itemProblem(ctx: RequestContext, error: unknown, base: string): { title: string; status: number; code: string; detail: string; errors?: { field: string; message: string }[] } {
@@ -187,7 +290,7 @@ export function earningRoutes(earning: () => EarningService) {
       },
       async (request, reply) => {
         const outcome = await earning().ingest(request.ctx, request.body as EarningEventInput);
-        return reply.status(outcome.status === 'unmatched' ? 202 : outcome.replayed ? 200 : 201).send(outcome);
+        return reply.status(outcome.status === 'unmatched' || outcome.status === 'review' ? 202 : outcome.replayed ? 200 : 201).send(outcome);
       },
     );
 
@@ -281,6 +384,7 @@ export function earningRoutes(earning: () => EarningService) {
               action: Type.Union([Type.Literal('map'), Type.Literal('reject')]),
               partnerId: Type.Optional(Type.String({ format: 'uuid', description: 'With map: the partner the event belongs to' })),
               reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'With reject: why' })),
+              idempotencyKey: IdempotencyKey,
             },
             { additionalProperties: false },
           ),
@@ -297,7 +401,7 @@ export function earningRoutes(earning: () => EarningService) {
           if (!reason?.trim()) throw new AppError('EARNING_RESOLVE_REASON_REQUIRED', 422, { fields: [{ field: '/body/reason', messageKey: 'errors.EARNING_RESOLVE_REASON_REQUIRED' }] });
           input = { action, reason: reason.trim() };
         }
-        return earning().resolve(request.ctx, request.params.id, input);
+        return earning().once(request.ctx, request.body.idempotencyKey, `resolve:${request.params.id}`, input, () => earning().resolve(request.ctx, request.params.id, input));
       },
     );
 
@@ -400,6 +504,9 @@ export function earningRoutes(earning: () => EarningService) {
               eventTypes: Type.Array(EventTypeSchema, { minItems: 1, maxItems: 10 }),
               condition: Type.Unknown({ description: 'JsonLogic; true for every line' }),
               effect: Effect,
+              stacking: Type.Optional(StackingSchema),
+              caps: Type.Optional(Type.Union([CapsSchema, Type.Null()])),
+              idempotencyKey: IdempotencyKey,
             },
             { additionalProperties: false },
           ),
@@ -407,27 +514,117 @@ export function earningRoutes(earning: () => EarningService) {
         },
       },
       async (request, reply) => {
-        const pointsPerUnit = request.body.effect.type === 'per-amount' ? request.body.effect.pointsPerUnit : 0;
-        if (Math.round(pointsPerUnit * 10_000) / 10_000 !== pointsPerUnit) {
-          throw new AppError('EARNING_POINTS_PER_UNIT', 422, { params: { value: pointsPerUnit }, fields: [{ field: '/body/effect/pointsPerUnit', messageKey: 'errors.EARNING_POINTS_PER_UNIT', params: { value: pointsPerUnit } }] });
-        }
-        if (request.body.condition === undefined) {
+        const { idempotencyKey, ...body } = request.body;
+        const effect = body.effect;
+        if (effect.type !== 'fixed') fourPlaces(effect.pointsPerUnit, '/body/effect/pointsPerUnit');
+        effect.multipliers?.strategic?.forEach((m, i) => fourPlaces(m.multiplier, `/body/effect/multipliers/strategic/${i}/multiplier`));
+        if (body.condition === undefined) {
           throw new AppError('EARNING_CONDITION_REQUIRED', 422, { fields: [{ field: '/body/condition', messageKey: 'errors.EARNING_CONDITION_REQUIRED' }] });
         }
-        return reply.status(201).send(await earning().createRule(request.ctx, request.body));
+        const rule = await earning().once(request.ctx, idempotencyKey, 'create-rule', body, () => earning().createRule(request.ctx, body as RuleInput));
+        return reply.status(201).send(rule);
       },
     );
 
     router.post(
       '/rules/:id/activate',
-      { config: { access: 'earning:manage' }, schema: { tags: ['earning'], summary: 'Put a draft rule in force (over its validity period)', params: Type.Object({ id: Uuid }), response: { 200: RuleSchema } } },
-      async (request) => earning().activateRule(request.ctx, request.params.id),
+      { config: { access: 'earning:manage' }, schema: { tags: ['earning'], summary: 'Put a draft rule in force (over its validity period)', params: Type.Object({ id: Uuid }), body: OptionalKeyBody, response: { 200: RuleSchema } } },
+      async (request) => earning().once(request.ctx, request.body?.idempotencyKey, `activate:${request.params.id}`, {}, () => earning().activateRule(request.ctx, request.params.id)),
     );
 
     router.post(
       '/rules/:id/retire',
-      { config: { access: 'earning:manage' }, schema: { tags: ['earning'], summary: 'Take an active rule out of force', params: Type.Object({ id: Uuid }), response: { 200: RuleSchema } } },
-      async (request) => earning().retireRule(request.ctx, request.params.id),
+      { config: { access: 'earning:manage' }, schema: { tags: ['earning'], summary: 'Take an active rule out of force', params: Type.Object({ id: Uuid }), body: OptionalKeyBody, response: { 200: RuleSchema } } },
+      async (request) => earning().once(request.ctx, request.body?.idempotencyKey, `retire:${request.params.id}`, {}, () => earning().retireRule(request.ctx, request.params.id)),
+    );
+
+    router.get(
+      '/reviews',
+      {
+        config: { access: 'earning:manage' },
+        schema: {
+          tags: ['earning'],
+          summary: 'The review queue: events a guardrail held back (a document number credited to another partner, volume far outside the partner’s history, a cap reached), newest first',
+          querystring: Type.Object({
+            programId: Type.Optional(Uuid),
+            status: Type.Optional(ReviewSchema.properties.status),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+            before: Type.Optional(Uuid),
+          }),
+          response: { 200: Type.Object({ items: Type.Array(ReviewSchema), nextBefore: Type.Union([Uuid, Type.Null()]) }) },
+        },
+      },
+      async (request) => earning().listReviews(request.ctx, { ...request.query, limit: request.query.limit ?? 50 }),
+    );
+
+    router.get(
+      '/reviews/:id',
+      { config: { access: 'earning:manage' }, schema: { tags: ['earning'], summary: 'One held event: why, and what approval posts', params: Type.Object({ id: Uuid }), response: { 200: ReviewSchema } } },
+      async (request) => earning().getReview(request.ctx, request.params.id),
+    );
+
+    router.post(
+      '/reviews/:id/approve',
+      {
+        config: { access: 'earning:manage' },
+        schema: {
+          tags: ['earning'],
+          summary: 'Approve a held event: posts exactly what its simulation showed (once; approving again answers the same). Audited',
+          params: Type.Object({ id: Uuid }),
+          body: OptionalKeyBody,
+          response: { 200: ReviewSchema },
+        },
+      },
+      async (request) => earning().once(request.ctx, request.body?.idempotencyKey, `approve:${request.params.id}`, {}, () => earning().approveReview(request.ctx, request.params.id)),
+    );
+
+    router.post(
+      '/reviews/:id/reject',
+      {
+        config: { access: 'earning:manage' },
+        schema: {
+          tags: ['earning'],
+          summary: 'Reject a held event with a reason: nothing is posted, the event is rejected. Audited',
+          params: Type.Object({ id: Uuid }),
+          body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }), idempotencyKey: IdempotencyKey }, { additionalProperties: false }),
+          response: { 200: ReviewSchema },
+        },
+      },
+      async (request) => {
+        const reason = request.body.reason.trim();
+        if (!reason) throw new AppError('EARNING_RESOLVE_REASON_REQUIRED', 422, { fields: [{ field: '/body/reason', messageKey: 'errors.EARNING_RESOLVE_REASON_REQUIRED' }] });
+        return earning().once(request.ctx, request.body.idempotencyKey, `reject:${request.params.id}`, { reason }, () => earning().rejectReview(request.ctx, request.params.id, reason));
+      },
+    );
+
+    router.get(
+      '/settings/:programId',
+      { config: { access: 'earning:manage' }, schema: { tags: ['earning'], summary: 'The guardrail settings of a program', params: Type.Object({ programId: Uuid }), response: { 200: SettingsSchema } } },
+      async (request) => earning().getSettings(request.ctx, request.params.programId),
+    );
+
+    router.put(
+      '/settings/:programId',
+      {
+        config: { access: 'earning:manage' },
+        schema: {
+          tags: ['earning'],
+          summary: 'Set the guardrail settings of a program (audited)',
+          params: Type.Object({ programId: Uuid }),
+          body: Type.Object(
+            {
+              volumeFactor: Type.Union([Type.Number({ exclusiveMinimum: 1, maximum: 1000 }), Type.Null()], { description: 'Up to 4 decimal places; null turns the volume guardrail off' }),
+              volumeMinInvoices: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 5 })),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: SettingsSchema },
+        },
+      },
+      async (request) => {
+        if (request.body.volumeFactor !== null) fourPlaces(request.body.volumeFactor, '/body/volumeFactor');
+        return earning().putSettings(request.ctx, request.params.programId, request.body);
+      },
     );
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeInvoice, currencyScale, explanationLines, perAmountPoints, unknownOperatorOf, type RuleForEvaluation } from './earning.rules.ts';
+import { computeInvoice, currencyScale, explanationLines, periodsOf, perAmountPoints, roundRational, unknownOperatorOf, type RuleForEvaluation } from './earning.rules.ts';
 
 const rule = (over: Partial<RuleForEvaluation>): RuleForEvaluation => ({
   id: 'r',
@@ -59,5 +59,27 @@ describe('earning rules', () => {
     expect(c.lines[0]!.fired.map((f) => f.code)).toEqual(['cash', 'base']);
     expect(Object.fromEntries(c.lines[0]!.skipped.map((s) => [s.code, s.reason]))).toEqual({ later: 'not-yet-valid', over: 'no-longer-valid', other: 'event-type', 'sku-b': 'condition' });
     expect(explanationLines(c, 'available')).toEqual([expect.objectContaining({ sku: 'A', points: 246, fired: [expect.objectContaining({ code: 'cash', computation: 'floor(123.45 PLN × 2) = 246' })] })]);
+  });
+
+  it('rounds down or half to even, exactly', () => {
+    expect([5n, 15n, 25n, 7n].map((n) => roundRational(n, 10n, 'half-even'))).toEqual([0n, 2n, 2n, 1n]);
+    expect(roundRational(25n, 2n, 'half-even')).toBe(12n);
+    expect(roundRational(27n, 2n, 'half-even')).toBe(14n);
+    expect(roundRational(29n, 10n, 'floor')).toBe(2n);
+    expect(periodsOf('2025-08-31')).toEqual({ month: '2025-08', quarter: '2025-Q3', year: '2025' });
+  });
+
+  it('breaks a best-of tie on points and priority by the lower code', () => {
+    const bestOf = { mode: 'best-of' as const, group: 'g' };
+    const c = computeInvoice([rule({ id: 'b', code: 'b', stacking: bestOf }), rule({ id: 'a', code: 'a', stacking: bestOf })], event, null);
+    expect(c.lines[0]!.fired.map((f) => f.code)).toEqual(['a']);
+    expect(c.lines[0]!.skipped).toEqual([expect.objectContaining({ code: 'b', reason: 'best-of', lostTo: { code: 'a', version: 1, points: 123 }, detail: expect.stringContaining('later code') })]);
+  });
+
+  it('caps a rule per event across lines, in line order, and says what bound', () => {
+    const c = computeInvoice([rule({ caps: { perEvent: 150 } })], { ...event, lines: [{ sku: 'A', quantity: 1, netAmount: 10_000 }, { sku: 'B', quantity: 1, netAmount: 10_000 }] }, null);
+    expect(c.lines.map((l) => l.points)).toEqual([100, 50]);
+    expect(c.lines[1]!.fired[0]!.capped).toEqual({ kind: 'event', limit: 150, alreadyGranted: 0, uncapped: 100 });
+    expect(c.caps).toEqual([expect.objectContaining({ kind: 'event', grantedNow: 150, uncapped: 200 })]);
   });
 });

@@ -9,7 +9,7 @@ import type { PartnerService, PartnerView } from '../partners/index.ts';
 import type { ProgramService, ProgramView } from '../programs/index.ts';
 import { EarningEvent, EarningRule, type EventStatus, type RuleStatus } from './earning.entity.ts';
 import { convertMinor, parseRates, rateText, FxParseError, type FxFormat } from './earning.fx.ts';
-import { computeInvoice, currencyScale, explanationLines, isCurrency, unknownOperatorOf, type Computation, type PartnerFacts, type RuleEffect, type RuleForEvaluation } from './earning.rules.ts';
+import { computeInvoice, currencyScale, explanationLines, grantKey, isCurrency, periodsOf, unknownOperatorOf, type CapState, type ComputeOptions, type Computation, type Grant, type PartnerFacts, type RuleCaps, type RuleEffect, type RuleForEvaluation, type Stacking } from './earning.rules.ts';
 import { isActivity, type ActivityEvent, type EarningEventInput, type InvoiceCorrectedEvent, type InvoiceIssuedEvent, type InvoicePaidEvent, type OrderReturnedEvent } from './earning.schemas.ts';
 
 type RuleRow = InferEntity<typeof EarningRule>;
@@ -55,6 +55,8 @@ export interface RuleView {
   eventTypes: string[];
   condition: unknown;
   effect: RuleEffect;
+  stacking: Stacking;
+  caps: RuleCaps | null;
   createdAt: string;
   activatedAt: string | null;
 }
@@ -69,6 +71,38 @@ export interface RuleInput {
   eventTypes: string[];
   condition: unknown;
   effect: RuleEffect;
+  stacking?: Stacking;
+  caps?: RuleCaps | null;
+}
+
+/**
+ * The tier multiplier hook: a tiers plugin registers a function giving a partner's multiplier (at most 4 decimal
+ * places; 1 when it has none). Every rule's points are multiplied by it unless the rule's effect says `tier: false`.
+ */
+export type TierMultiplier = (ctx: RequestContext, partner: PartnerView) => number | Promise<number>;
+
+/** Why a guardrail held an event back. */
+export type ReviewReason =
+  | { kind: 'document-number'; number: string; otherEventId: string; otherPartnerId: string }
+  | { kind: 'volume'; netTotal: number; average: number; factor: number; invoices: number }
+  | { kind: 'cap'; code: string; cap: 'event' | 'period' | 'budget'; limit: number; alreadyGranted: number; grantedNow: number; uncapped: number };
+
+export interface ReviewView {
+  id: string;
+  programId: string;
+  eventId: string;
+  partnerId: string;
+  status: 'open' | 'approved' | 'rejected';
+  reasons: ReviewReason[];
+  /** What approval posts: exactly what the simulation of the event showed when it was held back. */
+  points: number;
+  pending: number;
+  available: number;
+  simulation: Record<string, unknown>;
+  decision: Record<string, unknown> | null;
+  result: Record<string, unknown> | null;
+  createdAt: string;
+  decidedAt: string | null;
 }
 
 export type ResolveInput = { action: 'map'; partnerId: string } | { action: 'reject'; reason: string };
@@ -125,6 +159,8 @@ function ruleView(row: RuleRow): RuleView {
     eventTypes: row.eventTypes,
     condition: row.condition,
     effect: row.effect as unknown as RuleEffect,
+    stacking: (row.stacking as unknown as Stacking | undefined) ?? { mode: 'additive' },
+    caps: (row.caps as unknown as RuleCaps | null | undefined) ?? null,
     createdAt: row.createdAt.toISOString(),
     activatedAt: row.activatedAt?.toISOString() ?? null,
   };
@@ -180,7 +216,6 @@ function calendarDay(at: Date, timeZone: string): string {
 
 const digits = (s: string) => s.replace(/[^0-9]/g, '');
 const compact = (s: string) => s.replace(/[\s.-]/g, '').toUpperCase();
-const INDEX_TTL_MS = 5000;
 const BATCH_INDEX_MS = 1000;
 const hashOf = (event: EarningEventInput) => createHash('sha256').update(canonical(event)).digest('hex');
 const CONDITION_LIMIT = 20_000;
@@ -190,10 +225,9 @@ const CONDITION_LIMIT = 20_000;
  * an invoice's points in the ledger (issued → pending, paid → available) and the simulation of an event.
  */
 export function createEarningService(deps: EarningDeps) {
-  // Every identifier of a program's partners, from its listing (the partners service searches NIPs and PartnerIDs, not
-  // REGONs or EU VAT numbers, and has no lookup of many at once): REGON and foreign EU VAT numbers are looked up here,
-  // and a batch matches all its partners here. Rebuilt when a number is not found (at most every few seconds) and,
-  // for a batch, when older than a second.
+  // Every identifier of a program's partners, from its listing (the partners service has no lookup of many at once):
+  // a batch matches all its partners here. Rebuilt for a batch when older than a second, and once more when a number
+  // is not found. A single event is matched by the partners service (findByIdentifier, or the NIP/PartnerID search).
   interface PartnerIndex { at: number; byId: Map<string, PartnerView>; nip: Map<string, string>; code: Map<string, string>; regon: Map<string, string>; euVat: Map<string, string> }
   const indexes = new Map<string, PartnerIndex>();
   const building = new Map<string, Promise<PartnerIndex>>();
@@ -225,17 +259,6 @@ export function createEarningService(deps: EarningDeps) {
     } finally {
       building.delete(programId);
     }
-  }
-
-  async function byIndex(ctx: RequestContext, programId: string, kind: 'regon' | 'euVat', value: string): Promise<PartnerView | null> {
-    for (const maxAge of [null, INDEX_TTL_MS]) {
-      const id = (await indexOf(ctx, programId, maxAge))[kind].get(value);
-      if (id) {
-        const p = await deps.partners().get(ctx, id).catch(() => null);
-        if (p && p[kind] === value && p.programId === programId) return p;
-      }
-    }
-    return null;
   }
 
   async function searchOne(ctx: RequestContext, programId: string, q: string, pick: (p: PartnerView) => boolean): Promise<PartnerView | null> {
@@ -281,15 +304,15 @@ export function createEarningService(deps: EarningDeps) {
     const euVat = who.euVat ? compact(who.euVat) : null;
     const nip = who.nip ? digits(who.nip) : euVat?.startsWith('PL') ? digits(euVat) : null;
     if (nip) return nip.length === 10 ? searchOne(ctx, programId, nip, (p) => p.nip === nip) : null;
-    if (euVat) return byIndex(ctx, programId, 'euVat', euVat);
-    if (who.regon) return byIndex(ctx, programId, 'regon', digits(who.regon));
+    if (euVat) return deps.partners().findByIdentifier(ctx, programId, { euVat });
+    if (who.regon) return deps.partners().findByIdentifier(ctx, programId, { regon: digits(who.regon) });
     const code = who.partnerCode!;
     return searchOne(ctx, programId, code, (p) => p.partnerCode === code);
   }
 
   /** Programs and rules read once per batch (one event alone gets a fresh cache). */
-  interface Cache { programs: Map<string, Promise<ProgramView>>; rules: Map<string, Promise<RuleForEvaluation[]>> }
-  const freshCache = (): Cache => ({ programs: new Map(), rules: new Map() });
+  interface Cache { programs: Map<string, Promise<ProgramView>>; rules: Map<string, Promise<RuleForEvaluation[]>>; settings: Map<string, Promise<Settings>> }
+  const freshCache = (): Cache => ({ programs: new Map(), rules: new Map(), settings: new Map() });
 
   function programIn(ctx: RequestContext, cache: Cache, programId: string): Promise<ProgramView> {
     let program = cache.programs.get(programId);
@@ -305,7 +328,10 @@ export function createEarningService(deps: EarningDeps) {
 
   async function rulesOf(ctx: RequestContext, programId: string): Promise<RuleForEvaluation[]> {
     const rows = await ctx.em.find(EarningRule, { programId, status: 'active' });
-    return rows.map((r) => ({ id: r.id, code: r.code, version: r.version, priority: r.priority, validFrom: r.validFrom, validTo: r.validTo ?? null, eventTypes: r.eventTypes, condition: r.condition, effect: r.effect as unknown as RuleEffect }));
+    return rows.map((r) => {
+      const v = ruleView(r);
+      return { id: r.id, code: r.code, version: r.version, priority: r.priority, validFrom: r.validFrom, validTo: r.validTo ?? null, eventTypes: r.eventTypes, condition: r.condition, effect: v.effect, stacking: v.stacking, caps: v.caps };
+    });
   }
 
   /** The latest rate of `currency` in `quote` on or before `date` (a calendar day), or null. */
@@ -323,9 +349,9 @@ export function createEarningService(deps: EarningDeps) {
    * converted to the program currency at the latest rate on or before the invoice date (its calendar day in the
    * program's time zone), in minor units, rounded half to even; no rate is a 422 naming the currency and date.
    */
-  async function computeIn(ctx: RequestContext, cache: Cache, program: ProgramView, event: InvoiceIssuedEvent, partner: PartnerFacts | null, prefix: string): Promise<Computation> {
+  async function computeIn(ctx: RequestContext, cache: Cache, program: ProgramView, event: InvoiceIssuedEvent, partner: PartnerFacts | null, prefix: string, options: ComputeOptions = {}): Promise<Computation> {
     const rules = await rulesIn(ctx, cache, program.id);
-    if (event.currency === program.currency) return computeInvoice(rules, event, partner);
+    if (event.currency === program.currency) return computeInvoice(rules, event, partner, options);
     const date = calendarDay(new Date(event.occurredAt), program.timeZone);
     const rate = await rateOn(ctx, event.currency, program.currency, date);
     if (!rate) throw invalid('EARNING_FX_RATE_MISSING', `${prefix}/currency`, { currency: event.currency, programCurrency: program.currency, date });
@@ -337,7 +363,7 @@ export function createEarningService(deps: EarningDeps) {
       currency: program.currency,
       lines: event.lines.map((l) => ({ ...l, netAmount: convert(l.netAmount), ...(l.margin === undefined ? {} : { margin: convert(l.margin) }) })),
     };
-    const computation = computeInvoice(rules, converted, partner);
+    const computation = computeInvoice(rules, converted, partner, options);
     return {
       ...computation,
       conversion: { from: event.currency, to: program.currency, rate: rateText(rate), numerator: String(rate.numerator), denominator: String(rate.denominator), rateDate: rate.rateDate, source: rate.source, rounding: 'half-even' },
@@ -354,10 +380,63 @@ export function createEarningService(deps: EarningDeps) {
   }
 
   /** The partner, program and computation of an issued invoice; refuses what cannot earn. */
-  async function evaluate(ctx: RequestContext, event: InvoiceIssuedEvent | ActivityEvent, partner: PartnerView, prefix: string, cache: Cache = freshCache()): Promise<Computation> {
+  /** The tier multiplier hook (registered by a tiers plugin); without one every partner's multiplier is 1. */
+  let tierHook: TierMultiplier | null = null;
+  async function tierOf(ctx: RequestContext, partner: PartnerView): Promise<number> {
+    if (!tierHook) return 1;
+    const m = Number(await tierHook(ctx, partner));
+    return Number.isFinite(m) && m > 0 ? Math.round(m * 10_000) / 10_000 : 1;
+  }
+
+  /** The guardrail settings of a program (volume outside history), read once per batch. */
+  interface Settings { volumeFactor: number | null; volumeMinInvoices: number }
+  function settingsIn(ctx: RequestContext, cache: Cache, programId: string): Promise<Settings> {
+    let settings = cache.settings.get(programId);
+    if (!settings) cache.settings.set(programId, (settings = readSettings(ctx, programId)));
+    return settings;
+  }
+  async function readSettings(ctx: RequestContext, programId: string): Promise<Settings> {
+    const [row] = await ctx.em.execute<{ volume_factor: string | null; volume_min_invoices: number }[]>(`select volume_factor::text, volume_min_invoices from earning_settings where program_id = ?`, [programId]);
+    return { volumeFactor: row?.volume_factor ? Number(row.volume_factor) : null, volumeMinInvoices: row?.volume_min_invoices ?? 5 };
+  }
+
+  /**
+   * What the capped rules have granted on some counters. With `lock` (inside the posting transaction) the rows are
+   * created when missing and locked in a fixed order, so concurrent events on one counter post one at a time.
+   */
+  async function grantsOf(ctx: RequestContext, programId: string, keys: Grant[], lock: boolean): Promise<Map<string, number>> {
+    const unique = [...new Map(keys.map((k) => [grantKey(k.code, k.scope), { rule_code: k.code, scope: k.scope }])).values()].sort((a, b) => (a.rule_code + '\u0000' + a.scope < b.rule_code + '\u0000' + b.scope ? -1 : 1));
+    if (unique.length === 0) return new Map();
+    const json = JSON.stringify(unique);
+    if (lock) {
+      await ctx.em.execute(
+        `insert into earning_grant (program_id, rule_code, scope) select ?, x.rule_code, x.scope from jsonb_to_recordset(?::jsonb) as x(rule_code text, scope text) order by 2, 3 on conflict do nothing`,
+        [programId, json],
+      );
+    }
+    const rows = await ctx.em.execute<{ rule_code: string; scope: string; points: string }[]>(
+      `select g.rule_code, g.scope, g.points::text as points from earning_grant g join jsonb_to_recordset(?::jsonb) as x(rule_code text, scope text) on g.rule_code = x.rule_code and g.scope = x.scope
+        where g.program_id = ? order by g.rule_code, g.scope ${lock ? 'for update of g' : ''}`,
+      [json, programId],
+    );
+    return new Map(rows.map((r) => [grantKey(r.rule_code, r.scope), Number(r.points)]));
+  }
+
+  /** Add what an event granted to its rules' counters (in the transaction that posts it). */
+  async function addGrants(ctx: RequestContext, programId: string, grants: Grant[]) {
+    if (grants.length === 0) return;
+    await ctx.em.execute(
+      `insert into earning_grant (program_id, rule_code, scope, points, updated_at) select ?, x.rule_code, x.scope, x.points, now() from jsonb_to_recordset(?::jsonb) as x(rule_code text, scope text, points bigint)
+       order by 2, 3 on conflict (program_id, rule_code, scope) do update set points = earning_grant.points + excluded.points, updated_at = now()`,
+      [programId, JSON.stringify(grants.map((g) => ({ rule_code: g.code, scope: g.scope, points: g.points })))],
+    );
+  }
+
+  async function evaluate(ctx: RequestContext, event: InvoiceIssuedEvent | ActivityEvent, partner: PartnerView, prefix: string, cache: Cache = freshCache(), granted: Map<string, number> = new Map()): Promise<Computation> {
     if (partner.status !== 'active') throw new AppError('EARNING_PARTNER_NOT_ACTIVE', 409, { params: { partnerCode: partner.partnerCode, status: partner.status } });
     const program = await programIn(ctx, cache, partner.programId);
-    const computation = await computeIn(ctx, cache, program, linesOf(event, program.currency), partnerFacts(partner), prefix);
+    const caps: CapState = { partnerId: partner.id, periods: periodsOf(calendarDay(new Date(event.occurredAt), program.timeZone)), granted };
+    const computation = await computeIn(ctx, cache, program, linesOf(event, program.currency), partnerFacts(partner), prefix, { tierMultiplier: await tierOf(ctx, partner), caps });
     if (!Number.isSafeInteger(computation.points)) throw new AppError('EARNING_POINTS_TOO_LARGE', 422, { params: { points: String(computation.points) } });
     return computation;
   }
@@ -371,11 +450,33 @@ export function createEarningService(deps: EarningDeps) {
   }
 
   type Done = { status: EventStatus; programId: string | null; partnerId: string | null; result: Record<string, unknown> };
+  /** What an issued invoice's result holds besides its entries (kept with a review, so approval answers the same). */
+  interface IssuedBase { programId: string; partnerId: string; points: number; pending: number; available: number; netTotal: number; rep: string | null; lines: InvoiceIssuedEvent['lines'] }
   /** What an issued invoice posts: one earning per target, each keyed by the event, and the result once posted. */
-  interface IssuedPlan { earnings: (EarnInput & { target: 'pending' | 'available' })[]; done: (entries: EventOutcome['entries']) => Done }
+  interface IssuedPlan { earnings: (EarnInput & { target: 'pending' | 'available' })[]; computation: Computation; base: IssuedBase; done: (entries: EventOutcome['entries']) => Done }
 
-  async function planIssued(ctx: RequestContext, row: EventRecord, event: InvoiceIssuedEvent | ActivityEvent, partner: PartnerView, prefix: string, cache?: Cache): Promise<IssuedPlan> {
-    const computation = await evaluate(ctx, event, partner, prefix, cache);
+  function issuedDone(base: IssuedBase, entries: EventOutcome['entries']): Done {
+    return {
+      status: 'processed',
+      programId: base.programId,
+      partnerId: base.partnerId,
+      result: {
+        points: base.points,
+        pending: base.pending,
+        available: base.available,
+        entries,
+        ...(base.rep ? { rep: base.rep } : {}),
+        netTotal: base.netTotal,
+        invoice: { lines: base.lines, entries: entries.map((e) => ({ ...e, taken: 0, pending: e.target === 'pending' })), paid: false } satisfies InvoiceState,
+      },
+    };
+  }
+
+  /** The caps of a computation that bound for the rules of one target (what its ledger entry explains). */
+  const capsFor = (computation: Computation, target: 'pending' | 'available') => (computation.caps ?? []).filter((c) => c.target === target);
+
+  async function planIssued(ctx: RequestContext, row: EventRecord, event: InvoiceIssuedEvent | ActivityEvent, partner: PartnerView, prefix: string, cache?: Cache, granted?: Map<string, number>): Promise<IssuedPlan> {
+    const computation = await evaluate(ctx, event, partner, prefix, cache, granted);
     const rep = await repOf(ctx, partner, event);
     const earnings: IssuedPlan['earnings'] = [];
     for (const target of ['pending', 'available'] as const) {
@@ -383,6 +484,7 @@ export function createEarningService(deps: EarningDeps) {
       if (points === 0) continue;
       const lines = explanationLines(computation, target);
       const rules = [...new Map(lines.flatMap((l) => l.fired).map((f) => [f.ruleId, { ruleId: f.ruleId, code: f.code, version: f.version }])).values()];
+      const caps = capsFor(computation, target);
       earnings.push({
         target,
         partnerId: partner.id,
@@ -391,39 +493,114 @@ export function createEarningService(deps: EarningDeps) {
         pending: target === 'pending',
         earnedAt: new Date(event.occurredAt),
         ...(rep.repUserId ? { repUserId: rep.repUserId } : {}),
-        explanation: { rule: 'earning', eventId: row.id, eventType: event.type, source: event.source, externalId: event.externalId, invoice: event.type === 'invoice.issued' ? event.number : null, currency: computation.currency, ...(computation.conversion ? { conversion: computation.conversion } : {}), rules, lines },
+        explanation: { rule: 'earning', eventId: row.id, eventType: event.type, source: event.source, externalId: event.externalId, invoice: event.type === 'invoice.issued' ? event.number : null, currency: computation.currency, ...(computation.conversion ? { conversion: computation.conversion } : {}), rules, lines, ...(caps.length ? { caps } : {}) },
       });
     }
-    return {
-      earnings,
-      done: (entries) => ({
-        status: 'processed',
-        programId: partner.programId,
-        partnerId: partner.id,
-        result: {
-          points: computation.points,
-          pending: computation.pending,
-          available: computation.available,
-          entries,
-          ...(rep.note ? { rep: rep.note } : {}),
-          invoice: { lines: event.type === 'invoice.issued' ? event.lines : [], entries: entries.map((e) => ({ ...e, taken: 0, pending: e.target === 'pending' })), paid: false } satisfies InvoiceState,
-        },
-      }),
+    const base: IssuedBase = {
+      programId: partner.programId,
+      partnerId: partner.id,
+      points: computation.points,
+      pending: computation.pending,
+      available: computation.available,
+      netTotal: computation.lines.reduce((sum, l) => sum + l.netAmount, 0),
+      rep: rep.note,
+      lines: event.type === 'invoice.issued' ? event.lines : [],
     };
+    return { earnings, computation, base, done: (entries) => issuedDone(base, entries) };
   }
 
   const unmatched = (row: EventRecord): Done => ({ status: 'unmatched', programId: row.program_id, partnerId: null, result: { points: 0, entries: [] } });
 
+  /** Caps that send the event to review (the rule says onCap: review) instead of posting the capped part. */
+  const capReasons = (computation: Computation): ReviewReason[] =>
+    (computation.caps ?? []).filter((c) => c.onCap === 'review').map((c): ReviewReason => ({ kind: 'cap', code: c.code, cap: c.kind, limit: c.limit, alreadyGranted: c.alreadyGranted, grantedNow: c.grantedNow, uncapped: c.uncapped }));
+
+  const NO_EVENT = '00000000-0000-0000-0000-000000000000';
+  /**
+   * The guardrails an event that earns trips: its invoice number already credited to another partner of the program,
+   * or its net value above the program's factor × the partner's average invoice of the 12 months before it (when the
+   * partner has enough invoices in that time).
+   */
+  async function guardrailsOf(ctx: RequestContext, cache: Cache, partner: PartnerView, eventId: string, event: InvoiceIssuedEvent | ActivityEvent, computation: Computation): Promise<ReviewReason[]> {
+    if (computation.points <= 0 || event.type !== 'invoice.issued') return [];
+    const reasons: ReviewReason[] = [];
+    const [other] = await ctx.em.execute<{ id: string; partner_id: string }[]>(
+      `select id, partner_id from earning_event where program_id = ? and type = 'invoice.issued' and status = 'processed' and payload->>'number' = ? and partner_id <> ? and id <> ? limit 1`,
+      [partner.programId, event.number, partner.id, eventId],
+    );
+    if (other) reasons.push({ kind: 'document-number', number: event.number, otherEventId: other.id, otherPartnerId: other.partner_id });
+    const settings = await settingsIn(ctx, cache, partner.programId);
+    if (settings.volumeFactor !== null) {
+      const netTotal = computation.lines.reduce((sum, l) => sum + l.netAmount, 0);
+      const at = new Date(event.occurredAt);
+      const [h] = await ctx.em.execute<{ n: number; total: string | null }[]>(
+        `select count(*)::int as n, sum(coalesce((result->>'netTotal')::numeric, (select sum((l->>'netAmount')::numeric) from jsonb_array_elements(payload->'lines') l)))::text as total
+           from earning_event where partner_id = ? and type = 'invoice.issued' and status = 'processed' and occurred_at >= ?::timestamptz - interval '12 months' and occurred_at < ? and id <> ?`,
+        [partner.id, at, at, eventId],
+      );
+      const n = Number(h?.n ?? 0);
+      if (n >= settings.volumeMinInvoices && h?.total) {
+        const total = BigInt(h.total.split('.')[0]!);
+        if (BigInt(netTotal) * BigInt(n) * 10_000n > BigInt(Math.round(settings.volumeFactor * 10_000)) * total) {
+          reasons.push({ kind: 'volume', netTotal, average: Number(total / BigInt(n)), factor: settings.volumeFactor, invoices: n });
+        }
+      }
+    }
+    return reasons;
+  }
+
+  /** Hold an event back: the review row keeps what it would post (the plan), so approval posts exactly that. */
+  async function holdForReview(ctx: RequestContext, row: EventRecord, plan: IssuedPlan, reasons: ReviewReason[]): Promise<Done> {
+    const simulation = { ...plan.computation, explanation: { pending: explanationLines(plan.computation, 'pending'), available: explanationLines(plan.computation, 'available') } };
+    const [created] = await ctx.em.execute<{ id: string }[]>(
+      `insert into earning_review (id, program_id, event_id, partner_id, reasons, computation, status, created_at) values (?, ?, ?, ?, ?::jsonb, ?::jsonb, 'open', now())
+       on conflict (event_id) do update set reasons = excluded.reasons, computation = excluded.computation where earning_review.status = 'open' returning id`,
+      [uuidv7(), plan.base.programId, row.id, plan.base.partnerId, JSON.stringify(reasons), JSON.stringify({ simulation, earnings: plan.earnings, grants: plan.computation.grants, base: plan.base })],
+    );
+    return { status: 'review', programId: plan.base.programId, partnerId: plan.base.partnerId, result: { points: 0, entries: [], review: { id: created?.id ?? null, reasons } } };
+  }
+
+  /**
+   * Post a planned earning. Without capped counters or guardrails tripped it is posted as it is; otherwise in one
+   * transaction: the counters locked, the event computed again with what they hold, then posted (counters and status
+   * updated with it) or held for review.
+   */
+  async function postIssued(ctx: RequestContext, cache: Cache, row: EventRecord, event: InvoiceIssuedEvent | ActivityEvent, partner: PartnerView, prefix: string, first: IssuedPlan): Promise<Done> {
+    const checks = await guardrailsOf(ctx, cache, partner, row.id, event, first.computation);
+    if (first.computation.grants.length === 0 && checks.length === 0 && capReasons(first.computation).length === 0) {
+      const entries: EventOutcome['entries'] = [];
+      for (const { target, ...input } of first.earnings) {
+        const entry = await deps.ledger().earn(ctx, input);
+        entries.push({ target, entryId: entry.entryId, points: input.points });
+      }
+      return first.done(entries);
+    }
+    return ctx.em.transactional(async (em) => {
+      const tx = { ...ctx, em };
+      const granted = await grantsOf(tx, partner.programId, first.computation.grants, true);
+      const plan = granted.size ? await planIssued(tx, row, event, partner, prefix, cache, granted) : first;
+      const reasons = [...checks, ...capReasons(plan.computation)];
+      let done: Done;
+      if (reasons.length) done = await holdForReview(tx, row, plan, reasons);
+      else {
+        const entries: EventOutcome['entries'] = [];
+        for (const { target, ...input } of plan.earnings) {
+          const entry = await deps.ledger().earn(tx, input);
+          entries.push({ target, entryId: entry.entryId, points: input.points });
+        }
+        await addGrants(tx, partner.programId, plan.computation.grants);
+        done = plan.done(entries);
+      }
+      await update(tx, row.id, done.status, done);
+      return done;
+    });
+  }
+
   async function processIssued(ctx: RequestContext, row: EventRecord, event: InvoiceIssuedEvent | ActivityEvent, prefix: string): Promise<Done> {
     const partner = row.partner_id ? await deps.partners().get(ctx, row.partner_id) : await match(ctx, row.program_id, event.partner, prefix);
     if (!partner) return unmatched(row);
-    const plan = await planIssued(ctx, row, event, partner, prefix);
-    const entries: EventOutcome['entries'] = [];
-    for (const { target, ...input } of plan.earnings) {
-      const entry = await deps.ledger().earn(ctx, input);
-      entries.push({ target, entryId: entry.entryId, points: input.points });
-    }
-    return plan.done(entries);
+    const cache = freshCache();
+    return postIssued(ctx, cache, row, event, partner, prefix, await planIssued(ctx, row, event, partner, prefix, cache));
   }
 
   /**
@@ -638,7 +815,7 @@ export function createEarningService(deps: EarningDeps) {
   function admit(row: EventRecord, event: EarningEventInput, hash: string): EventOutcome | null {
     if (row.inserted) return null;
     if (row.payload_hash !== hash) throw new AppError('EARNING_EVENT_CONFLICT', 409, { params: { source: event.source, externalId: event.externalId, id: row.id } });
-    if (row.status === 'processed' || row.status === 'unmatched') return outcomeOf(row, true);
+    if (row.status === 'processed' || row.status === 'unmatched' || row.status === 'review') return outcomeOf(row, true);
     if (row.status === 'rejected') throw new AppError('EARNING_EVENT_REJECTED', 409, { params: { id: row.id, reason: String((row as unknown as { resolution?: { reason?: string } }).resolution?.reason ?? '') } });
     return null; // received (interrupted) or refused: process again.
   }
@@ -668,7 +845,153 @@ export function createEarningService(deps: EarningDeps) {
     return row;
   }
 
+  /**
+   * An admin request under an optional idempotency key (per actor): the first answer is kept and a replay returns it;
+   * the same key for another request is a 409 naming the field; a key still being answered is a 409 too.
+   */
+  async function once<T>(ctx: RequestContext, key: string | undefined, operation: string, request: unknown, run: () => Promise<T>): Promise<T> {
+    if (!key) return run();
+    const actor = JSON.stringify(describeActor(ctx.actor));
+    const hash = createHash('sha256').update(canonical({ operation, request })).digest('hex');
+    const field = '/body/idempotencyKey';
+    for (let attempt = 0; ; attempt += 1) {
+      const [claimed] = await ctx.em.execute<{ key: string }[]>(
+        `insert into earning_request (actor, key, operation, request_hash, created_at) values (?, ?, ?, ?, now()) on conflict (actor, key) do nothing returning key`,
+        [actor, key, operation, hash],
+      );
+      if (claimed) break;
+      const [kept] = await ctx.em.execute<{ request_hash: string; response: { value: T } | null; stale: boolean }[]>(
+        `select request_hash, response, created_at < now() - interval '1 minute' as stale from earning_request where actor = ? and key = ?`,
+        [actor, key],
+      );
+      if (!kept) continue;
+      if (kept.request_hash !== hash) throw invalid('EARNING_IDEMPOTENCY_CONFLICT', field, { key }, 409);
+      if (kept.response) return kept.response.value;
+      // Claimed by a request that did not finish (a crash): taken over after a minute.
+      if (kept.stale && attempt < 2) {
+        await ctx.em.execute(`delete from earning_request where actor = ? and key = ? and response is null`, [actor, key]);
+        continue;
+      }
+      throw invalid('EARNING_IDEMPOTENCY_IN_PROGRESS', field, { key }, 409);
+    }
+    try {
+      const value = await run();
+      await ctx.em.execute(`update earning_request set response = ?::jsonb where actor = ? and key = ?`, [JSON.stringify({ value }), actor, key]);
+      return value;
+    } catch (error) {
+      await ctx.em.execute(`delete from earning_request where actor = ? and key = ?`, [actor, key]);
+      throw error;
+    }
+  }
+
+  interface ReviewRow { id: string; program_id: string; event_id: string; partner_id: string; status: ReviewView['status']; reasons: ReviewReason[]; computation: { simulation: Record<string, unknown> & { points: number; pending: number; available: number }; earnings: (EarnInput & { target: 'pending' | 'available'; earnedAt: string })[]; grants: Grant[]; base: IssuedBase }; decision: Record<string, unknown> | null; result: Record<string, unknown> | null; created_at: Date; decided_at: Date | null }
+  function reviewView(r: ReviewRow): ReviewView {
+    const sim = r.computation.simulation;
+    return {
+      id: r.id, programId: r.program_id, eventId: r.event_id, partnerId: r.partner_id, status: r.status, reasons: r.reasons,
+      points: sim.points, pending: sim.pending, available: sim.available, simulation: sim,
+      decision: r.decision, result: r.result, createdAt: new Date(r.created_at).toISOString(), decidedAt: r.decided_at ? new Date(r.decided_at).toISOString() : null,
+    };
+  }
+  async function lockReview(ctx: RequestContext, id: string): Promise<ReviewRow> {
+    const [row] = await ctx.em.execute<ReviewRow[]>(`select * from earning_review where id = ? for update`, [id]);
+    if (!row) throw new AppError('EARNING_REVIEW_NOT_FOUND', 404, { params: { id } });
+    return row;
+  }
+
   const service = {
+    /**
+     * The tier multiplier hook, for a tiers plugin: `fn` gives a partner's multiplier (1 when none). Registering again
+     * replaces it; null removes it.
+     */
+    setTierMultiplier(fn: TierMultiplier | null) {
+      tierHook = fn;
+    },
+
+    /** An admin request under an optional idempotency key (see `once`). */
+    once,
+
+    /** The review queue: events held back by a guardrail, newest first. */
+    async listReviews(ctx: RequestContext, query: { programId?: string; status?: ReviewView['status']; limit: number; before?: string }) {
+      const filters: [string, unknown][] = [['program_id = ?', query.programId], ['status = ?', query.status], ['id < ?', query.before]];
+      const given = filters.filter(([, v]) => v !== undefined);
+      const rows = await ctx.em.execute<ReviewRow[]>(
+        `select * from earning_review ${given.length ? `where ${given.map(([sql]) => sql).join(' and ')}` : ''} order by id desc limit ?`,
+        [...given.map(([, v]) => v), query.limit + 1],
+      );
+      const page = rows.slice(0, query.limit);
+      return { items: page.map(reviewView), nextBefore: rows.length > query.limit ? page[page.length - 1]!.id : null };
+    },
+
+    async getReview(ctx: RequestContext, id: string): Promise<ReviewView> {
+      const [row] = await ctx.em.execute<ReviewRow[]>(`select * from earning_review where id = ?`, [id]);
+      if (!row) throw new AppError('EARNING_REVIEW_NOT_FOUND', 404, { params: { id } });
+      return reviewView(row);
+    },
+
+    /**
+     * Approve a held event: posts exactly what its simulation showed when it was held (the same ledger keys, so at most
+     * once), adds it to the capped rules' counters, and the event is processed. Approving again answers the same.
+     */
+    async approveReview(ctx: RequestContext, id: string): Promise<ReviewView> {
+      return ctx.em.transactional(async (em) => {
+        const tx = { ...ctx, em };
+        const row = await lockReview(tx, id);
+        if (row.status === 'approved') return reviewView(row);
+        if (row.status !== 'open') throw new AppError('EARNING_REVIEW_DECIDED', 409, { params: { id, status: row.status } });
+        const entries: EventOutcome['entries'] = [];
+        for (const { target, earnedAt, ...input } of row.computation.earnings) {
+          const entry = await deps.ledger().earn(tx, { ...input, earnedAt: new Date(earnedAt) });
+          entries.push({ target, entryId: entry.entryId, points: input.points });
+        }
+        await addGrants(tx, row.program_id, row.computation.grants);
+        const done = issuedDone(row.computation.base, entries);
+        const result = { ...done.result, review: { id, reasons: row.reasons } };
+        await update(tx, row.event_id, 'processed', { ...done, result });
+        const decision = { action: 'approve', by: describeActor(ctx.actor), at: new Date().toISOString() };
+        const [updated] = await em.execute<ReviewRow[]>(`update earning_review set status = 'approved', decision = ?::jsonb, result = ?::jsonb, decided_at = now() where id = ? returning *`, [JSON.stringify(decision), JSON.stringify({ points: done.result.points, entries }), id]);
+        deps.audit().record(tx, { action: 'earning.review.approved', subjectType: 'earning-review', subjectId: id, data: { eventId: row.event_id, partnerId: row.partner_id, points: done.result.points, entries, reasons: row.reasons } });
+        return reviewView(updated!);
+      });
+    },
+
+    /** Reject a held event with a reason: nothing is posted, the event is rejected for good. Audited. */
+    async rejectReview(ctx: RequestContext, id: string, reason: string): Promise<ReviewView> {
+      return ctx.em.transactional(async (em) => {
+        const tx = { ...ctx, em };
+        const row = await lockReview(tx, id);
+        if (row.status === 'rejected' && row.decision?.reason === reason) return reviewView(row);
+        if (row.status !== 'open') throw new AppError('EARNING_REVIEW_DECIDED', 409, { params: { id, status: row.status } });
+        const decision = { action: 'reject', reason, by: describeActor(ctx.actor), at: new Date().toISOString() };
+        await em.execute(`update earning_event set status = 'rejected', resolution = ?::jsonb, updated_at = now() where id = ?`, [JSON.stringify({ ...decision, reviewId: id }), row.event_id]);
+        const [updated] = await em.execute<ReviewRow[]>(`update earning_review set status = 'rejected', decision = ?::jsonb, decided_at = now() where id = ? returning *`, [JSON.stringify(decision), id]);
+        deps.audit().record(tx, { action: 'earning.review.rejected', subjectType: 'earning-review', subjectId: id, data: { eventId: row.event_id, partnerId: row.partner_id, reason, reasons: row.reasons } });
+        return reviewView(updated!);
+      });
+    },
+
+    /** A program's guardrail settings. */
+    async getSettings(ctx: RequestContext, programId: string) {
+      await deps.programs().get(ctx, programId);
+      const s = await readSettings(ctx, programId);
+      return { programId, ...s };
+    },
+
+    /** Set a program's guardrail settings (volumeFactor null turns the volume guardrail off). Audited. */
+    async putSettings(ctx: RequestContext, programId: string, input: { volumeFactor: number | null; volumeMinInvoices?: number }) {
+      await deps.programs().get(ctx, programId);
+      const settings = { volumeFactor: input.volumeFactor, volumeMinInvoices: input.volumeMinInvoices ?? 5 };
+      await ctx.em.transactional(async (em) => {
+        await em.execute(
+          `insert into earning_settings (program_id, volume_factor, volume_min_invoices, updated_by, updated_at) values (?, ?, ?, ?::jsonb, now())
+           on conflict (program_id) do update set volume_factor = excluded.volume_factor, volume_min_invoices = excluded.volume_min_invoices, updated_by = excluded.updated_by, updated_at = now()`,
+          [programId, settings.volumeFactor, settings.volumeMinInvoices, JSON.stringify(describeActor(ctx.actor))],
+        );
+        deps.audit().record({ ...ctx, em }, { action: 'earning.settings.updated', subjectType: 'earning-settings', subjectId: programId, data: settings });
+      });
+      return { programId, ...settings };
+    },
+
     /**
      * Take one event: store it under (source, externalId) and process it. A replay returns the first result; the
      * same key with a different body is a 409. `prefix` is the JSON path of the event in the request (for errors).
@@ -749,6 +1072,34 @@ export function createEarningService(deps: EarningDeps) {
           fail(item.i, error);
         }
       }
+      // Events that count against capped rules or trip a guardrail are posted one by one (counters locked, or held for
+      // review); a document number credited to another partner is looked up for the whole batch in one query per program.
+      const serial = new Set<number>();
+      const numbers = new Map<string, { k: number; number: string; partnerId: string }[]>();
+      for (const [k, item] of issued.entries()) {
+        const plan = item.plan!;
+        const event = item.row.payload;
+        if (plan.computation.grants.length || capReasons(plan.computation).length) serial.add(k);
+        else if (plan.computation.points > 0 && event.type === 'invoice.issued') {
+          if ((await settingsIn(ctx, cache, plan.base.programId)).volumeFactor !== null) serial.add(k);
+          else {
+            let list = numbers.get(plan.base.programId);
+            if (!list) numbers.set(plan.base.programId, (list = []));
+            list.push({ k, number: event.number, partnerId: plan.base.partnerId });
+          }
+        }
+      }
+      for (const [programId, list] of numbers) {
+        const taken = await ctx.em.execute<{ number: string; partner_id: string }[]>(
+          `select distinct payload->>'number' as number, partner_id from earning_event where program_id = ? and type = 'invoice.issued' and status = 'processed' and payload->>'number' in (select jsonb_array_elements_text(?::jsonb))`,
+          [programId, JSON.stringify([...new Set(list.map((l) => l.number))])],
+        );
+        for (const l of list) if (taken.some((t) => t.number === l.number && t.partner_id !== l.partnerId)) serial.add(l.k);
+      }
+      if (serial.size) {
+        for (const k of serial) oneByOne.push({ i: issued[k]!.i, row: issued[k]!.row });
+        issued.splice(0, issued.length, ...issued.filter((_, k) => !serial.has(k)));
+      }
       // Every earning of the batch, one earnMany per program; an item refused by the ledger refuses its event.
       const byProgram = new Map<string, { k: number; earning: IssuedPlan['earnings'][number] }[]>();
       issued.forEach((item, k) => {
@@ -812,12 +1163,18 @@ export function createEarningService(deps: EarningDeps) {
         const computation = await computeIn(ctx, cache, program, linesOf(event, program.currency), null, prefix);
         return { partner: null, programId, ...computation, explanation: { pending: explanationLines(computation, 'pending'), available: explanationLines(computation, 'available') } };
       }
-      const computation = await evaluate(ctx, event, partner, prefix);
+      // As the posting computes it: with what the capped rules have granted so far, and the guardrails it would trip.
+      const cache = freshCache();
+      const first = await evaluate(ctx, event, partner, prefix, cache);
+      const granted = await grantsOf(ctx, partner.programId, first.grants, false);
+      const computation = granted.size ? await evaluate(ctx, event, partner, prefix, cache, granted) : first;
+      const guardrails = [...(await guardrailsOf(ctx, cache, partner, NO_EVENT, event, computation)), ...capReasons(computation)];
       return {
         partner: { id: partner.id, partnerCode: partner.partnerCode, legalName: partner.legalName },
         programId: partner.programId,
         ...computation,
         explanation: { pending: explanationLines(computation, 'pending'), available: explanationLines(computation, 'available') },
+        guardrails,
       };
     },
 
@@ -966,6 +1323,8 @@ export function createEarningService(deps: EarningDeps) {
           eventTypes: [...new Set(input.eventTypes)],
           condition: input.condition,
           effect: input.effect as unknown as Record<string, unknown>,
+          stacking: (input.stacking ?? { mode: 'additive' }) as unknown as Record<string, unknown>,
+          caps: (input.caps ?? null) as unknown as Record<string, unknown> | null,
           createdBy: describeActor(ctx.actor),
           createdAt: new Date(),
           activatedAt: null,

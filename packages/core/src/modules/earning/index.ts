@@ -12,6 +12,7 @@ import { earningRoutes } from './earning.routes.ts';
 import { createEarningService, earningServiceRef } from './earning.service.ts';
 import { migration as m0001 } from './migrations/0001_earning.ts';
 import { migration as m0002 } from './migrations/0002_fx_rates.ts';
+import { migration as m0003 } from './migrations/0003_caps_review.ts';
 import { migration as m0010 } from './migrations/0010_disputes.ts';
 import en from './locales/en.json' with { type: 'json' };
 import pl from './locales/pl.json' with { type: 'json' };
@@ -33,7 +34,7 @@ export const earningModule = definePlugin({
   compatibility: `^${CORE_VERSION}`,
   dependsOn: ['audit', 'access', 'programs', 'partners', 'ledger'],
   entities: [EarningEvent, EarningRule, EarningDispute],
-  migrations: [m0001, m0002, m0010],
+  migrations: [m0001, m0002, m0003, m0010],
   setup(ctx) {
     ctx.grant('events:write', ['admin'], { apiKeys: true });
     ctx.grant('earning:manage', ['admin', 'program-manager']);
@@ -52,5 +53,9 @@ export const earningModule = definePlugin({
 });
 
 export { earningServiceRef };
-export type { EarningService, EventOutcome, EventView, RuleInput, RuleView } from './earning.service.ts';
+/**
+ * Extension point for a tiers plugin: `ctx.inject(earningServiceRef)().setTierMultiplier((ctx, partner) => m)` gives
+ * each partner's multiplier (1 when none); every rule's points are multiplied by it unless its effect says `tier: false`.
+ */
+export type { EarningService, EventOutcome, EventView, ReviewReason, ReviewView, RuleInput, RuleView, TierMultiplier } from './earning.service.ts';
 export type { EarningEventInput, InvoiceIssuedEvent, InvoicePaidEvent } from './earning.schemas.ts';
