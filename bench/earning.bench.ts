@@ -112,6 +112,7 @@ async function load(spec: LoadSpec): Promise<LoadResult> {
     url: spec.url,
     connections: spec.connections,
     duration: spec.seconds,
+    timeout: 120,
     ...(spec.overallRate ? { overallRate: spec.overallRate } : {}),
     requests: [
       {
@@ -178,17 +179,28 @@ export async function run(): Promise<Record<string, unknown>> {
     const { authorization } = await app.apiKeyHeaders(['events:write']);
     const address = await app.app.listen({ host: '127.0.0.1', port: 0 });
     const base = { url: address, authorization, programId: program.id, nips: numbers, seconds: SECONDS };
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    // Between runs, wait until the server has answered what the last run left in flight, so runs do not overlap.
+    const settle = async () => {
+      for (let i = 0; i < 600; i += 1) {
+        if (Number((await db.query<{ n: string }>(`select count(*) as n from earning_event where status = 'received'`)).rows[0]!.n) === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    };
 
     // Warm-up (JIT, the partners' index, the rules' cache, PostgreSQL's buffers), not counted.
     await drive({ ...base, path: '/api/v1/earning/events', prefix: 'warm', perRequest: 1, connections: 8, seconds: 3 });
     await drive({ ...base, path: '/api/v1/earning/events/batch', prefix: 'warmb', perRequest: 1000, connections: 2, seconds: 3 });
+    await settle();
 
     const single = await drive({ ...base, path: '/api/v1/earning/events', prefix: 'single', perRequest: 1, connections: 16 });
+    await settle();
     const batch = await drive({ ...base, path: '/api/v1/earning/events/batch', prefix: 'batch', perRequest: 1000, connections: 4 });
+    await settle();
     const fixed = await drive({ ...base, path: '/api/v1/earning/events', prefix: 'rate', perRequest: 1, connections: 16, overallRate: 300 });
-
-    const db = new pg.Client({ connectionString: url });
-    await db.connect();
+    await settle();
     const stored = (await db.query<{ status: string; n: string }>(`select status, count(*) as n from earning_event group by status order by status`)).rows;
     const entries = Number((await db.query<{ n: string }>(`select count(*) as n from ledger_entry`)).rows[0]!.n);
     await db.end();
