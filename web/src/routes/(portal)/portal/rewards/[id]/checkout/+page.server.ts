@@ -1,5 +1,12 @@
 import { placeOrderAction } from '#lib/server/catalogue.ts';
-import type { Actions } from './$types';
+import { formNonce } from '#lib/ledger/ledger.ts';
+import type { Actions, PageServerLoad } from './$types';
+
+/**
+ * The nonce from which the order's idempotency key is derived, made once on the server: a universal load would run
+ * again in the browser while hydrating and render a different nonce than the one the server sent.
+ */
+export const load: PageServerLoad = () => ({ nonce: formNonce() });
 
 export const actions: Actions = {
 	/** Place the order (the idempotency key comes from the rendered nonce), then show it. */
