@@ -85,7 +85,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: the rewards catalogu
   async function fitsPhone(page: Page): Promise<void> {
     await page.setViewportSize({ width: 375, height: 800 });
     await page.reload();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'));
     expect(overflow, `${page.url()} scrolls sideways at 375 px`).toBeLessThanOrEqual(0);
     await page.setViewportSize({ width: 1280, height: 900 });
   }
