@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
-import { AppError, Type, hasPermission, type Locale, type PluginDefinition, type PluginRouter } from '@laurel/plugin-sdk';
+import { AppError, Type, storableFormats, hasPermission, type Locale, type PluginDefinition, type PluginRouter } from '@laurel/plugin-sdk';
 import cookie from '@fastify/cookie';
 import type { LaurelConfig } from './config/config.ts';
 import { CORE_VERSION } from './version.ts';
@@ -107,7 +107,11 @@ export async function buildApp(config: LaurelConfig, options: BuildAppOptions = 
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : uuidv7();
     },
-    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', useDefaults: true, removeAdditional: false } },
+    ajv: {
+      customOptions: { allErrors: true, coerceTypes: 'array', useDefaults: true, removeAdditional: false },
+      // `date-time` as the database stores it: RFC 3339 with an offset, no leap second, within the years 1–9999 UTC.
+      onCreate: storableFormats,
+    },
     bodyLimit: 1024 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>();
   for (const warning of resolution.warnings) app.log.warn(warning);
@@ -209,6 +213,12 @@ export async function buildApp(config: LaurelConfig, options: BuildAppOptions = 
       if (typeof sent !== 'string' || sent !== authentication.csrfToken) throw new AppError('CSRF_TOKEN_INVALID', 403);
     }
     if (access !== 'signed-in' && !hasPermission(actor, access)) throw new AppError('FORBIDDEN', 403);
+  });
+  // Text PostgreSQL cannot store (a NUL character) or that is not valid Unicode (a lone surrogate) is refused before
+  // any handler sees it, naming the field — instead of failing later in the database as a 500.
+  app.addHook('preValidation', async (request) => {
+    const bad = unstorableText(request.body, '/body');
+    if (bad) throw new AppError('TEXT_NOT_STORABLE', 400, { fields: [{ field: bad, messageKey: 'errors.TEXT_NOT_STORABLE' }] });
   });
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpDuration.observe(
@@ -382,4 +392,25 @@ export async function buildApp(config: LaurelConfig, options: BuildAppOptions = 
     config,
     plugins: resolution.enabled.map((p) => p.definition),
   };
+}
+
+/** The JSON pointer of the first string (value or key) holding a NUL character or a lone surrogate, if any. */
+export function unstorableText(value: unknown, path: string, depth = 0): string | null {
+  const bad = (text: string) => text.includes('\u0000') || !text.isWellFormed();
+  if (typeof value === 'string') return bad(value) ? path : null;
+  if (depth > 64 || value === null || typeof value !== 'object') return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i += 1) {
+      const found = unstorableText(value[i], `${path}/${i}`, depth + 1);
+      if (found) return found;
+    }
+    return null;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    const here = `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+    if (bad(key)) return here;
+    const found = unstorableText(item, here, depth + 1);
+    if (found) return found;
+  }
+  return null;
 }

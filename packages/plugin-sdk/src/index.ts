@@ -48,3 +48,4 @@ export { defineEntity, LockMode, p } from '@mikro-orm/core';
 export type { InferEntity } from '@mikro-orm/core';
 export { PARTNER_SCOPE_FILTER, PROGRAM_SCOPE_FILTER, partnerScoped, programScoped } from './scoping.ts';
 export type { PartnerScopeArgs, ProgramScopeArgs } from './scoping.ts';
+export { isStorableInstant, storableFormats } from './formats.ts';

@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { Type, type Static, type TSchema } from '@laurel/plugin-sdk';
+import { storableFormats, Type, type Static, type TSchema } from '@laurel/plugin-sdk';
 
 /*
  * The canonical events of the inbox, as TypeBox schemas: they document the API (OpenAPI) and validate every event,
@@ -133,6 +133,7 @@ export const isActivity = (e: EarningEventInput): e is ActivityEvent => !['invoi
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats.default(ajv);
+storableFormats(ajv);
 const compiled = new Map<string, ValidateFunction>(Object.entries(EVENT_SCHEMAS).map(([type, schema]) => [type, ajv.compile(schema as TSchema)]));
 const compiledCustom = ajv.compile(Custom as TSchema);
 const customType = new RegExp(CUSTOM_TYPE);
