@@ -101,8 +101,8 @@ export async function ruleStatusAction(event: RequestEvent<{ id: string }>, acti
 	const result = await once(event, action, form.text('nonce'), () =>
 		callApi<Rule>(event, (api) =>
 			action === 'activate'
-				? api.POST('/api/v1/earning/rules/{id}/activate', { params: { path: { id } } })
-				: api.POST('/api/v1/earning/rules/{id}/retire', { params: { path: { id } } })
+				? api.POST('/api/v1/earning/rules/{id}/activate', { params: { path: { id } }, body: { idempotencyKey: `web:rule:activate:${id}:${form.text('nonce')}` } })
+				: api.POST('/api/v1/earning/rules/{id}/retire', { params: { path: { id } }, body: { idempotencyKey: `web:rule:retire:${id}:${form.text('nonce')}` } })
 		)
 	);
 	if (!result.ok) return result.fail({ action });
