@@ -217,8 +217,14 @@ export function periodsOf(day: string): Record<CapPeriod, string> {
 const PPU_SCALE = 10_000n;
 
 /** Decimal places of a currency's minor units (2 for PLN and EUR, 0 for JPY). */
+const scales = new Map<string, number>();
 export function currencyScale(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  let scale = scales.get(currency);
+  if (scale === undefined) {
+    scale = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    scales.set(currency, scale);
+  }
+  return scale;
 }
 
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));

@@ -210,8 +210,11 @@ function partnerFacts(p: PartnerView): PartnerFacts {
 }
 
 /** The calendar day (YYYY-MM-DD) of an instant in a time zone. */
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
 function calendarDay(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  let format = dayFormats.get(timeZone);
+  if (!format) dayFormats.set(timeZone, (format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  return format.format(at);
 }
 
 const digits = (s: string) => s.replace(/[^0-9]/g, '');
@@ -261,10 +264,6 @@ export function createEarningService(deps: EarningDeps) {
     }
   }
 
-  async function searchOne(ctx: RequestContext, programId: string, q: string, pick: (p: PartnerView) => boolean): Promise<PartnerView | null> {
-    const page = await deps.partners().list(ctx, { programId, q, limit: 20 });
-    return page.items.find(pick) ?? null;
-  }
 
   /** The identifier that decides, normalized: the same order as `match`. */
   function identifierOf(who: InvoiceIssuedEvent['partner']): { kind: 'id' | 'nip' | 'euVat' | 'regon' | 'code'; value: string } | null {
@@ -303,16 +302,27 @@ export function createEarningService(deps: EarningDeps) {
     if (!programId) throw invalid('EARNING_PROGRAM_REQUIRED', `${prefix}/programId`);
     const euVat = who.euVat ? compact(who.euVat) : null;
     const nip = who.nip ? digits(who.nip) : euVat?.startsWith('PL') ? digits(euVat) : null;
-    if (nip) return nip.length === 10 ? searchOne(ctx, programId, nip, (p) => p.nip === nip) : null;
+    if (nip) return nip.length === 10 ? deps.partners().findByIdentifier(ctx, programId, { nip }) : null;
     if (euVat) return deps.partners().findByIdentifier(ctx, programId, { euVat });
     if (who.regon) return deps.partners().findByIdentifier(ctx, programId, { regon: digits(who.regon) });
-    const code = who.partnerCode!;
-    return searchOne(ctx, programId, code, (p) => p.partnerCode === code);
+    return deps.partners().findByIdentifier(ctx, programId, { partnerCode: who.partnerCode! });
   }
 
   /** Programs and rules read once per batch (one event alone gets a fresh cache). */
   interface Cache { programs: Map<string, Promise<ProgramView>>; rules: Map<string, Promise<RuleForEvaluation[]>>; settings: Map<string, Promise<Settings>> }
-  const freshCache = (): Cache => ({ programs: new Map(), rules: new Map(), settings: new Map() });
+  /*
+   * Programs, active rules and guardrail settings change rarely and are read for every event: one process shares
+   * them for at most a second (what another server changed applies within a second) and drops them at once when
+   * it changes them itself.
+   */
+  let shared: { at: number; cache: Cache } | null = null;
+  const freshCache = (): Cache => {
+    if (!shared || Date.now() - shared.at > 1000) shared = { at: Date.now(), cache: { programs: new Map(), rules: new Map(), settings: new Map() } };
+    return shared.cache;
+  };
+  const invalidate = () => {
+    shared = null;
+  };
 
   function programIn(ctx: RequestContext, cache: Cache, programId: string): Promise<ProgramView> {
     let program = cache.programs.get(programId);
@@ -989,6 +999,7 @@ export function createEarningService(deps: EarningDeps) {
         );
         deps.audit().record({ ...ctx, em }, { action: 'earning.settings.updated', subjectType: 'earning-settings', subjectId: programId, data: settings });
       });
+      invalidate();
       return { programId, ...settings };
     },
 
@@ -1356,7 +1367,9 @@ export function createEarningService(deps: EarningDeps) {
 
     /** A draft goes live; refused while another active version of the same code covers an overlapping period. */
     async activateRule(ctx: RequestContext, id: string): Promise<RuleView> {
-      return ctx.em.transactional(async (em) => {
+      // Events read the active rules from a shared cache: drop it once the change is committed.
+      try {
+        return await ctx.em.transactional(async (em) => {
         const row = await em.findOne(EarningRule, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
         if (!row) throw new AppError('EARNING_RULE_NOT_FOUND', 404, { params: { id } });
         if (row.status !== 'draft') throw new AppError('EARNING_RULE_NOT_DRAFT', 409, { params: { code: row.code, version: row.version, status: row.status } });
@@ -1368,11 +1381,16 @@ export function createEarningService(deps: EarningDeps) {
         deps.audit().record({ ...ctx, em }, { action: 'earning.rule.activated', subjectType: 'earning-rule', subjectId: row.id, data: { code: row.code, version: row.version } });
         return ruleView(row);
       });
+      } finally {
+        invalidate();
+      }
     },
 
     /** An active rule stops applying to any event (also to events dated in its period that arrive later). */
     async retireRule(ctx: RequestContext, id: string): Promise<RuleView> {
-      return ctx.em.transactional(async (em) => {
+      // Events read the active rules from a shared cache: drop it once the change is committed.
+      try {
+        return await ctx.em.transactional(async (em) => {
         const row = await em.findOne(EarningRule, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
         if (!row) throw new AppError('EARNING_RULE_NOT_FOUND', 404, { params: { id } });
         if (row.status !== 'active') throw new AppError('EARNING_RULE_NOT_ACTIVE', 409, { params: { code: row.code, version: row.version, status: row.status } });
@@ -1380,6 +1398,9 @@ export function createEarningService(deps: EarningDeps) {
         deps.audit().record({ ...ctx, em }, { action: 'earning.rule.retired', subjectType: 'earning-rule', subjectId: row.id, data: { code: row.code, version: row.version } });
         return ruleView(row);
       });
+      } finally {
+        invalidate();
+      }
     },
   };
   return service;

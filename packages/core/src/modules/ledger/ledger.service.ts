@@ -236,6 +236,13 @@ export function createLedgerService(deps: LedgerDeps) {
     const holder = userId ? 'rep' : partnerId ? 'partner' : 'program';
     const wanted = codes.flatMap((code) => Array.from({ length: partnerId ? 1 : (SHARDS[code] ?? 1) }, (_, shard) => ({ code, shard })));
     const key = (code: string, shard: number) => (shard === 0 ? code : `${code}#${shard}`);
+    // Usually they exist: one read, no insert attempt.
+    const existing = await ctx.em.execute<{ id: string; code: string; shard: number }[]>(
+      `select id::text, code, shard from ledger_account where program_id = ? and holder = ? and partner_id is not distinct from ? and user_id is not distinct from ?::uuid and unit = ?`,
+      [programId, holder, partnerId, userId, unit],
+    );
+    const have: Record<string, number> = Object.fromEntries(existing.map((r) => [key(r.code, r.shard), Number(r.id)]));
+    if (wanted.every((w) => have[key(w.code, w.shard)] !== undefined)) return have;
     const rows = await ctx.em.execute<{ id: string; code: string; shard: number }[]>(
       `with wanted as (select w.code, w.shard::smallint as shard from jsonb_to_recordset(?::jsonb) as w(code text, shard int)),
             ins as (
@@ -272,6 +279,7 @@ export function createLedgerService(deps: LedgerDeps) {
 
   // Account ids never change once created, so a partner's wallet is looked up once per process.
   const wallets = new Map<string, { programId: string; accounts: Record<string, number>; program: Record<string, number> }>();
+  const programAccounts = new Map<string, Record<string, number>>();
 
   /**
    * A wallet: the company's, or with `userId` the wallet of one of its people (a sales rep). Created on first use.
@@ -291,7 +299,9 @@ export function createLedgerService(deps: LedgerDeps) {
       }
     }
     const accounts = await ensureAccounts(ctx, partner.programId, partner.id, userId, unit);
-    const program = await ensureAccounts(ctx, partner.programId, null, null, unit);
+    const programKey = `${partner.programId}:${unit}`;
+    let program = programAccounts.get(programKey);
+    if (!program) programAccounts.set(programKey, (program = await ensureAccounts(ctx, partner.programId, null, null, unit)));
     const found = { programId: partner.programId, accounts, program };
     wallets.set(cacheKey, found);
     return found;
