@@ -280,6 +280,7 @@ export function createLedgerService(deps: LedgerDeps) {
   // Account ids never change once created, so a partner's wallet is looked up once per process.
   const wallets = new Map<string, { programId: string; accounts: Record<string, number>; program: Record<string, number> }>();
   const programAccounts = new Map<string, Record<string, number>>();
+  const creating = new Map<string, Promise<{ programId: string; accounts: Record<string, number>; program: Record<string, number>; programKey: string }>>();
 
   /**
    * A wallet: the company's, or with `userId` the wallet of one of its people (a sales rep). Created on first use.
@@ -298,13 +299,27 @@ export function createLedgerService(deps: LedgerDeps) {
         throw new AppError('LEDGER_REP_NOT_OF_PARTNER', 422, { params: { userId }, fields: [{ field: '/body/repUserId', messageKey: 'errors.LEDGER_REP_NOT_OF_PARTNER', params: { userId } }] });
       }
     }
-    const accounts = await ensureAccounts(ctx, partner.programId, partner.id, userId, unit);
-    const programKey = `${partner.programId}:${unit}`;
-    let program = programAccounts.get(programKey);
-    if (!program) programAccounts.set(programKey, (program = await ensureAccounts(ctx, partner.programId, null, null, unit)));
-    const found = { programId: partner.programId, accounts, program };
-    wallets.set(cacheKey, found);
-    return found;
+    const lookup = async () => {
+      const accounts = await ensureAccounts(ctx, partner.programId, partner.id, userId, unit);
+      const programKey = `${partner.programId}:${unit}`;
+      const program = programAccounts.get(programKey) ?? (await ensureAccounts(ctx, partner.programId, null, null, unit));
+      return { programId: partner.programId, accounts, program, programKey };
+    };
+    // Accounts created inside a caller's transaction exist only if it commits: nothing of it is remembered.
+    if (ctx.em.isInTransaction()) return lookup();
+    // Concurrent first uses of one wallet (the pending and available earnings of one invoice, say) share one lookup.
+    let pending = creating.get(cacheKey);
+    if (!pending) {
+      pending = lookup()
+        .then((found) => {
+          programAccounts.set(found.programKey, found.program);
+          wallets.set(cacheKey, found);
+          return found;
+        })
+        .finally(() => creating.delete(cacheKey));
+      creating.set(cacheKey, pending);
+    }
+    return pending;
   }
 
   function requestHash(input: Omit<PostInput, 'programId' | 'idempotencyKey'>): string {
