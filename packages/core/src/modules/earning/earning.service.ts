@@ -1102,7 +1102,7 @@ export function createEarningService(deps: EarningDeps) {
       }
       for (const [programId, list] of numbers) {
         const taken = await ctx.em.execute<{ number: string; partner_id: string }[]>(
-          `select distinct payload->>'number' as number, partner_id from earning_event where program_id = ? and type = 'invoice.issued' and status = 'processed' and payload->>'number' in (select jsonb_array_elements_text(?::jsonb))`,
+          `select distinct payload->>'number' as number, partner_id from earning_event where program_id = ? and type = 'invoice.issued' and status = 'processed' and payload->>'number' = any(array(select jsonb_array_elements_text(?::jsonb)))`,
           [programId, JSON.stringify([...new Set(list.map((l) => l.number))])],
         );
         for (const l of list) if (taken.some((t) => t.number === l.number && t.partner_id !== l.partnerId)) serial.add(l.k);
