@@ -1,6 +1,5 @@
 import { ConfigError, MigrationError, PluginError, describeSettings } from '@laurel/core';
 import { runAdminCreate, runApiKeyCreate } from './commands/access.ts';
-import { runDev } from './commands/dev.ts';
 import { runLedgerVerify } from './commands/ledger.ts';
 import { runMigrate } from './commands/migrate.ts';
 import { runSeed } from './commands/seed.ts';
@@ -30,8 +29,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   const [command] = argv;
   try {
     switch (command) {
-      case 'dev':
+      case 'dev': {
+        // Loaded only here: the embedded PostgreSQL it uses is a development dependency, absent from the image.
+        const { runDev } = await import('./commands/dev.ts');
         return await runDev(env);
+      }
       case 'server':
         return await runServer(env);
       case 'worker':

@@ -10,8 +10,11 @@ export async function runServer(env: NodeJS.ProcessEnv): Promise<number> {
     await laurel.app.close();
     throw error;
   });
+  // Listen for the stop signal before listening on the port: "Server listening" is logged inside listen(),
+  // and a supervisor that stops the server as soon as it sees that line must get a clean shutdown.
+  const stop = untilSignal();
   await laurel.app.listen({ host: config.server.host, port: config.server.port });
-  await untilSignal();
+  await stop;
   await laurel.app.close();
   return 0;
 }

@@ -12,9 +12,10 @@ export async function runWorker(env: NodeJS.ProcessEnv): Promise<number> {
     throw error;
   });
   const { worker, connection } = await createLaurelWorker(laurel, { address: config.temporal.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue });
+  const stop = untilSignal();
   const running = worker.run();
   console.log(`laurel worker: polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
-  await Promise.race([untilSignal(), running]);
+  await Promise.race([stop, running]);
   worker.shutdown();
   await running.catch(() => {});
   await connection.close();
