@@ -222,6 +222,7 @@ const REQUIRED_OBJECTS: { what: string; test: (docs: string[]) => boolean }[] = 
   { what: 'an Ingress', test: (d) => d.some((t) => /^kind:\s*Ingress\s*$/m.test(t)) },
   { what: 'a HorizontalPodAutoscaler', test: (d) => d.some((t) => /^kind:\s*HorizontalPodAutoscaler\s*$/m.test(t)) },
   { what: 'a PodDisruptionBudget', test: (d) => d.some((t) => /^kind:\s*PodDisruptionBudget\s*$/m.test(t)) },
+  { what: 'a NetworkPolicy', test: (d) => d.some((t) => /^kind:\s*NetworkPolicy\s*$/m.test(t)) },
   {
     what: 'a migration Job as a pre-install and pre-upgrade hook (args: ["migrate"])',
     test: (d) => d.some((t) => /^kind:\s*Job\s*$/m.test(t) && /helm\.sh\/hook:\s*["']?[^\n]*pre-install/.test(t) && /helm\.sh\/hook:\s*["']?[^\n]*pre-upgrade/.test(t) && /args:\s*\["migrate"\]/.test(t)),

@@ -83,7 +83,7 @@ export function runDeployChecks(): Outcome[] {
   check(`${COMPOSE_FILE}: services, images, mounts and variables`, checkCompose());
   check(`${ENV_EXAMPLE}: every variable explained, every Laurel setting mentioned`, checkEnvExample());
   check(`${CHART_DIR}: values.yaml and ${PRODUCTION_VALUES} against values.schema.json (ajv)`, checkChartValues());
-  check(`${CHART_DIR}: templates (server and worker Deployments, Service, Ingress, HPA, PDB, migration Job hook, ConfigMap, Secret, ServiceAccount, ServiceMonitor, probes, security contexts)`, checkChartTemplates());
+  check(`${CHART_DIR}: templates (server and worker Deployments, Service, Ingress, HPA, PDB, migration Job hook, ConfigMap, Secret, ServiceAccount, ServiceMonitor, NetworkPolicy, probes, security contexts)`, checkChartTemplates());
 
   const composes = composeCommands();
   if (composes.length === 0) skip('docker compose config', 'neither docker compose nor docker-compose is installed');

@@ -148,3 +148,15 @@ LAUREL_CONFIG: /etc/laurel/laurel.json
 {{- fail "laurel: set secrets.databaseUrl (DATABASE_URL) or secrets.existingSecret (a Secret with the key DATABASE_URL)" }}
 {{- end }}
 {{- end }}
+
+{{/* Egress rules when networkPolicy.egress.restrict is on: DNS, then the configured peers. */}}
+{{- define "laurel.networkPolicyEgress" -}}
+- ports:
+    - port: 53
+      protocol: UDP
+    - port: 53
+      protocol: TCP
+{{- with .Values.networkPolicy.egress.to }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
