@@ -49,3 +49,5 @@ export type { InferEntity } from '@mikro-orm/core';
 export { PARTNER_SCOPE_FILTER, PROGRAM_SCOPE_FILTER, partnerScoped, programScoped } from './scoping.ts';
 export type { PartnerScopeArgs, ProgramScopeArgs } from './scoping.ts';
 export { isStorableInstant, storableFormats } from './formats.ts';
+export { tierMetricsRef } from './tiers.ts';
+export type { TierMetric, TierMetricQuery, TierMetricRegistry, TierMetricUnit } from './tiers.ts';
