@@ -12,6 +12,30 @@ import { convertMinor, parseRates, rateText, FxParseError, type FxFormat } from 
 import { computeInvoice, currencyScale, explanationLines, grantKey, isCurrency, periodsOf, unknownOperatorOf, type CapState, type ComputeOptions, type Computation, type Grant, type PartnerFacts, type RuleCaps, type RuleEffect, type RuleForEvaluation, type Stacking } from './earning.rules.ts';
 import { isActivity, type ActivityEvent, type EarningEventInput, type InvoiceCorrectedEvent, type InvoiceIssuedEvent, type InvoicePaidEvent, type OrderReturnedEvent } from './earning.schemas.ts';
 
+declare module '@laurel/plugin-sdk' {
+  interface LaurelEvents {
+    /** An event was processed for a partner (points posted or none earned); listeners keep their own figures of it. */
+    'earning.event.processed': EventProcessedPayload;
+  }
+}
+
+/** What `earning.event.processed` carries: enough for a listener (the tiers module) to keep turnover and points. */
+export interface EventProcessedPayload {
+  eventId: string;
+  type: string;
+  programId: string;
+  partnerId: string;
+  occurredAt: string;
+  /** Points this event posted (issued, corrected: negative when taken back; paid: released to available). */
+  points: number;
+  /** The invoice.issued event an invoice event belongs to (itself for invoice.issued); null for other events. */
+  invoiceEventId: string | null;
+  /** Net value of the invoice after this event, in the program currency's minor units (issued, corrected, returned). */
+  netTotal: number | null;
+  /** The invoice's lines after this event, in the invoice currency (issued, corrected, returned). */
+  lines: { sku: string; category?: string; netAmount: number }[] | null;
+}
+
 type RuleRow = InferEntity<typeof EarningRule>;
 type EventRow = InferEntity<typeof EarningEvent>;
 /** The ledger's earning input (not exported by its index). */
@@ -459,7 +483,8 @@ export function createEarningService(deps: EarningDeps) {
     return { repUserId: null, note: 'rep-unknown' };
   }
 
-  type Done = { status: EventStatus; programId: string | null; partnerId: string | null; result: Record<string, unknown> };
+  /** `facts`: what `earning.event.processed` tells of the invoice after the event (not stored with the result). */
+  type Done = { status: EventStatus; programId: string | null; partnerId: string | null; result: Record<string, unknown>; facts?: { netTotal: number; lines: InvoiceIssuedEvent['lines'] } };
   /** What an issued invoice's result holds besides its entries (kept with a review, so approval answers the same). */
   interface IssuedBase { programId: string; partnerId: string; points: number; pending: number; available: number; netTotal: number; rep: string | null; lines: InvoiceIssuedEvent['lines'] }
   /** What an issued invoice posts: one earning per target, each keyed by the event, and the result once posted. */
@@ -479,6 +504,7 @@ export function createEarningService(deps: EarningDeps) {
         netTotal: base.netTotal,
         invoice: { lines: base.lines, entries: entries.map((e) => ({ ...e, taken: 0, pending: e.target === 'pending' })), paid: false } satisfies InvoiceState,
       },
+      facts: { netTotal: base.netTotal, lines: base.lines },
     };
   }
 
@@ -751,7 +777,8 @@ export function createEarningService(deps: EarningDeps) {
       }
       state.lines = lines;
       await saveState(tx, issued, state);
-      return { status: 'processed' as const, programId: issued.program_id, partnerId: issued.partner_id, result: { points: entries.reduce((sum, e) => sum + e.points, 0), entries, invoiceEventId: issued.id, pending: after.pending, available: after.available } };
+      const facts = { netTotal: lines.length ? after.lines.reduce((sum, l) => sum + l.netAmount, 0) : 0, lines };
+      return { status: 'processed' as const, programId: issued.program_id, partnerId: issued.partner_id, result: { points: entries.reduce((sum, e) => sum + e.points, 0), entries, invoiceEventId: issued.id, pending: after.pending, available: after.available }, facts };
     });
   }
 
@@ -764,6 +791,22 @@ export function createEarningService(deps: EarningDeps) {
     return row!;
   }
 
+  /** Tell listeners (after commit, through the outbox) of events processed for a partner. */
+  async function announce(ctx: RequestContext, processed: { row: EventRecord | undefined; done: Done }[]) {
+    let any = false;
+    for (const { row, done } of processed) {
+      if (!row || done.status !== 'processed' || !done.partnerId || !done.programId) continue;
+      const invoiceEventId = row.type === 'invoice.issued' ? row.id : ((done.result.invoiceEventId as string | undefined) ?? null);
+      ctx.emit('earning.event.processed', {
+        eventId: row.id, type: row.type, programId: done.programId, partnerId: done.partnerId, occurredAt: new Date(row.payload.occurredAt).toISOString(),
+        points: Number(done.result.points ?? 0), invoiceEventId, netTotal: done.facts?.netTotal ?? null,
+        lines: done.facts ? done.facts.lines.map((l) => ({ sku: l.sku, ...(l.category ? { category: l.category } : {}), netAmount: l.netAmount })) : null,
+      });
+      any = true;
+    }
+    if (any) await ctx.em.flush();
+  }
+
   /** Process a stored event (again): idempotent, since every ledger entry's key derives from the event. */
   async function process(ctx: RequestContext, row: EventRecord, prefix: string): Promise<EventOutcome> {
     try {
@@ -774,7 +817,9 @@ export function createEarningService(deps: EarningDeps) {
           : event.type === 'invoice.paid'
             ? await processPaid(ctx, row, event, prefix)
             : await processCorrection(ctx, row, event, prefix);
-      return outcomeOf(await update(ctx, row.id, done.status, done), false);
+      const updated = await update(ctx, row.id, done.status, done);
+      await announce(ctx, [{ row: updated, done }]);
+      return outcomeOf(updated, false);
     } catch (error) {
       if (isAppError(error) && error.status < 500) await update(ctx, row.id, 'refused', refusal(error));
       throw error;
@@ -944,7 +989,8 @@ export function createEarningService(deps: EarningDeps) {
      * once), adds it to the capped rules' counters, and the event is processed. Approving again answers the same.
      */
     async approveReview(ctx: RequestContext, id: string): Promise<ReviewView> {
-      return ctx.em.transactional(async (em) => {
+      const approved: { row: EventRecord | undefined; done: Done }[] = [];
+      const view = await ctx.em.transactional(async (em) => {
         const tx = { ...ctx, em };
         const row = await lockReview(tx, id);
         if (row.status === 'approved') return reviewView(row);
@@ -957,12 +1003,14 @@ export function createEarningService(deps: EarningDeps) {
         await addGrants(tx, row.program_id, row.computation.grants);
         const done = issuedDone(row.computation.base, entries);
         const result = { ...done.result, review: { id, reasons: row.reasons } };
-        await update(tx, row.event_id, 'processed', { ...done, result });
+        approved.push({ row: await update(tx, row.event_id, 'processed', { ...done, result }), done: { ...done, result } });
         const decision = { action: 'approve', by: describeActor(ctx.actor), at: new Date().toISOString() };
         const [updated] = await em.execute<ReviewRow[]>(`update earning_review set status = 'approved', decision = ?::jsonb, result = ?::jsonb, decided_at = now() where id = ? returning *`, [JSON.stringify(decision), JSON.stringify({ points: done.result.points, entries }), id]);
         deps.audit().record(tx, { action: 'earning.review.approved', subjectType: 'earning-review', subjectId: id, data: { eventId: row.event_id, partnerId: row.partner_id, points: done.result.points, entries, reasons: row.reasons } });
         return reviewView(updated!);
       });
+      await announce(ctx, approved);
+      return view;
     },
 
     /** Reject a held event with a reason: nothing is posted, the event is rejected for good. Audited. */
@@ -1138,6 +1186,7 @@ export function createEarningService(deps: EarningDeps) {
         } else done.push({ i: item.i, id: item.row.id, done: item.plan!.done(entries.sort((a, b) => (a.target === b.target ? 0 : a.target === 'pending' ? -1 : 1))) });
       });
       const updated = await updateMany(ctx, done.map(({ id, done: d }) => ({ id, done: d })));
+      await announce(ctx, done.filter((d) => !answers[d.i]).map((d) => ({ row: updated.get(d.id), done: d.done })));
       for (const d of done) {
         if (answers[d.i]) continue; // refused: the problem is the answer
         const row = updated.get(d.id);

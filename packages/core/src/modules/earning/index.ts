@@ -58,5 +58,5 @@ export { earningServiceRef };
  * Extension point for a tiers plugin: `ctx.inject(earningServiceRef)().setTierMultiplier((ctx, partner) => m)` gives
  * each partner's multiplier (1 when none); every rule's points are multiplied by it unless its effect says `tier: false`.
  */
-export type { EarningService, EventOutcome, EventView, ReviewReason, ReviewView, RuleInput, RuleView, TierMultiplier } from './earning.service.ts';
+export type { EarningService, EventOutcome, EventProcessedPayload, EventView, ReviewReason, ReviewView, RuleInput, RuleView, TierMultiplier } from './earning.service.ts';
 export type { EarningEventInput, InvoiceIssuedEvent, InvoicePaidEvent } from './earning.schemas.ts';
