@@ -4,7 +4,7 @@ export const REWARD_TYPES = ['physical', 'voucher', 'service', 'training', 'even
 export type RewardType = (typeof REWARD_TYPES)[number];
 export const REWARD_STATUSES = ['draft', 'active', 'retired'] as const;
 export type RewardStatus = (typeof REWARD_STATUSES)[number];
-export const FULFILMENTS = ['manual', 'voucher-pool'] as const;
+export const FULFILMENTS = ['manual', 'voucher-pool', 'supplier'] as const;
 export type Fulfilment = (typeof FULFILMENTS)[number];
 export const LIMIT_PERIODS = ['month', 'quarter', 'year', 'ever'] as const;
 export type LimitPeriod = (typeof LIMIT_PERIODS)[number];
@@ -42,6 +42,8 @@ export const Reward = defineEntity({
     limitPeriod: p.string().$type<LimitPeriod>().nullable(),
     stock: p.integer().nullable(),
     fulfilment: p.string().$type<Fulfilment>(),
+    /** The supplier that fulfils it (fulfilment `supplier` only). */
+    supplierId: p.uuid().nullable(),
     approvalRequired: p.boolean(),
     status: p.string().$type<RewardStatus>(),
     createdAt: p.datetime(),
@@ -83,6 +85,8 @@ export const Order = defineEntity({
     shipping: p.json<Record<string, unknown>>().nullable(),
     trackingNumber: p.string().nullable(),
     carrier: p.string().nullable(),
+    /** The supplier's own reference of the order (fulfilment `supplier`). */
+    supplierReference: p.string().nullable(),
     reason: p.string().nullable(),
     history: p.json<OrderHistoryItem[]>(),
     placedBy: p.json<Record<string, unknown>>(),
@@ -103,5 +107,27 @@ export const VoucherCode = defineEntity({
     allocatedAt: p.datetime().nullable(),
     revealedAt: p.datetime().nullable(),
     importedAt: p.datetime(),
+  },
+});
+
+export const SUPPLIER_STATUSES = ['active', 'disabled'] as const;
+export type SupplierStatus = (typeof SUPPLIER_STATUSES)[number];
+
+/** An outside supplier that fulfils rewards: Laurel sends it each order as a signed HTTP request. */
+export const Supplier = defineEntity({
+  name: 'CatalogueSupplier',
+  tableName: 'catalogue_supplier',
+  filters: programScoped('programId'),
+  properties: {
+    id: p.uuid().primary(),
+    programId: p.uuid(),
+    name: p.string(),
+    url: p.string(),
+    /** The signing secret, sealed (AES-256-GCM under the catalogue key, bound to the supplier id). */
+    secretSealed: p.string(),
+    timeoutMs: p.integer(),
+    status: p.string().$type<SupplierStatus>(),
+    createdAt: p.datetime(),
+    updatedAt: p.datetime(),
   },
 });

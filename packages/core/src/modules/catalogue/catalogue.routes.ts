@@ -1,6 +1,6 @@
 import { Type, type PluginRouter, type TSchema } from '@laurel/plugin-sdk';
 import type { TLiteral, TUnion } from 'typebox';
-import { FULFILMENTS, LIMIT_PERIODS, ORDER_STATUSES, REWARD_STATUSES, REWARD_TYPES } from './catalogue.entity.ts';
+import { FULFILMENTS, LIMIT_PERIODS, ORDER_STATUSES, REWARD_STATUSES, REWARD_TYPES, SUPPLIER_STATUSES } from './catalogue.entity.ts';
 import { NOT_ORDERABLE_REASONS, type CatalogueService } from './catalogue.service.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
@@ -38,7 +38,8 @@ const RewardSchema = Type.Object({
   availableTo: Nullable(DateTime),
   limit: Nullable(Limit),
   stock: Type.Union([Type.Integer(), Type.Null()], { description: 'Units left to order; null: unlimited. For a voucher pool, the codes not yet given out' }),
-  fulfilment: literals(FULFILMENTS, 'manual: an admin ships or hands it over; voucher-pool: a code from the imported pool'),
+  fulfilment: literals(FULFILMENTS, 'manual: an admin ships or hands it over; voucher-pool: a code from the imported pool; supplier: sent to an outside supplier as a signed HTTP request'),
+  supplierId: Type.Union([Uuid, Type.Null()], { description: 'The supplier that fulfils it (fulfilment supplier)' }),
   approvalRequired: Type.Boolean(),
   status: RewardStatusSchema,
   createdAt: DateTime,
@@ -82,6 +83,7 @@ const OrderSchema = Type.Object({
   shipping: Nullable(Type.Record(Type.String(), Type.Unknown())),
   trackingNumber: Nullable(Type.String()),
   carrier: Nullable(Type.String()),
+  supplierReference: Type.Union([Type.String(), Type.Null()], { description: "The supplier's own reference of the order (fulfilment supplier)" }),
   reason: Nullable(Type.String()),
   history: Type.Array(Type.Object({ at: DateTime, status: OrderStatusSchema, note: Type.Optional(Type.String()) })),
   workflowId: Type.String(),
@@ -112,6 +114,28 @@ const OfferItemSchema = Type.Object({
 });
 
 const OrderIdParams = Type.Object({ orderId: Uuid });
+const SupplierIdParams = Type.Object({ supplierId: Uuid });
+const SupplierUrl = Type.String({ minLength: 1, maxLength: 2000, description: 'https:// (http:// only to localhost)' });
+const SupplierTimeout = Type.Integer({ minimum: 1000, maximum: 60_000, description: 'Milliseconds to wait for an answer (default 10000)' });
+const SupplierSchema = Type.Object({
+  id: Uuid,
+  programId: Uuid,
+  name: Type.String(),
+  url: Type.String(),
+  timeoutMs: Type.Integer(),
+  status: literals(SUPPLIER_STATUSES, 'disabled: orders of its rewards fail instead of being sent'),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
+const SupplierCallSchema = Type.Object({
+  attempt: Type.Integer(),
+  at: DateTime,
+  statusCode: Type.Union([Type.Integer(), Type.Null()], { description: 'null: no HTTP answer (timeout, network)' }),
+  durationMs: Type.Integer(),
+  outcome: literals(['fulfilled', 'accepted', 'refused', 'failed'] as const),
+  detail: Type.Union([Type.String(), Type.Null()], { description: "The supplier's reference, or the start of its error answer" }),
+});
+const Secret = Type.Object({ secret: Type.String({ description: 'whsec_…: shown once; verify webhook-signature with it (Standard Webhooks)' }) });
 const RewardIdParams = Type.Object({ rewardId: Uuid });
 const Comment = Type.Object({ comment: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false });
 const Empty = Type.Object({}, { additionalProperties: false });
@@ -126,7 +150,7 @@ export function catalogueRoutes(catalogue: () => CatalogueService) {
         schema: {
           tags: ['catalogue'],
           summary: 'Add a reward (draft unless status says otherwise)',
-          body: Type.Object({ programId: Uuid, sku: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }), fulfilment: Type.Optional(literals(FULFILMENTS, 'Default: voucher-pool for vouchers, manual otherwise')), ...rewardBody }, { additionalProperties: false }),
+          body: Type.Object({ programId: Uuid, sku: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }), fulfilment: Type.Optional(literals(FULFILMENTS, 'Default: voucher-pool for vouchers, manual otherwise')), supplierId: Type.Optional(Type.Union([Uuid, Type.Null()], { description: 'Required with fulfilment supplier' })), ...rewardBody }, { additionalProperties: false }),
           response: { 201: RewardSchema },
         },
       },
@@ -178,6 +202,62 @@ export function catalogueRoutes(catalogue: () => CatalogueService) {
         },
       },
       async (request) => catalogue().importVouchers(request.ctx, request.params.rewardId, request.body.codes),
+    );
+
+    // ---- Admin: suppliers (fulfilment by signed HTTP requests) ----
+    router.post(
+      '/suppliers',
+      {
+        config: { access: 'catalogue:manage' },
+        schema: {
+          tags: ['catalogue'],
+          summary: 'Add a supplier; its signing secret is in the answer, once',
+          body: Type.Object({ programId: Uuid, name: Type.String({ minLength: 1, maxLength: 120 }), url: SupplierUrl, timeoutMs: Type.Optional(SupplierTimeout) }, { additionalProperties: false }),
+          response: { 201: Type.Intersect([SupplierSchema, Secret]) },
+        },
+      },
+      async (request, reply) => reply.status(201).send(await catalogue().suppliers.create(request.ctx, request.body)),
+    );
+    router.get(
+      '/suppliers',
+      {
+        config: { access: 'catalogue:manage' },
+        schema: { tags: ['catalogue'], summary: 'Suppliers by name', querystring: Type.Object({ programId: Type.Optional(Uuid) }), response: { 200: Type.Object({ items: Type.Array(SupplierSchema) }) } },
+      },
+      async (request) => ({ items: await catalogue().suppliers.list(request.ctx, request.query.programId) }),
+    );
+    router.patch(
+      '/suppliers/:supplierId',
+      {
+        config: { access: 'catalogue:manage' },
+        schema: {
+          tags: ['catalogue'],
+          summary: 'Change a supplier (name, URL, timeout) or disable it',
+          params: SupplierIdParams,
+          body: Type.Object(
+            { name: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })), url: Type.Optional(SupplierUrl), timeoutMs: Type.Optional(SupplierTimeout), status: Type.Optional(literals(SUPPLIER_STATUSES)) },
+            { additionalProperties: false },
+          ),
+          response: { 200: SupplierSchema },
+        },
+      },
+      async (request) => catalogue().suppliers.update(request.ctx, request.params.supplierId, request.body),
+    );
+    router.post(
+      '/suppliers/:supplierId/secret',
+      {
+        config: { access: 'catalogue:manage' },
+        schema: { tags: ['catalogue'], summary: 'Replace the signing secret (shown once; the old one stops at once)', params: SupplierIdParams, body: Empty, response: { 200: Secret } },
+      },
+      async (request) => catalogue().suppliers.rotateSecret(request.ctx, request.params.supplierId),
+    );
+    router.get(
+      '/orders/:orderId/supplier-calls',
+      {
+        config: { access: 'catalogue:manage' },
+        schema: { tags: ['catalogue'], summary: "Every request sent to the order's supplier, with its answer", params: OrderIdParams, response: { 200: Type.Object({ items: Type.Array(SupplierCallSchema) }) } },
+      },
+      async (request) => ({ items: await catalogue().suppliers.calls(request.ctx, request.params.orderId) }),
     );
 
     // ---- Admin: orders ----

@@ -18,6 +18,7 @@ import {
   type StockState,
 } from './catalogue.entity.ts';
 import { createVoucherCipher, type VoucherCipher } from './voucher.crypto.ts';
+import { createSupplierService } from './catalogue.suppliers.ts';
 
 type RewardRow = InferEntity<typeof Reward>;
 type OrderRow = InferEntity<typeof Order>;
@@ -70,6 +71,8 @@ export interface RewardView {
   limit: { quantity: number; period: LimitPeriod } | null;
   stock: number | null;
   fulfilment: Fulfilment;
+  /** The supplier that fulfils it (fulfilment `supplier`), else null. */
+  supplierId: string | null;
   approvalRequired: boolean;
   status: RewardStatus;
   createdAt: string;
@@ -90,17 +93,18 @@ export interface RewardInput {
   limit?: { quantity: number; period: LimitPeriod } | null;
   stock?: number | null;
   fulfilment?: Fulfilment;
+  supplierId?: string | null;
   approvalRequired?: boolean;
   status?: RewardStatus;
 }
 
-export type RewardPatch = Partial<Omit<RewardInput, 'programId' | 'sku' | 'type' | 'fulfilment'>>;
+export type RewardPatch = Partial<Omit<RewardInput, 'programId' | 'sku' | 'type' | 'fulfilment' | 'supplierId'>>;
 
 export const NOT_ORDERABLE_REASONS = ['out-of-stock', 'not-yet-available', 'no-longer-available', 'limit-reached', 'not-enough-points'] as const;
 export type NotOrderableReason = (typeof NOT_ORDERABLE_REASONS)[number];
 
 export interface OfferItem {
-  reward: Omit<RewardView, 'programId' | 'createdAt' | 'updatedAt' | 'status' | 'approvalRequired' | 'name' | 'description'> & { name: string; description: string };
+  reward: Omit<RewardView, 'programId' | 'createdAt' | 'updatedAt' | 'status' | 'approvalRequired' | 'name' | 'description' | 'supplierId'> & { name: string; description: string };
   orderable: boolean;
   /** Why the partner cannot order it now, most important first (empty when orderable). */
   reasons: { code: NotOrderableReason; message: string }[];
@@ -137,6 +141,7 @@ export interface OrderView {
   shipping: Record<string, unknown> | null;
   trackingNumber: string | null;
   carrier: string | null;
+  supplierReference: string | null;
   reason: string | null;
   history: { at: string; status: OrderStatus; note?: string }[];
   workflowId: string;
@@ -171,6 +176,7 @@ function rewardView(r: RewardRow): RewardView {
     limit: r.limitQuantity != null && r.limitPeriod ? { quantity: r.limitQuantity, period: r.limitPeriod } : null,
     stock: r.stock ?? null,
     fulfilment: r.fulfilment,
+    supplierId: r.supplierId ?? null,
     approvalRequired: r.approvalRequired,
     status: r.status,
     createdAt: r.createdAt.toISOString(),
@@ -199,6 +205,7 @@ export function orderView(o: OrderRow): OrderView {
     shipping: o.shipping ?? null,
     trackingNumber: o.trackingNumber ?? null,
     carrier: o.carrier ?? null,
+    supplierReference: o.supplierReference ?? null,
     reason: o.reason ?? null,
     history: o.history,
     workflowId: redemptionWorkflowId(o.id),
@@ -363,7 +370,11 @@ export function createCatalogueService(deps: CatalogueDeps) {
     }
   }
 
+  const suppliers = createSupplierService({ audit: deps.audit, cipher });
+
   const service = {
+    suppliers,
+
     async createReward(ctx: RequestContext, input: RewardInput): Promise<RewardView> {
       checkReward(input);
       await deps.programs().get(ctx, input.programId).catch((error: unknown) => {
@@ -372,6 +383,16 @@ export function createCatalogueService(deps: CatalogueDeps) {
       });
       const fulfilment = input.fulfilment ?? (input.type === 'voucher' ? 'voucher-pool' : 'manual');
       if (fulfilment === 'voucher-pool' && input.stock != null) throw invalid('CATALOGUE_VOUCHER_STOCK', '/body/stock');
+      if (fulfilment === 'supplier') {
+        if (!input.supplierId) throw invalid('CATALOGUE_SUPPLIER_REQUIRED', '/body/supplierId');
+        const supplier = await suppliers.get(ctx, input.supplierId).catch((error: unknown) => {
+          if (isAppError(error) && error.status === 404) throw invalid('CATALOGUE_SUPPLIER_NOT_FOUND', '/body/supplierId', { id: input.supplierId });
+          throw error;
+        });
+        if (supplier.programId !== input.programId) throw invalid('CATALOGUE_SUPPLIER_NOT_FOUND', '/body/supplierId', { id: input.supplierId });
+      } else if (input.supplierId) {
+        throw invalid('CATALOGUE_SUPPLIER_NOT_EXPECTED', '/body/supplierId', { fulfilment });
+      }
       const clash = await ctx.em.findOne(Reward, { programId: input.programId, sku: input.sku });
       if (clash) throw new AppError('CATALOGUE_SKU_TAKEN', 409, { params: { sku: input.sku }, fields: [{ field: '/body/sku', messageKey: 'errors.CATALOGUE_SKU_TAKEN', params: { sku: input.sku } }] });
       const now = new Date();
@@ -393,6 +414,7 @@ export function createCatalogueService(deps: CatalogueDeps) {
         // A voucher pool's stock is its unallocated codes: it grows with every import.
         stock: fulfilment === 'voucher-pool' ? 0 : (input.stock ?? null),
         fulfilment,
+        supplierId: fulfilment === 'supplier' ? input.supplierId! : null,
         approvalRequired: input.approvalRequired ?? false,
         status: input.status ?? 'draft',
         createdAt: now,
@@ -793,6 +815,23 @@ export function createCatalogueService(deps: CatalogueDeps) {
       if (order.fulfilment === 'voucher-pool') {
         const { codeIds } = await service.allocateVouchers(ctx, orderId);
         return { result: 'done', codes: codeIds.length };
+      }
+      if (order.fulfilment === 'supplier') {
+        const reward = await loadRewardFresh(ctx, order.rewardId);
+        const partner = await deps.partners().get(ctx, order.partnerId);
+        const sent = await suppliers.send(
+          ctx,
+          reward.supplierId!,
+          {
+            type: 'laurel.redemption.order',
+            order: { id: order.id, sku: order.sku, rewardType: order.rewardType, quantity: order.quantity, points: Number(order.points), shipping: order.shipping ?? null, partner: { id: partner.id, name: partner.legalName }, placedAt: order.createdAt.toISOString() },
+          },
+          order.rewardType === 'physical',
+        );
+        if (sent.reference && order.supplierReference !== sent.reference) {
+          await ctx.em.execute(`update catalogue_order set supplier_reference = ?, updated_at = now() where id = ?`, [sent.reference, order.id]);
+        }
+        return { result: sent.result };
       }
       return { result: 'pending' };
     },

@@ -4,10 +4,11 @@ import { auditServiceRef } from '../audit/index.ts';
 import { ledgerServiceRef } from '../ledger/index.ts';
 import { partnerServiceRef } from '../partners/index.ts';
 import { programServiceRef } from '../programs/index.ts';
-import { Order, Reward, VoucherCode } from './catalogue.entity.ts';
+import { Order, Reward, Supplier, VoucherCode } from './catalogue.entity.ts';
 import { catalogueRoutes } from './catalogue.routes.ts';
 import { catalogueServiceRef, catalogueSettingsRef, createCatalogueService } from './catalogue.service.ts';
 import { migration as m0001 } from './migrations/0001_catalogue.ts';
+import { migration as m0002 } from './migrations/0002_suppliers.ts';
 import en from './locales/en.json' with { type: 'json' };
 import pl from './locales/pl.json' with { type: 'json' };
 import ru from './locales/ru.json' with { type: 'json' };
@@ -38,8 +39,8 @@ export const catalogueModule = definePlugin({
   compatibility: `^${CORE_VERSION}`,
   dependsOn: ['audit', 'programs', 'partners', 'ledger'],
   config: CatalogueConfig,
-  entities: [Reward, Order, VoucherCode],
-  migrations: [m0001],
+  entities: [Reward, Order, VoucherCode, Supplier],
+  migrations: [m0001, m0002],
   setup(ctx) {
     ctx.grant('catalogue:manage', ['admin', 'program-manager']);
     ctx.grant('catalogue:order', ['partner-admin', 'partner-user']);
