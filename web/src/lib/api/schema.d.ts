@@ -1115,7 +1115,7 @@ export interface paths {
                                 } | null;
                                 /** Format: date-time */
                                 createdAt: string;
-                                fulfilment: "manual" | "voucher-pool";
+                                fulfilment: "manual" | "voucher-pool" | "supplier";
                                 history: {
                                     /** Format: date-time */
                                     at: string;
@@ -1143,6 +1143,8 @@ export interface paths {
                                 sku: string;
                                 status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
                                 stockState: "reserved" | "consumed" | "released";
+                                /** @description The supplier's own reference of the order (fulfilment supplier) */
+                                supplierReference: string | null;
                                 trackingNumber: string | null;
                                 /** Format: date-time */
                                 updatedAt: string;
@@ -1208,7 +1210,7 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
-                            fulfilment: "manual" | "voucher-pool";
+                            fulfilment: "manual" | "voucher-pool" | "supplier";
                             history: {
                                 /** Format: date-time */
                                 at: string;
@@ -1236,6 +1238,8 @@ export interface paths {
                             sku: string;
                             status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
                             stockState: "reserved" | "consumed" | "released";
+                            /** @description The supplier's own reference of the order (fulfilment supplier) */
+                            supplierReference: string | null;
                             trackingNumber: string | null;
                             /** Format: date-time */
                             updatedAt: string;
@@ -1305,7 +1309,7 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
-                            fulfilment: "manual" | "voucher-pool";
+                            fulfilment: "manual" | "voucher-pool" | "supplier";
                             history: {
                                 /** Format: date-time */
                                 at: string;
@@ -1333,6 +1337,8 @@ export interface paths {
                             sku: string;
                             status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
                             stockState: "reserved" | "consumed" | "released";
+                            /** @description The supplier's own reference of the order (fulfilment supplier) */
+                            supplierReference: string | null;
                             trackingNumber: string | null;
                             /** Format: date-time */
                             updatedAt: string;
@@ -1400,7 +1406,7 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
-                            fulfilment: "manual" | "voucher-pool";
+                            fulfilment: "manual" | "voucher-pool" | "supplier";
                             history: {
                                 /** Format: date-time */
                                 at: string;
@@ -1428,6 +1434,8 @@ export interface paths {
                             sku: string;
                             status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
                             stockState: "reserved" | "consumed" | "released";
+                            /** @description The supplier's own reference of the order (fulfilment supplier) */
+                            supplierReference: string | null;
                             trackingNumber: string | null;
                             /** Format: date-time */
                             updatedAt: string;
@@ -1560,7 +1568,7 @@ export interface paths {
                                     } | null;
                                     category: string;
                                     description: string;
-                                    fulfilment: "manual" | "voucher-pool";
+                                    fulfilment: "manual" | "voucher-pool" | "supplier";
                                     /** Format: uuid */
                                     id: string;
                                     limit: {
@@ -1639,7 +1647,7 @@ export interface paths {
                                 } | null;
                                 /** Format: date-time */
                                 createdAt: string;
-                                fulfilment: "manual" | "voucher-pool";
+                                fulfilment: "manual" | "voucher-pool" | "supplier";
                                 history: {
                                     /** Format: date-time */
                                     at: string;
@@ -1667,6 +1675,8 @@ export interface paths {
                                 sku: string;
                                 status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
                                 stockState: "reserved" | "consumed" | "released";
+                                /** @description The supplier's own reference of the order (fulfilment supplier) */
+                                supplierReference: string | null;
                                 trackingNumber: string | null;
                                 /** Format: date-time */
                                 updatedAt: string;
@@ -1738,7 +1748,7 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
-                            fulfilment: "manual" | "voucher-pool";
+                            fulfilment: "manual" | "voucher-pool" | "supplier";
                             history: {
                                 /** Format: date-time */
                                 at: string;
@@ -1766,6 +1776,8 @@ export interface paths {
                             sku: string;
                             status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
                             stockState: "reserved" | "consumed" | "released";
+                            /** @description The supplier's own reference of the order (fulfilment supplier) */
+                            supplierReference: string | null;
                             trackingNumber: string | null;
                             /** Format: date-time */
                             updatedAt: string;
@@ -1791,7 +1803,7 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
-                            fulfilment: "manual" | "voucher-pool";
+                            fulfilment: "manual" | "voucher-pool" | "supplier";
                             history: {
                                 /** Format: date-time */
                                 at: string;
@@ -1819,6 +1831,8 @@ export interface paths {
                             sku: string;
                             status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
                             stockState: "reserved" | "consumed" | "released";
+                            /** @description The supplier's own reference of the order (fulfilment supplier) */
+                            supplierReference: string | null;
                             trackingNumber: string | null;
                             /** Format: date-time */
                             updatedAt: string;
@@ -1880,7 +1894,7 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
-                            fulfilment: "manual" | "voucher-pool";
+                            fulfilment: "manual" | "voucher-pool" | "supplier";
                             history: {
                                 /** Format: date-time */
                                 at: string;
@@ -1908,6 +1922,8 @@ export interface paths {
                             sku: string;
                             status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
                             stockState: "reserved" | "consumed" | "released";
+                            /** @description The supplier's own reference of the order (fulfilment supplier) */
+                            supplierReference: string | null;
                             trackingNumber: string | null;
                             /** Format: date-time */
                             updatedAt: string;
@@ -1979,7 +1995,7 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
-                            fulfilment: "manual" | "voucher-pool";
+                            fulfilment: "manual" | "voucher-pool" | "supplier";
                             history: {
                                 /** Format: date-time */
                                 at: string;
@@ -2007,6 +2023,8 @@ export interface paths {
                             sku: string;
                             status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
                             stockState: "reserved" | "consumed" | "released";
+                            /** @description The supplier's own reference of the order (fulfilment supplier) */
+                            supplierReference: string | null;
                             trackingNumber: string | null;
                             /** Format: date-time */
                             updatedAt: string;
@@ -2074,7 +2092,7 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
-                            fulfilment: "manual" | "voucher-pool";
+                            fulfilment: "manual" | "voucher-pool" | "supplier";
                             history: {
                                 /** Format: date-time */
                                 at: string;
@@ -2102,6 +2120,8 @@ export interface paths {
                             sku: string;
                             status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
                             stockState: "reserved" | "consumed" | "released";
+                            /** @description The supplier's own reference of the order (fulfilment supplier) */
+                            supplierReference: string | null;
                             trackingNumber: string | null;
                             /** Format: date-time */
                             updatedAt: string;
@@ -2171,7 +2191,7 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
-                            fulfilment: "manual" | "voucher-pool";
+                            fulfilment: "manual" | "voucher-pool" | "supplier";
                             history: {
                                 /** Format: date-time */
                                 at: string;
@@ -2199,6 +2219,8 @@ export interface paths {
                             sku: string;
                             status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
                             stockState: "reserved" | "consumed" | "released";
+                            /** @description The supplier's own reference of the order (fulfilment supplier) */
+                            supplierReference: string | null;
                             trackingNumber: string | null;
                             /** Format: date-time */
                             updatedAt: string;
@@ -2269,7 +2291,7 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
-                            fulfilment: "manual" | "voucher-pool";
+                            fulfilment: "manual" | "voucher-pool" | "supplier";
                             history: {
                                 /** Format: date-time */
                                 at: string;
@@ -2297,6 +2319,8 @@ export interface paths {
                             sku: string;
                             status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
                             stockState: "reserved" | "consumed" | "released";
+                            /** @description The supplier's own reference of the order (fulfilment supplier) */
+                            supplierReference: string | null;
                             trackingNumber: string | null;
                             /** Format: date-time */
                             updatedAt: string;
@@ -2316,6 +2340,65 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalogue/orders/{orderId}/supplier-calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every request sent to the order's supplier, with its answer */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: date-time */
+                                at: string;
+                                attempt: number;
+                                /** @description The supplier's reference, or the start of its error answer */
+                                detail: string | null;
+                                durationMs: number;
+                                outcome: "fulfilled" | "accepted" | "refused" | "failed";
+                                /** @description null: no HTTP answer (timeout, network) */
+                                statusCode: number | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2371,8 +2454,8 @@ export interface paths {
                                     pl: string;
                                     ru: string;
                                 };
-                                /** @description manual: an admin ships or hands it over; voucher-pool: a code from the imported pool */
-                                fulfilment: "manual" | "voucher-pool";
+                                /** @description manual: an admin ships or hands it over; voucher-pool: a code from the imported pool; supplier: sent to an outside supplier as a signed HTTP request */
+                                fulfilment: "manual" | "voucher-pool" | "supplier";
                                 /** Format: uuid */
                                 id: string;
                                 limit: {
@@ -2394,6 +2477,8 @@ export interface paths {
                                 status: "draft" | "active" | "retired";
                                 /** @description Units left to order; null: unlimited. For a voucher pool, the codes not yet given out */
                                 stock: number | null;
+                                /** @description The supplier that fulfils it (fulfilment supplier) */
+                                supplierId: string | null;
                                 type: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
                                 /** Format: date-time */
                                 updatedAt: string;
@@ -2443,7 +2528,7 @@ export interface paths {
                             ru: string;
                         };
                         /** @description Default: voucher-pool for vouchers, manual otherwise */
-                        fulfilment?: "manual" | "voucher-pool";
+                        fulfilment?: "manual" | "voucher-pool" | "supplier";
                         limit?: {
                             /** @description Calendar period in the program time zone, or ever */
                             period: "month" | "quarter" | "year" | "ever";
@@ -2463,6 +2548,8 @@ export interface paths {
                         status?: "draft" | "active" | "retired";
                         /** @description null: unlimited; not for voucher pools (their stock is the imported codes) */
                         stock?: number | null;
+                        /** @description Required with fulfilment supplier */
+                        supplierId?: string | null;
                         type: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
                     };
                 };
@@ -2493,8 +2580,8 @@ export interface paths {
                                 pl: string;
                                 ru: string;
                             };
-                            /** @description manual: an admin ships or hands it over; voucher-pool: a code from the imported pool */
-                            fulfilment: "manual" | "voucher-pool";
+                            /** @description manual: an admin ships or hands it over; voucher-pool: a code from the imported pool; supplier: sent to an outside supplier as a signed HTTP request */
+                            fulfilment: "manual" | "voucher-pool" | "supplier";
                             /** Format: uuid */
                             id: string;
                             limit: {
@@ -2516,6 +2603,8 @@ export interface paths {
                             status: "draft" | "active" | "retired";
                             /** @description Units left to order; null: unlimited. For a voucher pool, the codes not yet given out */
                             stock: number | null;
+                            /** @description The supplier that fulfils it (fulfilment supplier) */
+                            supplierId: string | null;
                             type: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
                             /** Format: date-time */
                             updatedAt: string;
@@ -2583,8 +2672,8 @@ export interface paths {
                                 pl: string;
                                 ru: string;
                             };
-                            /** @description manual: an admin ships or hands it over; voucher-pool: a code from the imported pool */
-                            fulfilment: "manual" | "voucher-pool";
+                            /** @description manual: an admin ships or hands it over; voucher-pool: a code from the imported pool; supplier: sent to an outside supplier as a signed HTTP request */
+                            fulfilment: "manual" | "voucher-pool" | "supplier";
                             /** Format: uuid */
                             id: string;
                             limit: {
@@ -2606,6 +2695,8 @@ export interface paths {
                             status: "draft" | "active" | "retired";
                             /** @description Units left to order; null: unlimited. For a voucher pool, the codes not yet given out */
                             stock: number | null;
+                            /** @description The supplier that fulfils it (fulfilment supplier) */
+                            supplierId: string | null;
                             type: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
                             /** Format: date-time */
                             updatedAt: string;
@@ -2704,8 +2795,8 @@ export interface paths {
                                 pl: string;
                                 ru: string;
                             };
-                            /** @description manual: an admin ships or hands it over; voucher-pool: a code from the imported pool */
-                            fulfilment: "manual" | "voucher-pool";
+                            /** @description manual: an admin ships or hands it over; voucher-pool: a code from the imported pool; supplier: sent to an outside supplier as a signed HTTP request */
+                            fulfilment: "manual" | "voucher-pool" | "supplier";
                             /** Format: uuid */
                             id: string;
                             limit: {
@@ -2727,6 +2818,8 @@ export interface paths {
                             status: "draft" | "active" | "retired";
                             /** @description Units left to order; null: unlimited. For a voucher pool, the codes not yet given out */
                             stock: number | null;
+                            /** @description The supplier that fulfils it (fulfilment supplier) */
+                            supplierId: string | null;
                             type: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
                             /** Format: date-time */
                             updatedAt: string;
@@ -2783,6 +2876,253 @@ export interface paths {
                             duplicates: number;
                             imported: number;
                             stock: number;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalogue/suppliers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Suppliers by name */
+        get: {
+            parameters: {
+                query?: {
+                    programId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                /** Format: uuid */
+                                programId: string;
+                                /** @description disabled: orders of its rewards fail instead of being sent */
+                                status: "active" | "disabled";
+                                timeoutMs: number;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                url: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a supplier; its signing secret is in the answer, once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** Format: uuid */
+                        programId: string;
+                        /** @description Milliseconds to wait for an answer (default 10000) */
+                        timeoutMs?: number;
+                        /** @description https:// (http:// only to localhost) */
+                        url: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            /** Format: uuid */
+                            programId: string;
+                            /** @description disabled: orders of its rewards fail instead of being sent */
+                            status: "active" | "disabled";
+                            timeoutMs: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            url: string;
+                        } & {
+                            /** @description whsec_…: shown once; verify webhook-signature with it (Standard Webhooks) */
+                            secret: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalogue/suppliers/{supplierId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a supplier (name, URL, timeout) or disable it */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    supplierId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        status?: "active" | "disabled";
+                        /** @description Milliseconds to wait for an answer (default 10000) */
+                        timeoutMs?: number;
+                        /** @description https:// (http:// only to localhost) */
+                        url?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            /** Format: uuid */
+                            programId: string;
+                            /** @description disabled: orders of its rewards fail instead of being sent */
+                            status: "active" | "disabled";
+                            timeoutMs: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            url: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/catalogue/suppliers/{supplierId}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace the signing secret (shown once; the old one stops at once) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    supplierId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description whsec_…: shown once; verify webhook-signature with it (Standard Webhooks) */
+                            secret: string;
                         };
                     };
                 };
