@@ -11444,6 +11444,652 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The delivery log, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    before?: string;
+                    eventType?: string;
+                    limit?: number;
+                    /** @description pending: to be sent or retried; delivered: a 2xx came; failed: every attempt failed */
+                    status?: "pending" | "delivered" | "failed";
+                    subscriptionId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description Attempts in the current run */
+                                attempts: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                deliveredAt: string | null;
+                                /** Format: uuid */
+                                eventId: string;
+                                eventType: string;
+                                /**
+                                 * Format: uuid
+                                 * @description Also the webhook-id header: the same on every attempt and replay
+                                 */
+                                id: string;
+                                lastError: string | null;
+                                lastStatusCode: number | null;
+                                nextAttemptAt: string | null;
+                                replays: number;
+                                /** @description pending: to be sent or retried; delivered: a 2xx came; failed: every attempt failed */
+                                status: "pending" | "delivered" | "failed";
+                                /** Format: uuid */
+                                subscriptionId: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                url: string;
+                            }[];
+                            nextBefore: string | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/deliveries/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One delivery with its body and every attempt (response code, time, the start of the answer) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Attempts in the current run */
+                            attempts: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            deliveredAt: string | null;
+                            /** Format: uuid */
+                            eventId: string;
+                            eventType: string;
+                            /**
+                             * Format: uuid
+                             * @description Also the webhook-id header: the same on every attempt and replay
+                             */
+                            id: string;
+                            lastError: string | null;
+                            lastStatusCode: number | null;
+                            nextAttemptAt: string | null;
+                            replays: number;
+                            /** @description pending: to be sent or retried; delivered: a 2xx came; failed: every attempt failed */
+                            status: "pending" | "delivered" | "failed";
+                            /** Format: uuid */
+                            subscriptionId: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            url: string;
+                        } & {
+                            attemptLog: {
+                                durationMs: number;
+                                /** @description timeout, target-refused: …, network: …; null when an HTTP answer came */
+                                error: string | null;
+                                number: number;
+                                ok: boolean;
+                                /** @description The first 2 KiB of the answer */
+                                responseBody: string | null;
+                                /** Format: date-time */
+                                startedAt: string;
+                                statusCode: number | null;
+                                trigger: "automatic" | "replay";
+                            }[];
+                            /** @description The exact JSON body sent */
+                            body: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/deliveries/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivery again (a new run of attempts, same webhook-id); refused while its subscription is off */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Attempts in the current run */
+                            attempts: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            deliveredAt: string | null;
+                            /** Format: uuid */
+                            eventId: string;
+                            eventType: string;
+                            /**
+                             * Format: uuid
+                             * @description Also the webhook-id header: the same on every attempt and replay
+                             */
+                            id: string;
+                            lastError: string | null;
+                            lastStatusCode: number | null;
+                            nextAttemptAt: string | null;
+                            replays: number;
+                            /** @description pending: to be sent or retried; delivered: a 2xx came; failed: every attempt failed */
+                            status: "pending" | "delivered" | "failed";
+                            /** Format: uuid */
+                            subscriptionId: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            url: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/event-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Event types a subscription may name, described in the caller language */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                description: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Subscriptions, newest first (never their secrets) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description Failed attempts since the last successful one */
+                                consecutiveFailures: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                description: string;
+                                disabledAt: string | null;
+                                disabledReason: ("manual" | "failing") | null;
+                                enabled: boolean;
+                                eventTypes: string[];
+                                failingSince: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                lastSuccessAt: string | null;
+                                /** @description Until then the previous secret signs too */
+                                previousSecretExpiresAt: string | null;
+                                /** @description The first characters of the current secret (never the secret) */
+                                secretHint: string;
+                                secretRotatedAt: string | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                url: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Subscribe a URL to event types; the signing secret is in this answer only */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        description?: string;
+                        /** @default true */
+                        enabled?: boolean;
+                        /** @description Event types to receive: earning.event.processed, webhooks.subscription.disabled */
+                        eventTypes: string[];
+                        /** @description https:// (http:// only for loopback, or where configured); public addresses only unless configured */
+                        url: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description whsec_<base64>: shown in this answer only */
+                            secret: string;
+                            subscription: {
+                                /** @description Failed attempts since the last successful one */
+                                consecutiveFailures: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                description: string;
+                                disabledAt: string | null;
+                                disabledReason: ("manual" | "failing") | null;
+                                enabled: boolean;
+                                eventTypes: string[];
+                                failingSince: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                lastSuccessAt: string | null;
+                                /** @description Until then the previous secret signs too */
+                                previousSecretExpiresAt: string | null;
+                                /** @description The first characters of the current secret (never the secret) */
+                                secretHint: string;
+                                secretRotatedAt: string | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                url: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One subscription */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Failed attempts since the last successful one */
+                            consecutiveFailures: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            description: string;
+                            disabledAt: string | null;
+                            disabledReason: ("manual" | "failing") | null;
+                            enabled: boolean;
+                            eventTypes: string[];
+                            failingSince: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            lastSuccessAt: string | null;
+                            /** @description Until then the previous secret signs too */
+                            previousSecretExpiresAt: string | null;
+                            /** @description The first characters of the current secret (never the secret) */
+                            secretHint: string;
+                            secretRotatedAt: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            url: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change the URL, event types or description; enabled false turns it off, true on again (clearing its failure streak) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        description?: string;
+                        enabled?: boolean;
+                        /** @description Event types to receive: earning.event.processed, webhooks.subscription.disabled */
+                        eventTypes?: string[];
+                        /** @description https:// (http:// only for loopback, or where configured); public addresses only unless configured */
+                        url?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Failed attempts since the last successful one */
+                            consecutiveFailures: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            description: string;
+                            disabledAt: string | null;
+                            disabledReason: ("manual" | "failing") | null;
+                            enabled: boolean;
+                            eventTypes: string[];
+                            failingSince: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            lastSuccessAt: string | null;
+                            /** @description Until then the previous secret signs too */
+                            previousSecretExpiresAt: string | null;
+                            /** @description The first characters of the current secret (never the secret) */
+                            secretHint: string;
+                            secretRotatedAt: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            url: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/webhooks/subscriptions/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new signing secret (in this answer only); the previous one keeps signing for overlapHours */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Hours both secrets sign (0: the old one stops at once)
+                         * @default 24
+                         */
+                        overlapHours?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description whsec_<base64>: shown in this answer only */
+                            secret: string;
+                            subscription: {
+                                /** @description Failed attempts since the last successful one */
+                                consecutiveFailures: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                description: string;
+                                disabledAt: string | null;
+                                disabledReason: ("manual" | "failing") | null;
+                                enabled: boolean;
+                                eventTypes: string[];
+                                failingSince: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                lastSuccessAt: string | null;
+                                /** @description Until then the previous secret signs too */
+                                previousSecretExpiresAt: string | null;
+                                /** @description The first characters of the current secret (never the secret) */
+                                secretHint: string;
+                                secretRotatedAt: string | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                url: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
