@@ -51,3 +51,21 @@ export type { PartnerScopeArgs, ProgramScopeArgs } from './scoping.ts';
 export { isStorableInstant, storableFormats } from './formats.ts';
 export { tierMetricsRef } from './tiers.ts';
 export type { TierMetric, TierMetricQuery, TierMetricRegistry, TierMetricUnit } from './tiers.ts';
+// The canonical business events of the earning inbox (TypeBox schemas and their types): CanonicalEvents.InvoiceIssued …
+export * as CanonicalEvents from './canonical-events.ts';
+// Public services of the core modules, reached with ctx.inject(ref).
+export { earningInboxRef, partnerDirectoryRef } from './services.ts';
+export type {
+  CanonicalEvent,
+  EarningInbox,
+  InboxBatchResult,
+  InboxEventStatus,
+  InboxItemResult,
+  InboxOutcome,
+  InboxProblem,
+  PartnerDirectory,
+  PartnerIdentifiers,
+  PartnerStatus,
+  PartnerSummary,
+  PartnerType,
+} from './services.ts';

@@ -243,7 +243,7 @@ function fourPlaces(value: number | undefined, field: string) {
 const OptionalKeyBody = Type.Optional(Type.Object({ idempotencyKey: IdempotencyKey }, { additionalProperties: false }));
 
 /** One batch item's problem, in the caller's language: the same fields and messages a single request gets. */
-function itemProblem(ctx: RequestContext, error: unknown, base: string): { title: string; status: number; code: string; detail: string; errors?: { field: string; message: string }[] } {
+export function itemProblem(ctx: RequestContext, error: unknown, base: string): { title: string; status: number; code: string; detail: string; errors?: { field: string; message: string }[] } {
   const titled = (status: number) => ctx.t(`problem.title.${status}`);
   const validation = (error as { validation?: ErrorObject[] }).validation;
   if (validation) {

@@ -1,4 +1,4 @@
-import { definePlugin } from '@laurel/plugin-sdk';
+import { definePlugin, earningInboxRef } from '@laurel/plugin-sdk';
 import { CORE_VERSION } from '../../version.ts';
 import { accessServiceRef } from '../access/index.ts';
 import { auditServiceRef } from '../audit/index.ts';
@@ -8,6 +8,7 @@ import { programServiceRef } from '../programs/index.ts';
 import { EarningEvent, EarningRule } from './earning.entity.ts';
 import { EarningDispute } from './earning.disputes.entity.ts';
 import { setupDisputes } from './earning.disputes.routes.ts';
+import { createEarningInbox } from './earning.inbox.ts';
 import { earningRoutes } from './earning.routes.ts';
 import { createEarningService, earningServiceRef } from './earning.service.ts';
 import { migration as m0001 } from './migrations/0001_earning.ts';
@@ -48,6 +49,8 @@ export const earningModule = definePlugin({
       audit: ctx.inject(auditServiceRef),
     });
     ctx.provide(earningServiceRef, earning);
+    // The public inbox of the plugin SDK: what connector plugins send canonical events to.
+    ctx.provide(earningInboxRef, createEarningInbox(() => earning));
     ctx.routes(earningRoutes(() => earning));
     setupDisputes(ctx);
   },

@@ -1,4 +1,4 @@
-import { definePlugin } from '@laurel/plugin-sdk';
+import { definePlugin, partnerDirectoryRef } from '@laurel/plugin-sdk';
 import { CORE_VERSION } from '../../version.ts';
 import { DEMO_ADMIN_EMAIL, DEMO_PARTNERS, DEMO_PASSWORD, DEMO_PROGRAM_CODE, demoNip, demoPartnerEmail } from '../demo.ts';
 import { accessServiceRef } from '../access/index.ts';
@@ -8,6 +8,7 @@ import { migration as m0001 } from './migrations/0001_partner.ts';
 import { Partner, PartnerRelation } from './partner.entity.ts';
 import { partnerRoutes } from './partner.routes.ts';
 import { createPartnerService, partnerServiceRef } from './partner.service.ts';
+import { createPartnerDirectory } from './partner.directory.ts';
 import { createImportService } from './import.service.ts';
 import { PartnerImport } from './import.entity.ts';
 import { migration as m0002 } from './migrations/0002_import.ts';
@@ -51,6 +52,8 @@ export const partnersModule = definePlugin({
     const programService = ctx.inject(programServiceRef);
     const partners = createPartnerService({ audit: ctx.inject(auditServiceRef), access: accessService, programs: programService });
     ctx.provide(partnerServiceRef, partners);
+    // The public directory of the plugin SDK: partners by PartnerID, NIP, REGON or EU VAT.
+    ctx.provide(partnerDirectoryRef, createPartnerDirectory(() => partners));
     const imports = createImportService({ partners: () => partners, programs: programService, access: accessService, audit: ctx.inject(auditServiceRef) });
     ctx.on('partners.import.requested', (event, listenerCtx) => imports.run(listenerCtx, event.payload.importId), { name: 'run-import', maxAttempts: 5 });
     ctx.routes(partnerRoutes(() => partners, () => imports));

@@ -1,0 +1,142 @@
+/**
+ * Public service contracts of the core modules: what an integration plugin may call, as typed refs. A plugin lists
+ * the providing module in `dependsOn` and resolves the service lazily with `ctx.inject(ref)`:
+ *
+ *   export default definePlugin({ id: 'my-connector', dependsOn: ['earning'], setup(ctx) {
+ *     const inbox = ctx.inject(earningInboxRef);            // call inbox() inside handlers, not during setup
+ *     ctx.routes((r) => r.post('/documents', { config: { access: 'events:write' } }, async (req) =>
+ *       inbox().ingest(req.ctx, mapToCanonicalEvent(req.body))));
+ *   } });
+ *
+ * Every method takes the caller's `RequestContext` first (actor, locale, entity manager): partner and program scopes
+ * apply as they do to the caller.
+ */
+import type { RequestContext } from './context.ts';
+import type { EarningEventInput } from './canonical-events.ts';
+import { createServiceRef, type ServiceRef } from './plugin.ts';
+
+/** Any canonical business event the earning inbox takes (see `CanonicalEvents` for the schemas). */
+export type CanonicalEvent = EarningEventInput;
+
+/**
+ * What became of an event in the inbox:
+ * `processed` — points posted (or none earned);
+ * `unmatched` — no partner matches the identifiers: the event waits in the **unmatched queue** for an admin to map it
+ *   to a partner (then it is processed as if it had matched) or reject it;
+ * `review` — a guardrail held it back in the review queue;
+ * `refused` — processing refused it (a suspended partner, an unknown currency…); sent again it is processed again;
+ * `rejected` — an admin rejected it for good; `received` — stored, still being processed.
+ */
+export type InboxEventStatus = 'received' | 'processed' | 'unmatched' | 'refused' | 'rejected' | 'review';
+
+/** The inbox's answer for one event: the same shape as the body of `POST /api/v1/earning/events`. */
+export interface InboxOutcome {
+  /** Laurel's id of the stored event. */
+  id: string;
+  source: string;
+  externalId: string;
+  type: string;
+  status: InboxEventStatus;
+  programId: string | null;
+  partnerId: string | null;
+  /** false on the first answer; true when this answer replays the first one (same source and externalId). */
+  replayed: boolean;
+  /** Points earned (invoice.issued, activities) or released to available (invoice.paid). */
+  points: number;
+  /** The ledger entries posted. */
+  entries: { target: 'pending' | 'available'; entryId: number; points: number }[];
+}
+
+/** An RFC 9457 problem as a batch item carries it, in the caller's language. */
+export interface InboxProblem {
+  title: string;
+  status: number;
+  /** Stable code, e.g. `VALIDATION_FAILED`, `EARNING_EVENT_CONFLICT`, `EARNING_PARTNER_NOT_ACTIVE`. */
+  code: string;
+  detail: string;
+  /** The offending fields (JSON pointers from the given prefix) with a message each. */
+  errors?: { field: string; message: string }[];
+}
+
+export type InboxItemResult = { index: number; ok: true; event: InboxOutcome } | { index: number; ok: false; problem: InboxProblem };
+
+/** The answer of a batch: the same shape as the body of `POST /api/v1/earning/events/batch`. */
+export interface InboxBatchResult {
+  accepted: number;
+  refused: number;
+  /** One result per event, in order. */
+  items: InboxItemResult[];
+}
+
+/**
+ * The earning inbox (core module `earning`): canonical events in, explained points out to the ledger. Keyed by
+ * (source, externalId): sending an event again returns the first answer (`replayed: true`); the same key with a
+ * different body is refused (409). An event for a partner no identifier matches is accepted with status `unmatched`
+ * and waits in the unmatched queue — nothing is lost. The inbox commits on its own: call it outside your own
+ * transaction. It checks no permission: the plugin's route decides who may send (e.g. `access: 'events:write'`).
+ */
+export interface EarningInbox {
+  /**
+   * Check an event against its type's schema without storing anything. `prefix` is the JSON pointer the problem's
+   * fields start with (default `/body`), e.g. `/lines/3` of a parsed document.
+   */
+  validate(ctx: RequestContext, event: unknown, options?: { prefix?: string }): { ok: true; event: CanonicalEvent } | { ok: false; problem: InboxProblem };
+  /**
+   * Store and process one event. Throws what `POST /earning/events` answers with a problem: a 400 naming the fields
+   * when the event is not valid, a 409 on a key conflict, a 422 when refused — rendered as problem+json when it
+   * leaves a route.
+   */
+  ingest(ctx: RequestContext, event: CanonicalEvent, options?: { prefix?: string }): Promise<InboxOutcome>;
+  /**
+   * Store and process many events, each accepted or refused on its own with the answer it would get alone (never
+   * throws for one bad item). Large arrays are taken in chunks of 1,000. `prefix` defaults to `/events`: the
+   * problem of item 3 names `/events/3/...`.
+   */
+  ingestMany(ctx: RequestContext, events: readonly unknown[], options?: { prefix?: string }): Promise<InboxBatchResult>;
+}
+
+/** Provided by the core module `earning` (`dependsOn: ['earning']`). */
+export const earningInboxRef: ServiceRef<EarningInbox> = createServiceRef<EarningInbox>('earning.inbox');
+
+export type PartnerStatus = 'applied' | 'active' | 'suspended' | 'closed';
+export type PartnerType = 'distributor' | 'wholesaler' | 'reseller' | 'dealer' | 'integrator';
+
+/** How other systems name a partner. The first one given decides, in this order: partnerId, partnerCode, nip, regon, euVat. */
+export interface PartnerIdentifiers {
+  /** Laurel's id (UUID). */
+  partnerId?: string;
+  /** PartnerID: the program-unique code other systems map to. */
+  partnerCode?: string;
+  /** Polish tax id; separators and a PL prefix are ignored. */
+  nip?: string;
+  /** Polish statistical number (9 or 14 digits); separators are ignored. */
+  regon?: string;
+  /** EU VAT number with its country prefix (PL1234567890); case and separators are ignored. */
+  euVat?: string;
+}
+
+/** A partner as the directory shows it to plugins. */
+export interface PartnerSummary {
+  id: string;
+  programId: string;
+  partnerCode: string;
+  legalName: string;
+  /** ISO 3166-1 alpha-2. */
+  country: string;
+  nip: string | null;
+  regon: string | null;
+  euVat: string | null;
+  type: PartnerType;
+  status: PartnerStatus;
+}
+
+/** The partner directory (core module `partners`): find partners by the identifiers ERPs and CRMs use. */
+export interface PartnerDirectory {
+  /** The partner of `programId` named by the identifiers (normalized as the inbox does), or null when none matches. */
+  find(ctx: RequestContext, programId: string, identifiers: PartnerIdentifiers): Promise<PartnerSummary | null>;
+  /** A partner by Laurel's id, or null when it does not exist or is outside the caller's scope. */
+  get(ctx: RequestContext, partnerId: string): Promise<PartnerSummary | null>;
+}
+
+/** Provided by the core module `partners` (`dependsOn: ['partners']`). */
+export const partnerDirectoryRef: ServiceRef<PartnerDirectory> = createServiceRef<PartnerDirectory>('partners.directory');
