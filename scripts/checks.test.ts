@@ -76,4 +76,41 @@ describe('boundary check', () => {
       'web/src/routes/+page.ts: the web app talks to the server over HTTP only, not through @laurel/core',
     ]);
   });
+
+  it('keeps every file of a plugin to the SDK (tests also to the harness) and inside its own package', () => {
+    const root = tree({
+      'packages/core/package.json': pkg('@laurel/core', { '.': './src/index.ts', './testing': './src/testing/index.ts' }),
+      'packages/core/src/index.ts': '',
+      'packages/plugin-sdk/package.json': pkg('@laurel/plugin-sdk'),
+      'packages/plugin-sdk/src/index.ts': '',
+      'packages/testing/package.json': pkg('@laurel/testing'),
+      'packages/testing/src/index.ts': '',
+      'packages/workflows/package.json': pkg('@laurel/workflows'),
+      'packages/cli/package.json': pkg('@laurel/cli'),
+      'test/database.ts': '',
+      'plugins/good/package.json': JSON.stringify({ name: '@acme/good', exports: { '.': './src/index.ts' }, dependencies: { '@laurel/plugin-sdk': '*', 'fast-xml': '1' }, devDependencies: { '@laurel/testing': '*' } }),
+      'plugins/good/src/index.ts': "import { definePlugin } from '@laurel/plugin-sdk';\nimport { helper } from './helper.ts';\nimport x from 'fast-xml';",
+      'plugins/good/src/helper.ts': "export type { Actor } from '@laurel/plugin-sdk';",
+      'plugins/good/src/index.int.test.ts': "import { startTestApp } from '@laurel/testing';\nimport plugin from './index.ts';\nimport doc from '../test/fixtures/doc.ts';",
+      'plugins/good/test/fixtures/doc.ts': "import { startTestApp } from '@laurel/testing';",
+      'plugins/bad/package.json': JSON.stringify({ name: '@acme/bad', exports: { '.': './src/index.ts' }, dependencies: { '@laurel/core': '*' }, devDependencies: { '@laurel/cli': '*' } }),
+      'plugins/bad/src/index.ts': "import { definePlugin } from '@laurel/plugin-sdk';\nimport { startTestApp } from '@laurel/testing';\nconst w = await import('@laurel/workflows');",
+      'plugins/bad/src/deep.ts': "import type { LedgerService } from '../../../packages/core/src/modules/ledger/index.ts';\nconst good = require('../../good/src/helper.ts');",
+      'plugins/bad/src/x.test.ts': "import { startTestApp } from '@laurel/core/testing';\nimport { createTestDatabase } from '../../../test/database.ts';",
+      'plugins/bad/scripts/seed.js': "import { buildApp } from '@laurel/core';",
+      'plugins/bad/test/helpers.ts': "import { run } from '@laurel/cli';",
+    });
+    expect(checkBoundaries(root).sort()).toEqual([
+      'plugins/bad/package.json: a plugin depends only on @laurel/plugin-sdk (and @laurel/testing for its tests), not @laurel/cli in devDependencies',
+      'plugins/bad/package.json: a plugin depends only on @laurel/plugin-sdk (and @laurel/testing for its tests), not @laurel/core in dependencies',
+      'plugins/bad/scripts/seed.js: a plugin imports only @laurel/plugin-sdk, not @laurel/core',
+      'plugins/bad/src/deep.ts: reaches outside its package with ../../../packages/core/src/modules/ledger/index.ts',
+      'plugins/bad/src/deep.ts: reaches outside its package with ../../good/src/helper.ts',
+      'plugins/bad/src/index.ts: a plugin imports only @laurel/plugin-sdk, not @laurel/testing',
+      'plugins/bad/src/index.ts: a plugin imports only @laurel/plugin-sdk, not @laurel/workflows',
+      'plugins/bad/src/x.test.ts: a plugin imports only @laurel/plugin-sdk and, in tests, @laurel/testing, not @laurel/core/testing',
+      'plugins/bad/src/x.test.ts: reaches outside its package with ../../../test/database.ts',
+      'plugins/bad/test/helpers.ts: a plugin imports only @laurel/plugin-sdk and, in tests, @laurel/testing, not @laurel/cli',
+    ]);
+  });
 });
