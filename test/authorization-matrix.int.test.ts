@@ -109,6 +109,8 @@ describe('authorization matrix: route × role × foreign partner', () => {
       if (path.includes('/api-keys/')) return ids.apiKey!;
       if (path.includes('/dead-letters/')) return ids.deadLetter!;
       if (path.includes('/earning/')) return ids.deadLetter!; // an unknown event or rule id: the gate answers before any lookup
+      if (path.includes('/tiers/')) return ids.deadLetter!; // an unknown track, tier or review id
+      if (name === 'supplierId' || path.includes('/webhooks/')) return ids.deadLetter!; // an unknown supplier or subscription id: the gate answers first
       throw new Error(`no id for {${name}} in ${path}`);
     });
   }

@@ -11444,6 +11444,2330 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tiers/distribution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many partners are in each tier, per track */
+        get: {
+            parameters: {
+                query: {
+                    programId: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            programId: string;
+                            tracks: {
+                                code: string;
+                                /** @description The name in English, Polish and Russian */
+                                name: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                                tiers: {
+                                    partners: number;
+                                    tier: {
+                                        code: string;
+                                        /** Format: uuid */
+                                        id: string;
+                                        /** @description The name in English, Polish and Russian */
+                                        name: {
+                                            en: string;
+                                            pl: string;
+                                            ru: string;
+                                        };
+                                        rank: number;
+                                    } | null;
+                                }[];
+                                /** Format: uuid */
+                                trackId: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tiers/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your company's tier and benefits (partner users) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            benefits: {
+                                catalogue: {
+                                    /** @description May order from the rewards catalogue */
+                                    access: boolean;
+                                    /** @description Reward labels only this tier sees */
+                                    labels: string[];
+                                };
+                                /** @description The earning multiplier the rules apply to the partner's points (up to 4 decimal places) */
+                                multiplier: number;
+                                privileges: {
+                                    /** @description Lower-case letters, digits and dashes */
+                                    code: string;
+                                    /** @description The name in English, Polish and Russian */
+                                    name: {
+                                        en: string;
+                                        pl: string;
+                                        ru: string;
+                                    };
+                                }[];
+                            };
+                            earnedTier: {
+                                code: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description The name in English, Polish and Russian */
+                                name: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                                rank: number;
+                            } | null;
+                            evaluatedAt: string | null;
+                            /** @description Downgrade protection: failing the tier, kept until then */
+                            graceUntil: string | null;
+                            override: {
+                                /** Format: date-time */
+                                at: string;
+                                by: {
+                                    [key: string]: unknown;
+                                };
+                                reason: string;
+                                tier: {
+                                    code: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** @description The name in English, Polish and Russian */
+                                    name: {
+                                        en: string;
+                                        pl: string;
+                                        ru: string;
+                                    };
+                                    rank: number;
+                                };
+                                /** Format: date-time */
+                                until: string;
+                            } | null;
+                            /** Format: uuid */
+                            partnerId: string;
+                            /** Format: uuid */
+                            programId: string;
+                            /** Format: date-time */
+                            since: string;
+                            /** @description In force: the override while one runs, else the earned tier */
+                            tier: {
+                                code: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description The name in English, Polish and Russian */
+                                name: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                                rank: number;
+                            } | null;
+                            track: {
+                                code: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description The name in English, Polish and Russian */
+                                name: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tiers/me/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your company's tier changes (partner users) */
+        get: {
+            parameters: {
+                query?: {
+                    before?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: date-time */
+                                at: string;
+                                cause: {
+                                    [key: string]: unknown;
+                                };
+                                change: "promoted" | "demoted" | "protected" | "override" | "override-ended";
+                                from: {
+                                    code: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** @description The name in English, Polish and Russian */
+                                    name: {
+                                        en: string;
+                                        pl: string;
+                                        ru: string;
+                                    };
+                                    rank: number;
+                                } | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description values[window][metric] */
+                                metrics: {
+                                    [key: string]: {
+                                        [key: string]: number;
+                                    };
+                                };
+                                /** Format: uuid */
+                                partnerId: string;
+                                reason: string | null;
+                                to: {
+                                    code: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** @description The name in English, Polish and Russian */
+                                    name: {
+                                        en: string;
+                                        pl: string;
+                                        ru: string;
+                                    };
+                                    rank: number;
+                                } | null;
+                                /** Format: uuid */
+                                trackId: string;
+                            }[];
+                            nextBefore: string | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tiers/me/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your company's progress to the next tier (partner users) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            currency: string;
+                            keep: {
+                                conditions: {
+                                    /**
+                                     * Format: date
+                                     * @description The last day it counts (program time zone)
+                                     */
+                                    by: string;
+                                    current: number;
+                                    metric: string;
+                                    metricName: string;
+                                    missing: number;
+                                    required: number;
+                                    /** @description What is missing, in the caller's language */
+                                    text: string | null;
+                                    unit: "money" | "points" | "count" | "percent" | "number";
+                                    /** @description rolling-12-months: the 12 months before the evaluation; calendar-quarter / program-year: the quarter or program year the evaluation falls in (at a review date: the one that just closed), in the program's time zone */
+                                    window: "rolling-12-months" | "calendar-quarter" | "program-year";
+                                }[];
+                                graceUntil: string | null;
+                                met: boolean;
+                                mode: "all" | "any";
+                                /** Format: date-time */
+                                reviewDate: string;
+                                text: string | null;
+                                tier: {
+                                    code: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** @description The name in English, Polish and Russian */
+                                    name: {
+                                        en: string;
+                                        pl: string;
+                                        ru: string;
+                                    };
+                                    rank: number;
+                                };
+                            } | null;
+                            next: {
+                                conditions: {
+                                    /**
+                                     * Format: date
+                                     * @description The last day it counts (program time zone)
+                                     */
+                                    by: string;
+                                    current: number;
+                                    metric: string;
+                                    metricName: string;
+                                    missing: number;
+                                    required: number;
+                                    /** @description What is missing, in the caller's language */
+                                    text: string | null;
+                                    unit: "money" | "points" | "count" | "percent" | "number";
+                                    /** @description rolling-12-months: the 12 months before the evaluation; calendar-quarter / program-year: the quarter or program year the evaluation falls in (at a review date: the one that just closed), in the program's time zone */
+                                    window: "rolling-12-months" | "calendar-quarter" | "program-year";
+                                }[];
+                                met: boolean;
+                                mode: "all" | "any";
+                                percent: number;
+                                text: string | null;
+                                tier: {
+                                    code: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** @description The name in English, Polish and Russian */
+                                    name: {
+                                        en: string;
+                                        pl: string;
+                                        ru: string;
+                                    };
+                                    rank: number;
+                                };
+                            } | null;
+                            /** Format: date-time */
+                            nextReview: string;
+                            /** Format: uuid */
+                            partnerId: string;
+                            tier: {
+                                code: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description The name in English, Polish and Russian */
+                                name: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                                rank: number;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tiers/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Metrics qualification conditions may name (built-in and from plugins) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                code: string;
+                                name: string;
+                                unit: "money" | "points" | "count" | "percent" | "number";
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tiers/partners/{partnerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A partner's tier, benefits, protection and override */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            benefits: {
+                                catalogue: {
+                                    /** @description May order from the rewards catalogue */
+                                    access: boolean;
+                                    /** @description Reward labels only this tier sees */
+                                    labels: string[];
+                                };
+                                /** @description The earning multiplier the rules apply to the partner's points (up to 4 decimal places) */
+                                multiplier: number;
+                                privileges: {
+                                    /** @description Lower-case letters, digits and dashes */
+                                    code: string;
+                                    /** @description The name in English, Polish and Russian */
+                                    name: {
+                                        en: string;
+                                        pl: string;
+                                        ru: string;
+                                    };
+                                }[];
+                            };
+                            earnedTier: {
+                                code: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description The name in English, Polish and Russian */
+                                name: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                                rank: number;
+                            } | null;
+                            evaluatedAt: string | null;
+                            /** @description Downgrade protection: failing the tier, kept until then */
+                            graceUntil: string | null;
+                            override: {
+                                /** Format: date-time */
+                                at: string;
+                                by: {
+                                    [key: string]: unknown;
+                                };
+                                reason: string;
+                                tier: {
+                                    code: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** @description The name in English, Polish and Russian */
+                                    name: {
+                                        en: string;
+                                        pl: string;
+                                        ru: string;
+                                    };
+                                    rank: number;
+                                };
+                                /** Format: date-time */
+                                until: string;
+                            } | null;
+                            /** Format: uuid */
+                            partnerId: string;
+                            /** Format: uuid */
+                            programId: string;
+                            /** Format: date-time */
+                            since: string;
+                            /** @description In force: the override while one runs, else the earned tier */
+                            tier: {
+                                code: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description The name in English, Polish and Russian */
+                                name: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                                rank: number;
+                            } | null;
+                            track: {
+                                code: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description The name in English, Polish and Russian */
+                                name: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tiers/partners/{partnerId}/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Evaluate a partner now (promotes when it qualifies higher; never demotes) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            benefits: {
+                                catalogue: {
+                                    /** @description May order from the rewards catalogue */
+                                    access: boolean;
+                                    /** @description Reward labels only this tier sees */
+                                    labels: string[];
+                                };
+                                /** @description The earning multiplier the rules apply to the partner's points (up to 4 decimal places) */
+                                multiplier: number;
+                                privileges: {
+                                    /** @description Lower-case letters, digits and dashes */
+                                    code: string;
+                                    /** @description The name in English, Polish and Russian */
+                                    name: {
+                                        en: string;
+                                        pl: string;
+                                        ru: string;
+                                    };
+                                }[];
+                            };
+                            earnedTier: {
+                                code: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description The name in English, Polish and Russian */
+                                name: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                                rank: number;
+                            } | null;
+                            evaluatedAt: string | null;
+                            /** @description Downgrade protection: failing the tier, kept until then */
+                            graceUntil: string | null;
+                            override: {
+                                /** Format: date-time */
+                                at: string;
+                                by: {
+                                    [key: string]: unknown;
+                                };
+                                reason: string;
+                                tier: {
+                                    code: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** @description The name in English, Polish and Russian */
+                                    name: {
+                                        en: string;
+                                        pl: string;
+                                        ru: string;
+                                    };
+                                    rank: number;
+                                };
+                                /** Format: date-time */
+                                until: string;
+                            } | null;
+                            /** Format: uuid */
+                            partnerId: string;
+                            /** Format: uuid */
+                            programId: string;
+                            /** Format: date-time */
+                            since: string;
+                            /** @description In force: the override while one runs, else the earned tier */
+                            tier: {
+                                code: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description The name in English, Polish and Russian */
+                                name: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                                rank: number;
+                            } | null;
+                            track: {
+                                code: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description The name in English, Polish and Russian */
+                                name: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tiers/partners/{partnerId}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A partner's tier changes, newest first, with the metric values that decided each */
+        get: {
+            parameters: {
+                query?: {
+                    before?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: date-time */
+                                at: string;
+                                cause: {
+                                    [key: string]: unknown;
+                                };
+                                change: "promoted" | "demoted" | "protected" | "override" | "override-ended";
+                                from: {
+                                    code: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** @description The name in English, Polish and Russian */
+                                    name: {
+                                        en: string;
+                                        pl: string;
+                                        ru: string;
+                                    };
+                                    rank: number;
+                                } | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description values[window][metric] */
+                                metrics: {
+                                    [key: string]: {
+                                        [key: string]: number;
+                                    };
+                                };
+                                /** Format: uuid */
+                                partnerId: string;
+                                reason: string | null;
+                                to: {
+                                    code: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** @description The name in English, Polish and Russian */
+                                    name: {
+                                        en: string;
+                                        pl: string;
+                                        ru: string;
+                                    };
+                                    rank: number;
+                                } | null;
+                                /** Format: uuid */
+                                trackId: string;
+                            }[];
+                            nextBefore: string | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tiers/partners/{partnerId}/override": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a partner's tier by hand until a date, with a reason (audited) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                        /** Format: uuid */
+                        tierId: string;
+                        /**
+                         * Format: date-time
+                         * @description The override ends then; the earned tier is in force again
+                         */
+                        until: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            benefits: {
+                                catalogue: {
+                                    /** @description May order from the rewards catalogue */
+                                    access: boolean;
+                                    /** @description Reward labels only this tier sees */
+                                    labels: string[];
+                                };
+                                /** @description The earning multiplier the rules apply to the partner's points (up to 4 decimal places) */
+                                multiplier: number;
+                                privileges: {
+                                    /** @description Lower-case letters, digits and dashes */
+                                    code: string;
+                                    /** @description The name in English, Polish and Russian */
+                                    name: {
+                                        en: string;
+                                        pl: string;
+                                        ru: string;
+                                    };
+                                }[];
+                            };
+                            earnedTier: {
+                                code: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description The name in English, Polish and Russian */
+                                name: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                                rank: number;
+                            } | null;
+                            evaluatedAt: string | null;
+                            /** @description Downgrade protection: failing the tier, kept until then */
+                            graceUntil: string | null;
+                            override: {
+                                /** Format: date-time */
+                                at: string;
+                                by: {
+                                    [key: string]: unknown;
+                                };
+                                reason: string;
+                                tier: {
+                                    code: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** @description The name in English, Polish and Russian */
+                                    name: {
+                                        en: string;
+                                        pl: string;
+                                        ru: string;
+                                    };
+                                    rank: number;
+                                };
+                                /** Format: date-time */
+                                until: string;
+                            } | null;
+                            /** Format: uuid */
+                            partnerId: string;
+                            /** Format: uuid */
+                            programId: string;
+                            /** Format: date-time */
+                            since: string;
+                            /** @description In force: the override while one runs, else the earned tier */
+                            tier: {
+                                code: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description The name in English, Polish and Russian */
+                                name: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                                rank: number;
+                            } | null;
+                            track: {
+                                code: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description The name in English, Polish and Russian */
+                                name: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tiers/partners/{partnerId}/override/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End an override now, with a reason (audited) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            benefits: {
+                                catalogue: {
+                                    /** @description May order from the rewards catalogue */
+                                    access: boolean;
+                                    /** @description Reward labels only this tier sees */
+                                    labels: string[];
+                                };
+                                /** @description The earning multiplier the rules apply to the partner's points (up to 4 decimal places) */
+                                multiplier: number;
+                                privileges: {
+                                    /** @description Lower-case letters, digits and dashes */
+                                    code: string;
+                                    /** @description The name in English, Polish and Russian */
+                                    name: {
+                                        en: string;
+                                        pl: string;
+                                        ru: string;
+                                    };
+                                }[];
+                            };
+                            earnedTier: {
+                                code: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description The name in English, Polish and Russian */
+                                name: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                                rank: number;
+                            } | null;
+                            evaluatedAt: string | null;
+                            /** @description Downgrade protection: failing the tier, kept until then */
+                            graceUntil: string | null;
+                            override: {
+                                /** Format: date-time */
+                                at: string;
+                                by: {
+                                    [key: string]: unknown;
+                                };
+                                reason: string;
+                                tier: {
+                                    code: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** @description The name in English, Polish and Russian */
+                                    name: {
+                                        en: string;
+                                        pl: string;
+                                        ru: string;
+                                    };
+                                    rank: number;
+                                };
+                                /** Format: date-time */
+                                until: string;
+                            } | null;
+                            /** Format: uuid */
+                            partnerId: string;
+                            /** Format: uuid */
+                            programId: string;
+                            /** Format: date-time */
+                            since: string;
+                            /** @description In force: the override while one runs, else the earned tier */
+                            tier: {
+                                code: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description The name in English, Polish and Russian */
+                                name: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                                rank: number;
+                            } | null;
+                            track: {
+                                code: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description The name in English, Polish and Russian */
+                                name: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tiers/partners/{partnerId}/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the partner misses for the next tier and for keeping its tier at the next review */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            currency: string;
+                            keep: {
+                                conditions: {
+                                    /**
+                                     * Format: date
+                                     * @description The last day it counts (program time zone)
+                                     */
+                                    by: string;
+                                    current: number;
+                                    metric: string;
+                                    metricName: string;
+                                    missing: number;
+                                    required: number;
+                                    /** @description What is missing, in the caller's language */
+                                    text: string | null;
+                                    unit: "money" | "points" | "count" | "percent" | "number";
+                                    /** @description rolling-12-months: the 12 months before the evaluation; calendar-quarter / program-year: the quarter or program year the evaluation falls in (at a review date: the one that just closed), in the program's time zone */
+                                    window: "rolling-12-months" | "calendar-quarter" | "program-year";
+                                }[];
+                                graceUntil: string | null;
+                                met: boolean;
+                                mode: "all" | "any";
+                                /** Format: date-time */
+                                reviewDate: string;
+                                text: string | null;
+                                tier: {
+                                    code: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** @description The name in English, Polish and Russian */
+                                    name: {
+                                        en: string;
+                                        pl: string;
+                                        ru: string;
+                                    };
+                                    rank: number;
+                                };
+                            } | null;
+                            next: {
+                                conditions: {
+                                    /**
+                                     * Format: date
+                                     * @description The last day it counts (program time zone)
+                                     */
+                                    by: string;
+                                    current: number;
+                                    metric: string;
+                                    metricName: string;
+                                    missing: number;
+                                    required: number;
+                                    /** @description What is missing, in the caller's language */
+                                    text: string | null;
+                                    unit: "money" | "points" | "count" | "percent" | "number";
+                                    /** @description rolling-12-months: the 12 months before the evaluation; calendar-quarter / program-year: the quarter or program year the evaluation falls in (at a review date: the one that just closed), in the program's time zone */
+                                    window: "rolling-12-months" | "calendar-quarter" | "program-year";
+                                }[];
+                                met: boolean;
+                                mode: "all" | "any";
+                                percent: number;
+                                text: string | null;
+                                tier: {
+                                    code: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** @description The name in English, Polish and Russian */
+                                    name: {
+                                        en: string;
+                                        pl: string;
+                                        ru: string;
+                                    };
+                                    rank: number;
+                                };
+                            } | null;
+                            /** Format: date-time */
+                            nextReview: string;
+                            /** Format: uuid */
+                            partnerId: string;
+                            tier: {
+                                code: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description The name in English, Polish and Russian */
+                                name: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                                rank: number;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tiers/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A program's reviews, latest review date first */
+        get: {
+            parameters: {
+                query: {
+                    programId: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                demoted: number;
+                                done: number;
+                                finishedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                programId: string;
+                                promoted: number;
+                                /** @description Failing their tier, kept under downgrade protection */
+                                protected: number;
+                                /** Format: date-time */
+                                reviewDate: string;
+                                status: "running" | "done";
+                                total: number;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Review every partner of a program for a review date, in the background (resumable; asking again for the same date resumes it) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        programId: string;
+                        /** Format: date-time */
+                        reviewDate: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            demoted: number;
+                            done: number;
+                            finishedAt: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            programId: string;
+                            promoted: number;
+                            /** @description Failing their tier, kept under downgrade protection */
+                            protected: number;
+                            /** Format: date-time */
+                            reviewDate: string;
+                            status: "running" | "done";
+                            total: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tiers/reviews/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A review and its progress (done of total) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            demoted: number;
+                            done: number;
+                            finishedAt: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            programId: string;
+                            promoted: number;
+                            /** @description Failing their tier, kept under downgrade protection */
+                            protected: number;
+                            /** Format: date-time */
+                            reviewDate: string;
+                            status: "running" | "done";
+                            total: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tiers/tiers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change a tier's names, rank, qualification or benefits */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        benefits?: {
+                            catalogue?: {
+                                /** @description May order from the rewards catalogue */
+                                access?: boolean;
+                                /** @description Reward labels only this tier sees */
+                                labels?: string[];
+                            };
+                            /** @description The earning multiplier the rules apply to the partner's points (up to 4 decimal places) */
+                            multiplier?: number;
+                            privileges?: {
+                                /** @description Lower-case letters, digits and dashes */
+                                code: string;
+                                /** @description The name in English, Polish and Russian */
+                                name: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                            }[];
+                        };
+                        /** @description The name in English, Polish and Russian */
+                        name?: {
+                            en: string;
+                            pl: string;
+                            ru: string;
+                        };
+                        qualification?: {
+                            /** @description None: every partner of the track qualifies */
+                            conditions: {
+                                /** @description A metric: net-turnover, points-earned, paid-invoices, active-months, strategic-share, or one a plugin registered */
+                                metric: string;
+                                /** @description Met at or above this value: money in minor units of the program currency, percent as 0–100 */
+                                min: number;
+                                /** @description rolling-12-months: the 12 months before the evaluation; calendar-quarter / program-year: the quarter or program year the evaluation falls in (at a review date: the one that just closed), in the program's time zone */
+                                window: "rolling-12-months" | "calendar-quarter" | "program-year";
+                            }[];
+                            /** @description all: every condition; any: one is enough */
+                            mode: "all" | "any";
+                        };
+                        /** @description 1 is the lowest tier */
+                        rank?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            benefits: {
+                                catalogue: {
+                                    /** @description May order from the rewards catalogue */
+                                    access: boolean;
+                                    /** @description Reward labels only this tier sees */
+                                    labels: string[];
+                                };
+                                /** @description The earning multiplier the rules apply to the partner's points (up to 4 decimal places) */
+                                multiplier: number;
+                                privileges: {
+                                    /** @description Lower-case letters, digits and dashes */
+                                    code: string;
+                                    /** @description The name in English, Polish and Russian */
+                                    name: {
+                                        en: string;
+                                        pl: string;
+                                        ru: string;
+                                    };
+                                }[];
+                            };
+                            code: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @description The name in English, Polish and Russian */
+                            name: {
+                                en: string;
+                                pl: string;
+                                ru: string;
+                            };
+                            /** Format: uuid */
+                            programId: string;
+                            qualification: {
+                                /** @description None: every partner of the track qualifies */
+                                conditions: {
+                                    /** @description A metric: net-turnover, points-earned, paid-invoices, active-months, strategic-share, or one a plugin registered */
+                                    metric: string;
+                                    /** @description Met at or above this value: money in minor units of the program currency, percent as 0–100 */
+                                    min: number;
+                                    /** @description rolling-12-months: the 12 months before the evaluation; calendar-quarter / program-year: the quarter or program year the evaluation falls in (at a review date: the one that just closed), in the program's time zone */
+                                    window: "rolling-12-months" | "calendar-quarter" | "program-year";
+                                }[];
+                                /** @description all: every condition; any: one is enough */
+                                mode: "all" | "any";
+                            };
+                            rank: number;
+                            /** Format: uuid */
+                            trackId: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tiers/tracks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A program's tracks with their tiers, lowest first */
+        get: {
+            parameters: {
+                query: {
+                    programId: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                code: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description The name in English, Polish and Russian */
+                                name: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                                partnerTypes: ("distributor" | "wholesaler" | "reseller" | "dealer" | "integrator")[];
+                                position: number;
+                                /** Format: uuid */
+                                programId: string;
+                                review: {
+                                    /** @description Review dates: each calendar quarter or program year start */
+                                    every: "quarter" | "year";
+                                    /** @description Downgrade protection: a partner failing its tier at a review keeps it this many months */
+                                    graceMonths: number;
+                                    /** @description At most this many tiers down at one review; null: no limit */
+                                    maxDowngradeSteps: number | null;
+                                    /** @description First month of the program year */
+                                    yearStartMonth: number;
+                                };
+                                strategic: {
+                                    categories: string[];
+                                    skus: string[];
+                                };
+                                tiers: {
+                                    benefits: {
+                                        catalogue: {
+                                            /** @description May order from the rewards catalogue */
+                                            access: boolean;
+                                            /** @description Reward labels only this tier sees */
+                                            labels: string[];
+                                        };
+                                        /** @description The earning multiplier the rules apply to the partner's points (up to 4 decimal places) */
+                                        multiplier: number;
+                                        privileges: {
+                                            /** @description Lower-case letters, digits and dashes */
+                                            code: string;
+                                            /** @description The name in English, Polish and Russian */
+                                            name: {
+                                                en: string;
+                                                pl: string;
+                                                ru: string;
+                                            };
+                                        }[];
+                                    };
+                                    code: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** @description The name in English, Polish and Russian */
+                                    name: {
+                                        en: string;
+                                        pl: string;
+                                        ru: string;
+                                    };
+                                    /** Format: uuid */
+                                    programId: string;
+                                    qualification: {
+                                        /** @description None: every partner of the track qualifies */
+                                        conditions: {
+                                            /** @description A metric: net-turnover, points-earned, paid-invoices, active-months, strategic-share, or one a plugin registered */
+                                            metric: string;
+                                            /** @description Met at or above this value: money in minor units of the program currency, percent as 0–100 */
+                                            min: number;
+                                            /** @description rolling-12-months: the 12 months before the evaluation; calendar-quarter / program-year: the quarter or program year the evaluation falls in (at a review date: the one that just closed), in the program's time zone */
+                                            window: "rolling-12-months" | "calendar-quarter" | "program-year";
+                                        }[];
+                                        /** @description all: every condition; any: one is enough */
+                                        mode: "all" | "any";
+                                    };
+                                    rank: number;
+                                    /** Format: uuid */
+                                    trackId: string;
+                                    /** Format: date-time */
+                                    updatedAt: string;
+                                }[];
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a track (e.g. resellers, integrators) to a program */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Lower-case letters, digits and dashes */
+                        code: string;
+                        /** @description The name in English, Polish and Russian */
+                        name: {
+                            en: string;
+                            pl: string;
+                            ru: string;
+                        };
+                        /** @description Partner types the track takes (none: every type); a partner belongs to the first track, by position, that takes its type */
+                        partnerTypes?: ("distributor" | "wholesaler" | "reseller" | "dealer" | "integrator")[];
+                        position?: number;
+                        /** Format: uuid */
+                        programId: string;
+                        review?: {
+                            /** @description Review dates: each calendar quarter or program year start */
+                            every?: "quarter" | "year";
+                            /** @description Downgrade protection: a partner failing its tier at a review keeps it this many months */
+                            graceMonths?: number;
+                            /** @description At most this many tiers down at one review; null: no limit */
+                            maxDowngradeSteps?: number | null;
+                            /** @description First month of the program year */
+                            yearStartMonth?: number;
+                        };
+                        /** @description Strategic products (for the strategic-share metric) */
+                        strategic?: {
+                            categories?: string[];
+                            skus?: string[];
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @description The name in English, Polish and Russian */
+                            name: {
+                                en: string;
+                                pl: string;
+                                ru: string;
+                            };
+                            partnerTypes: ("distributor" | "wholesaler" | "reseller" | "dealer" | "integrator")[];
+                            position: number;
+                            /** Format: uuid */
+                            programId: string;
+                            review: {
+                                /** @description Review dates: each calendar quarter or program year start */
+                                every: "quarter" | "year";
+                                /** @description Downgrade protection: a partner failing its tier at a review keeps it this many months */
+                                graceMonths: number;
+                                /** @description At most this many tiers down at one review; null: no limit */
+                                maxDowngradeSteps: number | null;
+                                /** @description First month of the program year */
+                                yearStartMonth: number;
+                            };
+                            strategic: {
+                                categories: string[];
+                                skus: string[];
+                            };
+                            tiers: {
+                                benefits: {
+                                    catalogue: {
+                                        /** @description May order from the rewards catalogue */
+                                        access: boolean;
+                                        /** @description Reward labels only this tier sees */
+                                        labels: string[];
+                                    };
+                                    /** @description The earning multiplier the rules apply to the partner's points (up to 4 decimal places) */
+                                    multiplier: number;
+                                    privileges: {
+                                        /** @description Lower-case letters, digits and dashes */
+                                        code: string;
+                                        /** @description The name in English, Polish and Russian */
+                                        name: {
+                                            en: string;
+                                            pl: string;
+                                            ru: string;
+                                        };
+                                    }[];
+                                };
+                                code: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description The name in English, Polish and Russian */
+                                name: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                                /** Format: uuid */
+                                programId: string;
+                                qualification: {
+                                    /** @description None: every partner of the track qualifies */
+                                    conditions: {
+                                        /** @description A metric: net-turnover, points-earned, paid-invoices, active-months, strategic-share, or one a plugin registered */
+                                        metric: string;
+                                        /** @description Met at or above this value: money in minor units of the program currency, percent as 0–100 */
+                                        min: number;
+                                        /** @description rolling-12-months: the 12 months before the evaluation; calendar-quarter / program-year: the quarter or program year the evaluation falls in (at a review date: the one that just closed), in the program's time zone */
+                                        window: "rolling-12-months" | "calendar-quarter" | "program-year";
+                                    }[];
+                                    /** @description all: every condition; any: one is enough */
+                                    mode: "all" | "any";
+                                };
+                                rank: number;
+                                /** Format: uuid */
+                                trackId: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tiers/tracks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One track with its tiers */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @description The name in English, Polish and Russian */
+                            name: {
+                                en: string;
+                                pl: string;
+                                ru: string;
+                            };
+                            partnerTypes: ("distributor" | "wholesaler" | "reseller" | "dealer" | "integrator")[];
+                            position: number;
+                            /** Format: uuid */
+                            programId: string;
+                            review: {
+                                /** @description Review dates: each calendar quarter or program year start */
+                                every: "quarter" | "year";
+                                /** @description Downgrade protection: a partner failing its tier at a review keeps it this many months */
+                                graceMonths: number;
+                                /** @description At most this many tiers down at one review; null: no limit */
+                                maxDowngradeSteps: number | null;
+                                /** @description First month of the program year */
+                                yearStartMonth: number;
+                            };
+                            strategic: {
+                                categories: string[];
+                                skus: string[];
+                            };
+                            tiers: {
+                                benefits: {
+                                    catalogue: {
+                                        /** @description May order from the rewards catalogue */
+                                        access: boolean;
+                                        /** @description Reward labels only this tier sees */
+                                        labels: string[];
+                                    };
+                                    /** @description The earning multiplier the rules apply to the partner's points (up to 4 decimal places) */
+                                    multiplier: number;
+                                    privileges: {
+                                        /** @description Lower-case letters, digits and dashes */
+                                        code: string;
+                                        /** @description The name in English, Polish and Russian */
+                                        name: {
+                                            en: string;
+                                            pl: string;
+                                            ru: string;
+                                        };
+                                    }[];
+                                };
+                                code: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description The name in English, Polish and Russian */
+                                name: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                                /** Format: uuid */
+                                programId: string;
+                                qualification: {
+                                    /** @description None: every partner of the track qualifies */
+                                    conditions: {
+                                        /** @description A metric: net-turnover, points-earned, paid-invoices, active-months, strategic-share, or one a plugin registered */
+                                        metric: string;
+                                        /** @description Met at or above this value: money in minor units of the program currency, percent as 0–100 */
+                                        min: number;
+                                        /** @description rolling-12-months: the 12 months before the evaluation; calendar-quarter / program-year: the quarter or program year the evaluation falls in (at a review date: the one that just closed), in the program's time zone */
+                                        window: "rolling-12-months" | "calendar-quarter" | "program-year";
+                                    }[];
+                                    /** @description all: every condition; any: one is enough */
+                                    mode: "all" | "any";
+                                };
+                                rank: number;
+                                /** Format: uuid */
+                                trackId: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /** Change a track (names, partner types, review settings, strategic products) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The name in English, Polish and Russian */
+                        name?: {
+                            en: string;
+                            pl: string;
+                            ru: string;
+                        };
+                        /** @description Partner types the track takes (none: every type); a partner belongs to the first track, by position, that takes its type */
+                        partnerTypes?: ("distributor" | "wholesaler" | "reseller" | "dealer" | "integrator")[];
+                        position?: number;
+                        review?: {
+                            /** @description Review dates: each calendar quarter or program year start */
+                            every?: "quarter" | "year";
+                            /** @description Downgrade protection: a partner failing its tier at a review keeps it this many months */
+                            graceMonths?: number;
+                            /** @description At most this many tiers down at one review; null: no limit */
+                            maxDowngradeSteps?: number | null;
+                            /** @description First month of the program year */
+                            yearStartMonth?: number;
+                        };
+                        /** @description Strategic products (for the strategic-share metric) */
+                        strategic?: {
+                            categories?: string[];
+                            skus?: string[];
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @description The name in English, Polish and Russian */
+                            name: {
+                                en: string;
+                                pl: string;
+                                ru: string;
+                            };
+                            partnerTypes: ("distributor" | "wholesaler" | "reseller" | "dealer" | "integrator")[];
+                            position: number;
+                            /** Format: uuid */
+                            programId: string;
+                            review: {
+                                /** @description Review dates: each calendar quarter or program year start */
+                                every: "quarter" | "year";
+                                /** @description Downgrade protection: a partner failing its tier at a review keeps it this many months */
+                                graceMonths: number;
+                                /** @description At most this many tiers down at one review; null: no limit */
+                                maxDowngradeSteps: number | null;
+                                /** @description First month of the program year */
+                                yearStartMonth: number;
+                            };
+                            strategic: {
+                                categories: string[];
+                                skus: string[];
+                            };
+                            tiers: {
+                                benefits: {
+                                    catalogue: {
+                                        /** @description May order from the rewards catalogue */
+                                        access: boolean;
+                                        /** @description Reward labels only this tier sees */
+                                        labels: string[];
+                                    };
+                                    /** @description The earning multiplier the rules apply to the partner's points (up to 4 decimal places) */
+                                    multiplier: number;
+                                    privileges: {
+                                        /** @description Lower-case letters, digits and dashes */
+                                        code: string;
+                                        /** @description The name in English, Polish and Russian */
+                                        name: {
+                                            en: string;
+                                            pl: string;
+                                            ru: string;
+                                        };
+                                    }[];
+                                };
+                                code: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description The name in English, Polish and Russian */
+                                name: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                                /** Format: uuid */
+                                programId: string;
+                                qualification: {
+                                    /** @description None: every partner of the track qualifies */
+                                    conditions: {
+                                        /** @description A metric: net-turnover, points-earned, paid-invoices, active-months, strategic-share, or one a plugin registered */
+                                        metric: string;
+                                        /** @description Met at or above this value: money in minor units of the program currency, percent as 0–100 */
+                                        min: number;
+                                        /** @description rolling-12-months: the 12 months before the evaluation; calendar-quarter / program-year: the quarter or program year the evaluation falls in (at a review date: the one that just closed), in the program's time zone */
+                                        window: "rolling-12-months" | "calendar-quarter" | "program-year";
+                                    }[];
+                                    /** @description all: every condition; any: one is enough */
+                                    mode: "all" | "any";
+                                };
+                                rank: number;
+                                /** Format: uuid */
+                                trackId: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tiers/tracks/{id}/tiers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a tier to a track */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        benefits?: {
+                            catalogue?: {
+                                /** @description May order from the rewards catalogue */
+                                access?: boolean;
+                                /** @description Reward labels only this tier sees */
+                                labels?: string[];
+                            };
+                            /** @description The earning multiplier the rules apply to the partner's points (up to 4 decimal places) */
+                            multiplier?: number;
+                            privileges?: {
+                                /** @description Lower-case letters, digits and dashes */
+                                code: string;
+                                /** @description The name in English, Polish and Russian */
+                                name: {
+                                    en: string;
+                                    pl: string;
+                                    ru: string;
+                                };
+                            }[];
+                        };
+                        /** @description Lower-case letters, digits and dashes */
+                        code: string;
+                        /** @description The name in English, Polish and Russian */
+                        name: {
+                            en: string;
+                            pl: string;
+                            ru: string;
+                        };
+                        qualification: {
+                            /** @description None: every partner of the track qualifies */
+                            conditions: {
+                                /** @description A metric: net-turnover, points-earned, paid-invoices, active-months, strategic-share, or one a plugin registered */
+                                metric: string;
+                                /** @description Met at or above this value: money in minor units of the program currency, percent as 0–100 */
+                                min: number;
+                                /** @description rolling-12-months: the 12 months before the evaluation; calendar-quarter / program-year: the quarter or program year the evaluation falls in (at a review date: the one that just closed), in the program's time zone */
+                                window: "rolling-12-months" | "calendar-quarter" | "program-year";
+                            }[];
+                            /** @description all: every condition; any: one is enough */
+                            mode: "all" | "any";
+                        };
+                        /** @description 1 is the lowest tier */
+                        rank: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            benefits: {
+                                catalogue: {
+                                    /** @description May order from the rewards catalogue */
+                                    access: boolean;
+                                    /** @description Reward labels only this tier sees */
+                                    labels: string[];
+                                };
+                                /** @description The earning multiplier the rules apply to the partner's points (up to 4 decimal places) */
+                                multiplier: number;
+                                privileges: {
+                                    /** @description Lower-case letters, digits and dashes */
+                                    code: string;
+                                    /** @description The name in English, Polish and Russian */
+                                    name: {
+                                        en: string;
+                                        pl: string;
+                                        ru: string;
+                                    };
+                                }[];
+                            };
+                            code: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @description The name in English, Polish and Russian */
+                            name: {
+                                en: string;
+                                pl: string;
+                                ru: string;
+                            };
+                            /** Format: uuid */
+                            programId: string;
+                            qualification: {
+                                /** @description None: every partner of the track qualifies */
+                                conditions: {
+                                    /** @description A metric: net-turnover, points-earned, paid-invoices, active-months, strategic-share, or one a plugin registered */
+                                    metric: string;
+                                    /** @description Met at or above this value: money in minor units of the program currency, percent as 0–100 */
+                                    min: number;
+                                    /** @description rolling-12-months: the 12 months before the evaluation; calendar-quarter / program-year: the quarter or program year the evaluation falls in (at a review date: the one that just closed), in the program's time zone */
+                                    window: "rolling-12-months" | "calendar-quarter" | "program-year";
+                                }[];
+                                /** @description all: every condition; any: one is enough */
+                                mode: "all" | "any";
+                            };
+                            rank: number;
+                            /** Format: uuid */
+                            trackId: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/deliveries": {
         parameters: {
             query?: never;
