@@ -101,6 +101,8 @@ describe('catalogue: fulfilment by an outside supplier over signed HTTP', () => 
     const plain = await inject('POST', '/api/v1/catalogue/suppliers', { programId, name: 'X', url: 'http://supplier.example.com/orders' }, pl);
     expect(plain.statusCode).toBe(422);
     expect(plain.json()).toMatchObject({ code: 'CATALOGUE_SUPPLIER_URL_INVALID', errors: [{ field: '/body/url', message: expect.stringContaining('https://') }] });
+    // The problem names the address given, not the request's own path.
+    expect(plain.json().detail).toMatch(/^http:\/\/supplier\.example\.com\/orders nie jest adresem dostawcy/);
     expect((await inject('POST', '/api/v1/catalogue/suppliers', { programId, name: 'X', url: 'https://user:pw@supplier.example.com/' })).json().errors[0].field).toBe('/body/url');
     const first = await addSupplier({ name: 'Giftco' });
     expect(first.secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);

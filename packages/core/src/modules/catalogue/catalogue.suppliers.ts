@@ -85,11 +85,11 @@ function checkUrl(url: string, field: string): void {
   try {
     parsed = new URL(url);
   } catch {
-    throw invalid('CATALOGUE_SUPPLIER_URL_INVALID', field, { url });
+    throw invalid('CATALOGUE_SUPPLIER_URL_INVALID', field, { address: url });
   }
   const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname);
-  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && loopback)) throw invalid('CATALOGUE_SUPPLIER_URL_INVALID', field, { url });
-  if (parsed.username || parsed.password) throw invalid('CATALOGUE_SUPPLIER_URL_INVALID', field, { url });
+  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && loopback)) throw invalid('CATALOGUE_SUPPLIER_URL_INVALID', field, { address: url });
+  if (parsed.username || parsed.password) throw invalid('CATALOGUE_SUPPLIER_URL_INVALID', field, { address: url });
 }
 
 function newSecret(): string {
