@@ -54,8 +54,10 @@ export type { TierMetric, TierMetricQuery, TierMetricRegistry, TierMetricUnit } 
 // The canonical business events of the earning inbox (TypeBox schemas and their types): CanonicalEvents.InvoiceIssued …
 export * as CanonicalEvents from './canonical-events.ts';
 // Public services of the core modules, reached with ctx.inject(ref).
-export { earningInboxRef, partnerDirectoryRef } from './services.ts';
+export { auditTrailRef, earningInboxRef, partnerDirectoryRef } from './services.ts';
 export type {
+  AuditRecordInput,
+  AuditTrail,
   CanonicalEvent,
   EarningInbox,
   InboxBatchResult,

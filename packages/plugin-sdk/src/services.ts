@@ -140,3 +140,25 @@ export interface PartnerDirectory {
 
 /** Provided by the core module `partners` (`dependsOn: ['partners']`). */
 export const partnerDirectoryRef: ServiceRef<PartnerDirectory> = createServiceRef<PartnerDirectory>('partners.directory');
+
+/** One audit record: what an admin (or an integration) did to what. */
+export interface AuditRecordInput {
+  /** `<plugin id>.<entity>.<past-tense verb>`, e.g. `template.kudos.given`. */
+  action: string;
+  subjectType: string;
+  subjectId: string;
+  /** What changed, for the trail (no secrets). */
+  data?: Record<string, unknown>;
+}
+
+/**
+ * The audit trail (core module `audit`): every admin action leaves a record, shown at /admin/audit and
+ * `GET /api/v1/audit/records`. The actor, request id and IP come from `ctx`.
+ */
+export interface AuditTrail {
+  /** Queue the record in `ctx.em`: it commits (or rolls back) with the change it describes — call it inside your transaction. */
+  record(ctx: RequestContext, input: AuditRecordInput): void;
+}
+
+/** Provided by the core module `audit` (`dependsOn: ['audit']`). */
+export const auditTrailRef: ServiceRef<AuditTrail> = createServiceRef<AuditTrail>('audit.trail');

@@ -1,4 +1,4 @@
-import { definePlugin } from '@laurel/plugin-sdk';
+import { auditTrailRef, definePlugin } from '@laurel/plugin-sdk';
 
 declare module '@laurel/plugin-sdk' {
   interface LaurelPermissions {
@@ -27,6 +27,8 @@ export const auditModule = definePlugin({
     ctx.grant('audit:read', ['admin', 'program-manager', 'finance', 'support'], { apiKeys: true });
     ctx.locales({ en, pl, ru });
     ctx.provide(auditServiceRef, auditService);
+    // The public audit trail of the plugin SDK.
+    ctx.provide(auditTrailRef, { record: (recordCtx, input) => auditService.record(recordCtx, input) });
     ctx.routes(auditRoutes);
   },
 });
