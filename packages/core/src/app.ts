@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
-import { AppError, Type, storableFormats, hasPermission, type Locale, type PluginDefinition, type PluginRouter } from '@laurel/plugin-sdk';
+import { AppError, Type, hasPermission, type Locale, type PluginDefinition, type PluginRouter } from '@laurel/plugin-sdk';
 import cookie from '@fastify/cookie';
 import type { LaurelConfig } from './config/config.ts';
 import { CORE_VERSION } from './version.ts';
@@ -16,6 +16,7 @@ import { createTemporalGateway, temporalGatewayRef, type TemporalGateway } from 
 import { createMetrics } from './platform/metrics.ts';
 import { WEB_PROTOCOL_HEADER, isApiPath, loadWebHandler } from './platform/web.ts';
 import { uuidv7 } from './platform/ids.ts';
+import { buildRequestValidator } from './platform/validation.ts';
 import { coreModules } from './modules/index.ts';
 import { mailSettingsRef, type CaughtMailbox } from './modules/mail/index.ts';
 import { catalogueSettingsRef } from './modules/catalogue/index.ts';
@@ -107,12 +108,16 @@ export async function buildApp(config: LaurelConfig, options: BuildAppOptions = 
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : uuidv7();
     },
-    ajv: {
-      customOptions: { allErrors: true, coerceTypes: 'array', useDefaults: true, removeAdditional: false },
-      // `date-time` as the database stores it: RFC 3339 with an offset, no leap second, within the years 1–9999 UTC.
-      onCreate: storableFormats,
-    },
+    // JSON bodies are validated as sent; only the query string, path parameters and headers (text by nature) are
+    // coerced to the schema's types. Coercing a body would turn `"stock": null` into 0 in a nullable field.
+    // (Cast: @fastify/ajv-compiler's published type has the compiler take a bare schema; Fastify passes the route's.)
+    schemaController: { compilersFactory: { buildValidator: buildRequestValidator as never } },
     bodyLimit: 1024 * 1024,
+    // The event inbox under its short, documented name: /api/v1/events[/…] is the earning module's /api/v1/earning/events[/…].
+    rewriteUrl: (req) => {
+      const url = req.url ?? '/';
+      return url === '/api/v1/events' || url.startsWith('/api/v1/events/') || url.startsWith('/api/v1/events?') ? `/api/v1/earning${url.slice('/api/v1'.length)}` : url;
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
   for (const warning of resolution.warnings) app.log.warn(warning);
 

@@ -43,6 +43,20 @@ describe('HTTP contract: problem+json, health, metrics, OpenAPI', () => {
     expect(body.errors.find((e: { field: string }) => e.field === '/body/subject').message).toMatch(/[а-я]/);
   });
 
+  it('serves the event inbox at /api/v1/events as well: the same route, the same answers', async () => {
+    const { authorization } = await t.apiKeyHeaders(['events:write']);
+    const bad = { type: 'invoice.issued', source: 'erp', externalId: 'x-1' };
+    for (const url of ['/api/v1/events', '/api/v1/earning/events']) {
+      const res = await t.app.inject({ method: 'POST', url, headers: { authorization }, payload: bad });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json().instance, url).toBe('/api/v1/earning/events');
+    }
+    const batch = await t.app.inject({ method: 'POST', url: '/api/v1/events/batch', headers: { authorization }, payload: { events: [] } });
+    expect(batch.statusCode).toBe(400);
+    expect(batch.json().errors.map((e: { field: string }) => e.field)).toContain('/body/events');
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/eventsx' })).statusCode).toBe(404);
+  });
+
   it('answers an unknown API route with a problem+json 404', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/nothing/here?x=1', headers: { 'accept-language': 'en' } });
     expect(res.statusCode).toBe(404);

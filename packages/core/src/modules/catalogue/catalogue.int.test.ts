@@ -65,6 +65,23 @@ describe('catalogue: rewards, offer, orders, stock and voucher pools', () => {
     expect(window.json()).toMatchObject({ status: 422, code: 'CATALOGUE_WINDOW_INVALID', errors: [{ field: '/body/availableTo' }] });
   });
 
+  it('takes null as sent: an explicit null stock is unlimited (not 0), an explicit null window end is open', async () => {
+    const r = await reward({ stock: null, availableTo: null, limit: null });
+    expect(r).toMatchObject({ stock: null, availableTo: null, limit: null });
+    expect((await order({ rewardId: r.id })).statusCode).toBe(201);
+    const patched = await inject('PATCH', `/api/v1/catalogue/rewards/${r.id}`, { stock: 5, availableTo: '2099-01-01T00:00:00Z' });
+    expect(patched.json()).toMatchObject({ stock: 5, availableTo: '2099-01-01T00:00:00.000Z' });
+    const cleared = await inject('PATCH', `/api/v1/catalogue/rewards/${r.id}`, { stock: null, availableTo: null });
+    expect(cleared.statusCode, cleared.body).toBe(200);
+    expect(cleared.json()).toMatchObject({ stock: null, availableTo: null });
+    // A JSON body is not coerced: a number sent as text is refused, naming the field.
+    const text = await inject('PATCH', `/api/v1/catalogue/rewards/${r.id}`, { pricePoints: '12' });
+    expect(text.statusCode).toBe(400);
+    expect(text.json().errors.map((e: Json) => e.field)).toContain('/body/pricePoints');
+    // The query string still is: limit=2 arrives as a number.
+    expect((await inject('GET', '/api/v1/catalogue/orders?limit=2')).json().items.length).toBeLessThanOrEqual(2);
+  });
+
   it('places an order: points held and stock taken at once, the workflow asked for; a replay returns it, another body under the key is a 409', async () => {
     const r = await reward({ stock: 3, pricePoints: 150 });
     const before = await balances(partnerId);
