@@ -43,3 +43,5 @@ export { earningServiceRef } from './modules/earning/index.ts';
 export type { EarningService, EventOutcome, RuleView } from './modules/earning/index.ts';
 export { REDEMPTION_SIGNALS, REDEMPTION_WORKFLOW_TYPE, catalogueServiceRef, catalogueSettingsRef, orderLedgerKey, redemptionWorkflowId } from './modules/catalogue/index.ts';
 export type { CatalogueService, CatalogueSettings, Fulfilment, OfferItem, OrderStatus, OrderView, RedemptionWorkflowInput, RewardType, RewardView } from './modules/catalogue/index.ts';
+export { WEBHOOK_EVENT_TYPES, signWebhook, verifyWebhook, webhookServiceRef } from './modules/webhooks/index.ts';
+export type { AttemptView, DeliveryView, SubscriptionView, WebhookEventType, WebhookService } from './modules/webhooks/index.ts';
