@@ -1,0 +1,39 @@
+import { definePlugin, earningInboxRef, partnerDirectoryRef } from '@laurel/plugin-sdk';
+import { documentRoutes } from './documents.routes.ts';
+import { createDocumentService } from './documents.service.ts';
+import { migration as m0001 } from './migrations/0001_documents.ts';
+import en from './locales/en.json' with { type: 'json' };
+import pl from './locales/pl.json' with { type: 'json' };
+import ru from './locales/ru.json' with { type: 'json' };
+
+declare module '@laurel/plugin-sdk' {
+  interface LaurelPermissions {
+    /** Send ERP documents (invoices, credit notes, corrections) for earning; for admins and the API keys of ERPs. */
+    'erp:write': true;
+    /** See received ERP documents, what was read from them and why one was refused. */
+    'erp:read': true;
+  }
+}
+
+/**
+ * ERP connectors: Peppol BIS Billing 3.0 (UBL 2.1) and KSeF FA(3)/FA(2) documents in, checked, kept with what was read
+ * from them, and their canonical invoice events sent to the earning inbox.
+ */
+export default definePlugin({
+  id: 'erp-connectors',
+  version: '0.1.0',
+  compatibility: '^0.1.0',
+  dependsOn: ['earning', 'partners'],
+  migrations: [m0001],
+  setup(ctx) {
+    ctx.grant('erp:write', ['admin'], { apiKeys: true });
+    ctx.grant('erp:read', ['admin', 'program-manager', 'finance', 'support'], { apiKeys: true });
+    ctx.locales({ en, pl, ru });
+    const documents = createDocumentService({ inbox: ctx.inject(earningInboxRef), partners: ctx.inject(partnerDirectoryRef) });
+    ctx.routes(documentRoutes(() => documents));
+  },
+});
+
+export { readDocument, DocumentRejection, isDocumentRejection, REJECTION_CODES } from './read.ts';
+export type { RejectionCode } from './read.ts';
+export type { CanonicalEvent, DocumentReading, DocumentResult, LineReading, PartyReading } from './types.ts';
