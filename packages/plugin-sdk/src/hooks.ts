@@ -11,7 +11,34 @@
  */
 import type { SignalWorkflowRequest, StartWorkflowRequest } from './context.ts';
 
+/** What `earning.event.processed` carries: enough for a listener to keep its own turnover and points figures. */
+export interface EarningEventProcessed {
+  /** The inbox's id of the event (`InboxOutcome.id`). */
+  eventId: string;
+  /** The canonical type: `invoice.issued`, `deal.won`, `custom.<name>` … */
+  type: string;
+  programId: string;
+  partnerId: string;
+  occurredAt: string;
+  /** Points this event posted (issued, corrected: negative when taken back; paid: released to available). */
+  points: number;
+  /** The invoice.issued event an invoice event belongs to (itself for invoice.issued); null for other events. */
+  invoiceEventId: string | null;
+  /** Net value of the invoice after this event, in the program currency's minor units (issued, corrected, returned). */
+  netTotal: number | null;
+  /** The invoice's lines after this event, in the invoice currency (issued, corrected, returned). */
+  lines: { sku: string; category?: string; netAmount: number }[] | null;
+}
+
+/**
+ * The events a plugin may listen to. Core modules' public events are declared here, so a plugin compiled on its own
+ * sees them; a module or plugin adds its own by augmentation (the same name declared again must have the same type).
+ */
 export interface LaurelEvents {
+  /** (earning) An event of the inbox was processed for a partner: points posted, or none earned. */
+  'earning.event.processed': EarningEventProcessed;
+  /** (webhooks) An outbound webhook subscription was turned off after persistent failure. */
+  'webhooks.subscription.disabled': { subscriptionId: string; url: string; reason: 'failing'; consecutiveFailures: number; failingSince: string };
   /** Emitted by `ctx.startWorkflow`; the platform starts the workflow, retrying while Temporal is unreachable. */
   'system.workflow.start-requested': StartWorkflowRequest;
   /** Emitted by `ctx.signalWorkflow`; the platform delivers the signal, retrying likewise. */

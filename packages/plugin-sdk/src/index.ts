@@ -5,6 +5,7 @@ export { AppError, isAppError } from './errors.ts';
 export type { AppErrorOptions, FieldProblem } from './errors.ts';
 export type {
   DeliveredEvent,
+  EarningEventProcessed,
   EventName,
   EventPayload,
   FilterName,
