@@ -312,6 +312,8 @@ export function createTiersService(deps: TiersDeps) {
    * activity (a row per window and partner), the plugins' through their `compute`. `clip` ends every window there
    * (what counts so far).
    */
+  // Active months are counted as bits of month numbers (mod 60: a window spans at most 13 months, so none collide),
+  // which spares a sort per partner that count(distinct …) would need.
   async function measure(ctx: RequestContext, programId: string, timeZone: string, partnerIds: string[], conditions: Pick<Condition, 'metric' | 'window'>[], bounds: Record<WindowKind, Bounds>, clip?: Date): Promise<Map<string, MetricValues>> {
     const out = new Map<string, MetricValues>(partnerIds.map((id) => [id, {}]));
     if (partnerIds.length === 0 || conditions.length === 0) return out;
@@ -324,12 +326,12 @@ export function createTiersService(deps: TiersDeps) {
                 coalesce(sum(a.strategic_net) filter (where a.kind in ('invoice', 'correction')), 0)::text as strategic,
                 coalesce(sum(a.points) filter (where a.kind in ('invoice', 'correction', 'activity')), 0)::text as points,
                 (count(*) filter (where a.kind = 'paid'))::int as paid,
-                (count(distinct date_trunc('month', a.occurred_at at time zone ?::text)) filter (where a.kind = 'invoice' and a.net > 0))::int as months
+                bit_count(coalesce(bit_or(1::bigint << ((extract(year from a.occurred_at at time zone ?::text) * 12 + extract(month from a.occurred_at at time zone ?::text))::int % 60)) filter (where a.kind = 'invoice' and a.net > 0), 0)::bit(64))::int as months
            from tiers_activity a
            join jsonb_to_recordset(?::jsonb) as w(name text, f timestamptz, t timestamptz) on a.occurred_at >= w.f and a.occurred_at < w.t
           where a.partner_id = any(${UUIDS})
           group by a.partner_id, w.name`,
-        [timeZone, JSON.stringify(builtinWindows.map((w) => ({ name: w, f: bounds[w].from, t: to(w) }))), JSON.stringify(partnerIds)],
+        [timeZone, timeZone, JSON.stringify(builtinWindows.map((w) => ({ name: w, f: bounds[w].from, t: to(w) }))), JSON.stringify(partnerIds)],
       );
       for (const r of rows) {
         const values = out.get(r.partner_id);
