@@ -193,7 +193,7 @@ export function createSupplierService(deps: SupplierDeps) {
       const started = performance.now();
       let statusCode: number | null = null;
       let outcome: SupplierCallView['outcome'];
-      let detail: string | null = null;
+      let detail: string | null;
       let result: SupplierOutcome | null = null;
       let error: AppError | null = null;
       try {
