@@ -18,6 +18,7 @@ export type Reward = Json<'/api/v1/catalogue/rewards/{rewardId}', 'get'>;
 export type RewardType = Reward['type'];
 export type RewardStatus = Reward['status'];
 export type LimitPeriod = NonNullable<Reward['limit']>['period'];
+export type Fulfilment = Reward['fulfilment'];
 export type OfferSort = NonNullable<NonNullable<paths['/api/v1/catalogue/offer']['get']['parameters']['query']>['sort']>;
 export type Localized = Reward['name'];
 export type RewardBody = paths['/api/v1/catalogue/rewards']['post']['requestBody']['content']['application/json'];
@@ -25,6 +26,7 @@ export type RewardBody = paths['/api/v1/catalogue/rewards']['post']['requestBody
 export const REWARD_TYPES: readonly RewardType[] = ['physical', 'voucher', 'service', 'training', 'event', 'cashback', 'privilege'];
 export const REWARD_STATUSES: readonly RewardStatus[] = ['draft', 'active', 'retired'];
 export const LIMIT_PERIODS: readonly LimitPeriod[] = ['month', 'quarter', 'year', 'ever'];
+export const FULFILMENTS: readonly Fulfilment[] = ['manual', 'voucher-pool', 'supplier'];
 export const OFFER_SORTS: readonly OfferSort[] = ['price-asc', 'price-desc', 'name', 'newest'];
 export const ORDER_STATUSES: readonly OrderStatus[] = [
 	'placed',
@@ -51,6 +53,12 @@ export const isRewardStatus = oneOf(REWARD_STATUSES);
 export const isOrderStatus = oneOf(ORDER_STATUSES);
 export const isOfferSort = oneOf(OFFER_SORTS);
 export const isLimitPeriod = oneOf(LIMIT_PERIODS);
+export const isFulfilment = oneOf(FULFILMENTS);
+
+/** How a new reward is fulfilled when the form does not say: the API's default (a voucher pool for vouchers). */
+export function defaultFulfilment(type: string): Fulfilment {
+	return type === 'voucher' ? 'voucher-pool' : 'manual';
+}
 
 /** How an order's status reads at a glance. */
 export function orderStatusTone(status: OrderStatus): StatusTone {
@@ -172,6 +180,8 @@ export const REWARD_FIELDS = [
 	'programId',
 	'sku',
 	'type',
+	'fulfilment',
+	'supplierId',
 	...REWARD_TEXT_FIELDS,
 	'category',
 	'pricePoints',
@@ -191,6 +201,7 @@ export type RewardFormError =
 	| 'required'
 	| 'sku'
 	| 'type'
+	| 'fulfilment'
 	| 'points'
 	| 'amount'
 	| 'currency'
@@ -211,7 +222,7 @@ export type RewardFormError =
 export function parseRewardForm(
 	values: RewardFormValues,
 	options: { mode: 'create' | 'edit'; timeZone: string; voucherPool: boolean }
-): { ok: true; body: Omit<RewardBody, 'programId' | 'sku' | 'type'> & Partial<Pick<RewardBody, 'programId' | 'sku' | 'type'>> } | { ok: false; errors: Record<string, RewardFormError> } {
+): { ok: true; body: Omit<RewardBody, 'programId' | 'sku' | 'type'> & Partial<Pick<RewardBody, 'programId' | 'sku' | 'type' | 'fulfilment' | 'supplierId'>> } | { ok: false; errors: Record<string, RewardFormError> } {
 	const errors: Record<string, RewardFormError> = {};
 	const v = (name: string) => (values[name] ?? '').trim();
 	const required = [...REWARD_TEXT_FIELDS, 'category', 'pricePoints', ...(options.mode === 'create' ? ['programId', 'sku', 'type'] : [])];
@@ -220,6 +231,8 @@ export function parseRewardForm(
 	if (options.mode === 'create') {
 		if (v('sku') && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(v('sku'))) errors.sku = 'sku';
 		if (v('type') && !isRewardType(v('type'))) errors.type = 'type';
+		if (v('fulfilment') && !isFulfilment(v('fulfilment'))) errors.fulfilment = 'fulfilment';
+		if (v('fulfilment') === 'supplier' && !v('supplierId')) errors.supplierId = 'required';
 	}
 	const price = parseInteger(v('pricePoints'));
 	if (v('pricePoints') && (price === null || price < 1 || price > 1_000_000_000)) errors.pricePoints = 'points';
@@ -276,6 +289,8 @@ export function parseRewardForm(
 		ok: true,
 		body: {
 			...(options.mode === 'create' ? { programId: v('programId'), sku: v('sku'), type: v('type') as RewardType } : {}),
+			...(options.mode === 'create' && v('fulfilment') ? { fulfilment: v('fulfilment') as Fulfilment } : {}),
+			...(options.mode === 'create' && v('fulfilment') === 'supplier' ? { supplierId: v('supplierId') } : {}),
 			name: text('name'),
 			description: text('description'),
 			category: v('category'),
@@ -297,6 +312,8 @@ export function rewardFormValues(reward: Reward, timeZone: string, dayIn: (insta
 		programId: reward.programId,
 		sku: reward.sku,
 		type: reward.type,
+		fulfilment: reward.fulfilment,
+		supplierId: reward.supplierId ?? '',
 		category: reward.category,
 		pricePoints: String(reward.pricePoints),
 		'cash.amount': reward.cash ? minorToText(reward.cash.amountMinor, reward.cash.currency) : '',

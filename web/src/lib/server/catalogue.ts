@@ -1,5 +1,6 @@
 import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
 import {
+	defaultFulfilment,
 	parseCodes,
 	parseQuantity,
 	parseRewardForm,
@@ -140,13 +141,17 @@ function renameApiErrors(state: FormState): FormState {
 	return { ...state, errors };
 }
 
-/** The default action of the new-reward page: the reward, then its page (where voucher codes are imported). */
+/**
+ * The default action of the new-reward page: the reward (fulfilled by hand, from a voucher pool or by a supplier; the
+ * API's default when the form does not say), then its page (where voucher codes are imported).
+ */
 export async function createRewardAction(event: RequestEvent, timeZoneOf: (programId: string) => Promise<string>) {
 	const form = await readForm(event);
 	const values = rewardValues(form);
 	const programId = values.programId ?? '';
 	const timeZone = UUID.test(programId) ? await timeZoneOf(programId) : 'UTC';
-	const parsed = parseRewardForm(values, { mode: 'create', timeZone, voucherPool: values.type === 'voucher' });
+	const fulfilment = values.fulfilment || defaultFulfilment(values.type ?? '');
+	const parsed = parseRewardForm(values, { mode: 'create', timeZone, voucherPool: fulfilment === 'voucher-pool' });
 	if (!parsed.ok) return fail(400, { action: 'save', values, errors: rewardErrors(event, parsed.errors) });
 	const body = { ...parsed.body, programId, sku: values.sku ?? '', type: values.type } as RewardBody;
 	const result = await once(event, 'reward', form.text('nonce'), () => callApi(event, (api) => api.POST('/api/v1/catalogue/rewards', { body })));
