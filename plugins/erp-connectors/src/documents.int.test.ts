@@ -127,7 +127,10 @@ describe('POST /api/v1/erp-connectors/documents', () => {
     );
     const upload = await t.app.inject({ method: 'POST', url: '/api/v1/erp-connectors/documents', headers: { ...t.admin, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload });
     expect(upload.statusCode).toBe(201);
-    expect(JSON.parse(upload.body)).toMatchObject({ status: 'posted', source: 'erp-upload', fileName: 'faktura.xml', receivedBy: { kind: 'user' }, events: [{ lines: [{ sku: '55', quantity: 2, netAmount: 77700 }] }] });
+    const uploaded = JSON.parse(upload.body);
+    expect(uploaded).toMatchObject({ status: 'posted', source: 'erp-upload', fileName: 'faktura.xml', receivedBy: { kind: 'user' }, events: [{ lines: [{ sku: '55', quantity: 2, netAmount: 77700 }] }] });
+    const audit = await t.get('/api/v1/audit/records', { query: { subjectId: uploaded.id } });
+    expect(audit.body.items.map((r: { action: string }) => r.action)).toEqual(['erp-connectors.document.received']);
 
     const badSource = await xml('bad source', file, { source: 'no spaces allowed' }, key, 'pl');
     expect(badSource.status).toBe(400);

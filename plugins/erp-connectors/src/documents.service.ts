@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AppError, describeActor, type EarningInbox, type InboxItemResult, type PartnerDirectory, type RequestContext } from '@laurel/plugin-sdk';
+import { AppError, describeActor, type AuditTrail, type EarningInbox, type InboxItemResult, type PartnerDirectory, type RequestContext } from '@laurel/plugin-sdk';
 import { readDocument } from './read.ts';
 import type { CanonicalEvent, DocumentFormat, DocumentResult } from './types.ts';
 import { DocumentRejection } from './xml.ts';
@@ -139,15 +139,27 @@ function scopeOf(ctx: RequestContext): string[] | null {
   return null;
 }
 
-export function createDocumentService(deps: { inbox: () => EarningInbox; partners: () => PartnerDirectory }): DocumentService {
-  async function insert(ctx: RequestContext, values: Record<string, unknown>, onConflictNothing = false): Promise<Row | undefined> {
+export function createDocumentService(deps: { inbox: () => EarningInbox; partners: () => PartnerDirectory; audit: () => AuditTrail }): DocumentService {
+  /** Store a received document with its audit record, in one transaction. */
+  async function insert(ctx: RequestContext, values: Record<string, unknown>, received: 'read' | 'rejected' | 'duplicate', onConflictNothing = false): Promise<Row | undefined> {
     const names = Object.keys(values);
     const casts = names.map((n) => (['reading', 'events', 'notes', 'outcomes', 'rejection', 'received_by'].includes(n) ? '?::jsonb' : '?'));
-    const rows = await ctx.em.execute<Row[]>(
-      `insert into erp_document (${names.join(', ')}) values (${casts.join(', ')}) ${onConflictNothing ? `on conflict (source, document_key) where status in ('posted', 'refused') do nothing` : ''} returning ${COLUMNS}`,
-      names.map((n) => values[n]),
-    );
-    return rows[0];
+    return ctx.em.transactional(async (em) => {
+      const rows = await em.execute<Row[]>(
+        `insert into erp_document (${names.join(', ')}) values (${casts.join(', ')}) ${onConflictNothing ? `on conflict (source, document_key) where status in ('posted', 'refused') do nothing` : ''} returning ${COLUMNS}`,
+        names.map((n) => values[n]),
+      );
+      const row = rows[0];
+      if (row) {
+        deps.audit().record({ ...ctx, em }, {
+          action: 'erp-connectors.document.received',
+          subjectType: 'erp-document',
+          subjectId: row.id,
+          data: { received, source: row.source, programId: row.program_id, documentKey: row.document_key, number: row.number, rejection: row.rejection?.code ?? null, duplicateOf: row.duplicate_of },
+        });
+      }
+      return row;
+    });
   }
 
   async function byId(ctx: RequestContext, id: string, withRaw = false): Promise<Row> {
@@ -189,7 +201,7 @@ export function createDocumentService(deps: { inbox: () => EarningInbox; partner
         result = readDocument(input.bytes, { source: input.source, ...(programId ? { programId } : {}) });
       } catch (error) {
         const rejection = error instanceof DocumentRejection ? error : new DocumentRejection('ERP_VALUE_INVALID', String(error));
-        const row = await insert(ctx, { ...base, status: 'rejected', rejection: json({ code: rejection.code, reason: rejection.reason, line: rejection.line, path: rejection.path }) });
+        const row = await insert(ctx, { ...base, status: 'rejected', rejection: json({ code: rejection.code, reason: rejection.reason, line: rejection.line, path: rejection.path }) }, 'rejected');
         ctx.log.info({ documentId: row!.id, code: rejection.code, line: rejection.line }, 'erp document rejected');
         return { kind: 'rejected', document: view(row!), rejection };
       }
@@ -214,7 +226,7 @@ export function createDocumentService(deps: { inbox: () => EarningInbox; partner
           if (partner) Object.assign(read, { partner_id: partner.id });
         }
       }
-      const placed = await insert(ctx, { ...read, status: 'refused' }, true);
+      const placed = await insert(ctx, { ...read, status: 'refused' }, 'read', true);
       if (placed) return { kind: 'accepted', document: view(await post(ctx, placed)), replayed: false };
 
       // The key is taken in this source: the same bytes again are a replay (refused events are sent again); other
@@ -223,7 +235,7 @@ export function createDocumentService(deps: { inbox: () => EarningInbox; partner
       if (first && first.raw_sha256 === sha) {
         return { kind: 'accepted', document: view(first.status === 'refused' ? await post(ctx, first) : first), replayed: true };
       }
-      const row = await insert(ctx, { ...read, events: '[]', status: 'duplicate', duplicate_of: first?.id ?? null });
+      const row = await insert(ctx, { ...read, events: '[]', status: 'duplicate', duplicate_of: first?.id ?? null }, 'duplicate');
       return { kind: 'duplicate', document: view(row!), original: summary(first!) };
     },
 

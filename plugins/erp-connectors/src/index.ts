@@ -1,4 +1,4 @@
-import { definePlugin, earningInboxRef, partnerDirectoryRef } from '@laurel/plugin-sdk';
+import { auditTrailRef, definePlugin, earningInboxRef, partnerDirectoryRef } from '@laurel/plugin-sdk';
 import { documentRoutes } from './documents.routes.ts';
 import { createDocumentService } from './documents.service.ts';
 import { migration as m0001 } from './migrations/0001_documents.ts';
@@ -23,13 +23,13 @@ export default definePlugin({
   id: 'erp-connectors',
   version: '0.1.0',
   compatibility: '^0.1.0',
-  dependsOn: ['earning', 'partners'],
+  dependsOn: ['audit', 'earning', 'partners'],
   migrations: [m0001],
   setup(ctx) {
     ctx.grant('erp:write', ['admin'], { apiKeys: true });
     ctx.grant('erp:read', ['admin', 'program-manager', 'finance', 'support'], { apiKeys: true });
     ctx.locales({ en, pl, ru });
-    const documents = createDocumentService({ inbox: ctx.inject(earningInboxRef), partners: ctx.inject(partnerDirectoryRef) });
+    const documents = createDocumentService({ inbox: ctx.inject(earningInboxRef), partners: ctx.inject(partnerDirectoryRef), audit: ctx.inject(auditTrailRef) });
     ctx.routes(documentRoutes(() => documents));
   },
 });
