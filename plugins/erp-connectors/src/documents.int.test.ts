@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLaurel, type LaurelTestApp } from '@laurel/testing';
 import erpConnectors from './index.ts';
 import { mutatedDocument, seedDocuments } from './fuzz.ts';
-import { fixture } from './test-documents.ts';
+import { derived, fixture } from './test-documents.ts';
 
 /*
  * The plugin in the real app on a real PostgreSQL: documents sent by an ERP's API key and uploaded by an admin, kept
@@ -96,6 +96,32 @@ describe('POST /api/v1/erp-connectors/documents', () => {
     expect(res.body.events[0]).toMatchObject({ type: 'invoice.corrected', kind: 'credit-note', lines: [{ sku: 'lodówka Zimnotech mk1', netAmount: 16260 }] });
     // 1,463.41 PLN after the correction earns 1,463 on that line: 163 points fewer.
     expect(res.body.outcomes[0]).toMatchObject({ ok: true, event: { status: 'processed', points: -163 } });
+  });
+
+  it('a KOR raising the fridge to 1,700.00 earns the difference; a KOR changing no amount posts nothing', async () => {
+    const raised = await xml('raise', derived.raisingCorrection(), { source: 'erp-test', programId });
+    expect(raised.status).toBe(201);
+    expect(raised.body.outcomes[0]).toMatchObject({ ok: true, event: { status: 'processed', points: 1700 - 1463 } });
+    const before = await eventCount();
+    const neutral = await xml('neutral', derived.neutralCorrection(), { source: 'erp-test', programId });
+    expect(neutral.status).toBe(201);
+    expect(neutral.body).toMatchObject({ status: 'posted', events: [], outcomes: [], notes: ['The correction changes no amount: nothing is reversed'] });
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('an advance (ZAL) and its settlement (ROZ) earn on the order once: 1,000 + 3,000 points for a 4,000.00 PLN order; a KOR_ZAL takes back its 200', async () => {
+    const advance = await xml('zal', derived.advance(), { source: 'erp-test', programId });
+    expect(advance.status).toBe(201);
+    expect(advance.body.outcomes[0]).toMatchObject({ ok: true, event: { status: 'processed', points: 1000 } });
+    const settlement = await xml('roz', derived.settlement(), { source: 'erp-test', programId });
+    expect(settlement.status).toBe(201);
+    expect(settlement.body.outcomes.map((o: { event: { type: string; points: number } }) => [o.event.type, o.event.points])).toEqual([
+      ['invoice.issued', 3000],
+      ['invoice.paid', 3000],
+    ]);
+    const correction = await xml('kor_zal', derived.advanceCorrection(), { source: 'erp-test', programId });
+    expect(correction.status).toBe(201);
+    expect(correction.body.outcomes[0]).toMatchObject({ ok: true, event: { status: 'processed', points: -200 } });
   });
 
   it('a document that is not well-formed or not valid against its schema is refused with the reason and line, in the caller’s language, and posts nothing', async () => {
