@@ -269,26 +269,35 @@ export function createWebhookService(deps: WebhookDeps) {
   /** Record one attempt's outcome: the log row, the delivery's state, the subscription's failure streak. */
   async function record(ctx: RequestContext, claimed: Claimed, startedAt: Date, result: PostResult, totals: DeliverResult): Promise<void> {
     const ok = result.error === null && result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
+    const trigger = claimed.replays > 0 ? 'replay' : 'automatic';
+    if (ok) {
+      // The common case in one statement (one round trip, atomic): the subscription row is written (and locked) only
+      // when its failure streak ends, or to refresh last_success_at at most every few seconds.
+      await ctx.em.execute(
+        `with attempt as (
+           insert into webhook_attempt (id, delivery_id, number, trigger, started_at, duration_ms, status_code, error, response_body, ok)
+           select ?, ?, coalesce(max(number), 0) + 1, ?, ?, ?, ?, null, ?, true from webhook_attempt where delivery_id = ?
+         ), delivery as (
+           update webhook_delivery set status = 'delivered', delivered_at = now(), last_status_code = ?, last_error = null, updated_at = now() where id = ?
+         )
+         update webhook_subscription set consecutive_failures = 0, failing_since = null, last_success_at = now(), updated_at = now()
+          where id = ? and (consecutive_failures > 0 or last_success_at is null or last_success_at < now() - interval '5 seconds')`,
+        [uuidv7(), claimed.id, trigger, startedAt, result.durationMs, result.statusCode, result.responseBody, claimed.id, result.statusCode, claimed.id, claimed.subscription_id],
+      );
+      totals.delivered += 1;
+      return;
+    }
     await inTransaction(ctx, async () => {
       await ctx.em.execute(
         `insert into webhook_attempt (id, delivery_id, number, trigger, started_at, duration_ms, status_code, error, response_body, ok)
          select ?, ?, coalesce(max(number), 0) + 1, ?, ?, ?, ?, ?, ?, ? from webhook_attempt where delivery_id = ?`,
-        [uuidv7(), claimed.id, claimed.replays > 0 ? 'replay' : 'automatic', startedAt, result.durationMs, result.statusCode, result.error, result.responseBody, ok, claimed.id],
+        [uuidv7(), claimed.id, trigger, startedAt, result.durationMs, result.statusCode, result.error, result.responseBody, false, claimed.id],
       );
       const [sub] = await ctx.em.execute<{ id: string; url: string; description: string; enabled: boolean; consecutive_failures: number; failing_since: Date | string | null }[]>(
         `select id, url, description, enabled, consecutive_failures, failing_since from webhook_subscription where id = ? for update`,
         [claimed.subscription_id],
       );
-      const lastError = result.error ?? (ok ? null : `HTTP ${result.statusCode}`);
-      if (ok) {
-        await ctx.em.execute(
-          `update webhook_delivery set status = 'delivered', delivered_at = now(), last_status_code = ?, last_error = null, updated_at = now() where id = ?`,
-          [result.statusCode, claimed.id],
-        );
-        await ctx.em.execute(`update webhook_subscription set consecutive_failures = 0, failing_since = null, last_success_at = now(), updated_at = now() where id = ?`, [claimed.subscription_id]);
-        totals.delivered += 1;
-        return;
-      }
+      const lastError = result.error ?? `HTTP ${result.statusCode}`;
       if (claimed.attempts >= options.maxAttempts) {
         await ctx.em.execute(`update webhook_delivery set status = 'failed', last_status_code = ?, last_error = ?, updated_at = now() where id = ?`, [result.statusCode, lastError, claimed.id]);
         totals.failed += 1;
@@ -461,23 +470,16 @@ export function createWebhookService(deps: WebhookDeps) {
      * event happened. A redelivered event inserts nothing new (unique event id + subscription).
      */
     async fanOut(ctx: RequestContext, event: DeliveredEvent): Promise<number> {
-      const subs = await ctx.em.execute<{ id: string }[]>(
-        `select id from webhook_subscription where enabled and ? = any(event_types) and created_at <= ?`,
-        [event.name, event.occurredAt],
-      );
-      if (subs.length === 0) return 0;
       const body = JSON.stringify({ type: event.name, timestamp: event.occurredAt.toISOString(), eventId: event.id, data: event.payload });
-      let made = 0;
-      for (const sub of subs) {
-        const rows = await ctx.em.execute<{ id: string }[]>(
-          `insert into webhook_delivery (id, subscription_id, event_id, event_type, body, status, attempts, replays, next_attempt_at, created_at, updated_at)
-           values (?, ?, ?, ?, ?, 'pending', 0, 0, now(), now(), now())
-           on conflict (event_id, subscription_id) do nothing returning id`,
-          [uuidv7(), sub.id, event.id, event.name, body],
-        );
-        made += rows.length;
-      }
-      return made;
+      // One statement whatever the number of subscriptions (PostgreSQL 18's uuidv7() keeps the ids time-ordered).
+      const rows = await ctx.em.execute<{ id: string }[]>(
+        `insert into webhook_delivery (id, subscription_id, event_id, event_type, body, status, attempts, replays, next_attempt_at, created_at, updated_at)
+         select uuidv7(), s.id, ?, ?, ?, 'pending', 0, 0, now(), now(), now() from webhook_subscription s
+          where s.enabled and ? = any(s.event_types) and s.created_at <= ?
+         on conflict (event_id, subscription_id) do nothing returning id`,
+        [event.id, event.name, body, event.name, event.occurredAt],
+      );
+      return rows.length;
     },
 
     /** Claim due deliveries of enabled subscriptions and send them (each replica may run this; claims are leased). */
