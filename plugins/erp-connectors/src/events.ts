@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { allocate, formatMinor, isValidNip, minorUnitsOf } from './money.ts';
+import type { CanonicalEvent as InboxEvent } from '@laurel/plugin-sdk';
 import type { CanonicalEvent, DocumentReading, DocumentResult, InvoiceCorrected, InvoiceIssued, LineReading, PartnerIdentification } from './types.ts';
 import { DocumentRejection } from './xml.ts';
 
@@ -16,6 +17,9 @@ import { DocumentRejection } from './xml.ts';
  */
 
 const MAX_ID = 200;
+
+/** Compile-time check: every event made here is an event the earning inbox takes. */
+export const asInboxEvent = (e: CanonicalEvent): InboxEvent => e;
 
 /** A key from parts, kept within the inbox's 200 characters (a long one ends in a hash of the whole). */
 function keyOf(prefix: string, reading: DocumentReading, number: string): string {

@@ -1,4 +1,7 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
 import fc from 'fast-check';
+import { CanonicalEvents, storableFormats, type TSchema } from '@laurel/plugin-sdk';
 import type { CanonicalEvent } from './types.ts';
 import { derived, realDocuments } from './test-documents.ts';
 
@@ -77,8 +80,22 @@ export function mutatedDocument(seeds: string[]): fc.Arbitrary<string> {
 const ID = (v: unknown, max: number) => typeof v === 'string' && v.length >= 1 && v.length <= max;
 const INSTANT = /^\d{4}-\d{2}-\d{2}T00:00:00\.000Z$/;
 
-/** What is wrong with an event the inbox would take, or null: every field there, in range, nothing half-made. */
+/** The inbox's own schemas of the canonical events (from the SDK), compiled as the inbox compiles them. */
+const ajv = new Ajv({ allErrors: true, strict: false });
+addFormats.default(ajv);
+storableFormats(ajv);
+const schemas = new Map<string, ValidateFunction>(
+  (['invoice.issued', 'invoice.paid', 'invoice.corrected'] as const).map((type) => [type, ajv.compile(CanonicalEvents.EVENT_SCHEMAS[type] as TSchema)]),
+);
+
+/**
+ * What is wrong with an event, or null: valid against the inbox's schema of its type, and every field there and in
+ * range (nothing half-made).
+ */
 export function eventProblem(e: CanonicalEvent): string | null {
+  const validate = schemas.get(e.type);
+  if (!validate) return `type ${e.type}`;
+  if (!validate(e)) return `schema: ${ajv.errorsText(validate.errors)}`;
   if (!ID(e.source, 100) || !ID(e.externalId, 200) || !INSTANT.test(e.occurredAt) || Number.isNaN(Date.parse(e.occurredAt))) return 'common fields';
   if (e.type === 'invoice.paid') return ID(e.invoiceExternalId, 200) ? null : 'invoiceExternalId';
   if (!ID(e.number, 100)) return 'number';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { eventProblem } from './fuzz.ts';
 import { allocate, isValidNip, toMinor } from './money.ts';
 import { DocumentRejection, readDocument } from './read.ts';
 import { derived, fa3, fixture, realDocuments } from './test-documents.ts';
@@ -367,6 +368,7 @@ describe('every real document', () => {
     const r = read(xml);
     expect(r.events.length).toBeGreaterThan(0);
     for (const e of r.events) {
+      expect(eventProblem(e)).toBeNull();
       expect(e.source).toBe('erp-test');
       expect(e.externalId.length).toBeLessThanOrEqual(200);
       if (e.type !== 'invoice.paid') for (const l of e.lines) expect(Number.isSafeInteger(l.netAmount) && l.netAmount >= 0).toBe(true);
