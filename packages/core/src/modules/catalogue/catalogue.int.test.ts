@@ -156,6 +156,50 @@ describe('catalogue: rewards, offer, orders, stock and voucher pools', () => {
     expect(searched.items.map((i: { reward: { id: string } }) => i.reward.id)).toEqual([cheap.id]);
   });
 
+  it('checks out a cart: every line placed together or none, a replay returns the same orders, a problem names its line', async () => {
+    const a = await reward({ pricePoints: 20, stock: 5 });
+    const b = await reward({ pricePoints: 30, stock: 1 });
+    const checkout = (body: Json, headers = partner) => inject('POST', '/api/v1/catalogue/checkout', body, headers);
+    const stockOf = async (id: string) => (await inject('GET', `/api/v1/catalogue/rewards/${id}`)).json().stock as number;
+    const before = await balances(partnerId);
+
+    const done = await checkout({ items: [{ rewardId: a.id, quantity: 2 }, { rewardId: b.id, quantity: 1 }], idempotencyKey: 'cart-1' });
+    expect(done.statusCode, done.body).toBe(201);
+    const body = done.json();
+    expect(body.points).toBe(70);
+    expect(body.orders.map((o: Json) => [o.rewardId, o.quantity, o.status])).toEqual([
+      [a.id, 2, 'placed'],
+      [b.id, 1, 'placed'],
+    ]);
+    expect(await balances(partnerId)).toMatchObject({ available: before.available - 70, reserved: before.reserved + 70 });
+    const again = await checkout({ items: [{ rewardId: a.id, quantity: 2 }, { rewardId: b.id, quantity: 1 }], idempotencyKey: 'cart-1' });
+    expect(again.statusCode).toBe(200);
+    expect(again.json().orders.map((o: Json) => o.id)).toEqual(body.orders.map((o: Json) => o.id));
+    expect((await checkout({ items: [{ rewardId: a.id, quantity: 1 }, { rewardId: b.id, quantity: 1 }], idempotencyKey: 'cart-1' })).json()).toMatchObject({ status: 409, code: 'CATALOGUE_ORDER_KEY_CONFLICT' });
+
+    // b is sold out now: the whole cart is refused, line 2 named, and line 1 reserved nothing.
+    const stockA = await stockOf(a.id);
+    const mid = await balances(partnerId);
+    const sold = await checkout({ items: [{ rewardId: a.id, quantity: 1 }, { rewardId: b.id, quantity: 1 }], idempotencyKey: 'cart-2' }, partnerPl);
+    expect(sold.statusCode).toBe(409);
+    expect(sold.json()).toMatchObject({ code: 'CATALOGUE_OUT_OF_STOCK', errors: [{ field: '/body/items/1' }] });
+    expect(await stockOf(a.id)).toBe(stockA);
+    expect(await balances(partnerId)).toEqual(mid);
+    expect((await inject('GET', '/api/v1/catalogue/me/orders', undefined, partner)).json().items.filter((o: Json) => o.rewardId === a.id)).toHaveLength(1);
+
+    const twice = await checkout({ items: [{ rewardId: a.id, quantity: 1 }, { rewardId: a.id, quantity: 1 }], idempotencyKey: 'cart-3' }, partnerPl);
+    expect(twice.json()).toMatchObject({ status: 422, code: 'CATALOGUE_CART_DUPLICATE', errors: [{ field: '/body/items/1/rewardId', message: expect.stringContaining('Pozycja 2') }] });
+    const dear = await reward({ pricePoints: 100_000 });
+    const broke = await checkout({ items: [{ rewardId: a.id, quantity: 1 }, { rewardId: dear.id, quantity: 1 }], idempotencyKey: 'cart-4' });
+    expect(broke.json()).toMatchObject({ status: 409, code: 'CATALOGUE_CART_NOT_ENOUGH_POINTS' });
+    expect(broke.json().detail).toMatch(/100[\s,.\u00a0\u202f]?020/);
+    const goods = await reward({ type: 'physical', pricePoints: 5 });
+    const unshipped = await checkout({ items: [{ rewardId: a.id, quantity: 1 }, { rewardId: goods.id, quantity: 1 }], idempotencyKey: 'cart-5' });
+    expect(unshipped.json()).toMatchObject({ status: 422, code: 'CATALOGUE_SHIPPING_REQUIRED', errors: [{ field: '/body/items/1/shipping' }] });
+    expect((await checkout({ items: [], idempotencyKey: 'cart-6' })).json().errors[0].field).toBe('/body/items');
+    expect(await balances(partnerId)).toEqual(mid);
+  });
+
   it('keeps each partner to its own orders', async () => {
     const r = await reward({ pricePoints: 5 });
     const mine = (await order({ rewardId: r.id })).json();

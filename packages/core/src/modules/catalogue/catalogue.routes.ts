@@ -113,6 +113,11 @@ const OfferItemSchema = Type.Object({
   remainingInPeriod: Nullable(Type.Integer()),
 });
 
+const ShippingSchema = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 200 }), street: Type.String({ minLength: 1, maxLength: 200 }), postalCode: Type.String({ minLength: 1, maxLength: 20 }), city: Type.String({ minLength: 1, maxLength: 100 }), country: Type.String({ pattern: '^[A-Z]{2}$' }), phone: Type.Optional(Type.String({ maxLength: 40 })) },
+  { additionalProperties: false, description: 'Required for physical goods' },
+);
+const CheckoutSchema = Type.Object({ orders: Type.Array(OrderSchema), points: Type.Integer({ description: 'The points of all its orders' }), replayed: Type.Boolean() });
 const OrderIdParams = Type.Object({ orderId: Uuid });
 const SupplierIdParams = Type.Object({ supplierId: Uuid });
 const SupplierUrl = Type.String({ minLength: 1, maxLength: 2000, description: 'https:// (http:// only to localhost)' });
@@ -343,12 +348,7 @@ export function catalogueRoutes(catalogue: () => CatalogueService) {
               rewardId: Uuid,
               quantity: Type.Integer({ minimum: 1, maximum: 100, default: 1 }),
               idempotencyKey: Type.String({ minLength: 1, maxLength: 200 }),
-              shipping: Type.Optional(
-                Type.Object(
-                  { name: Type.String({ minLength: 1, maxLength: 200 }), street: Type.String({ minLength: 1, maxLength: 200 }), postalCode: Type.String({ minLength: 1, maxLength: 20 }), city: Type.String({ minLength: 1, maxLength: 100 }), country: Type.String({ pattern: '^[A-Z]{2}$' }), phone: Type.Optional(Type.String({ maxLength: 40 })) },
-                  { additionalProperties: false, description: 'Required for physical goods' },
-                ),
-              ),
+              shipping: Type.Optional(ShippingSchema),
             },
             { additionalProperties: false },
           ),
@@ -358,6 +358,31 @@ export function catalogueRoutes(catalogue: () => CatalogueService) {
       async (request, reply) => {
         const { order, replayed } = await catalogue().placeOrder(request.ctx, { ...request.body, quantity: request.body.quantity ?? 1 });
         return reply.status(replayed ? 200 : 201).send(order);
+      },
+    );
+    router.post(
+      '/checkout',
+      {
+        config: { access: 'catalogue:order' },
+        schema: {
+          tags: ['catalogue'],
+          summary: 'Check out a cart: one order per line, all placed together or none',
+          description:
+            'Points and stock of every line are reserved in one transaction; each order then runs its own redemption. A replay of idempotencyKey returns the same orders (200); a different cart under the key is a 409. A problem with a line names it (/body/items/<i>/…).',
+          body: Type.Object(
+            {
+              items: Type.Array(Type.Object({ rewardId: Uuid, quantity: Type.Integer({ minimum: 1, maximum: 100 }) }, { additionalProperties: false }), { minItems: 1, maxItems: 20 }),
+              idempotencyKey: Type.String({ minLength: 1, maxLength: 190 }),
+              shipping: Type.Optional(ShippingSchema),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: CheckoutSchema, 201: CheckoutSchema },
+        },
+      },
+      async (request, reply) => {
+        const result = await catalogue().checkout(request.ctx, request.body);
+        return reply.status(result.replayed ? 200 : 201).send(result);
       },
     );
     router.get(

@@ -156,6 +156,12 @@ export interface PlaceOrderInput {
   shipping?: Record<string, unknown> | null;
 }
 
+export interface CheckoutInput {
+  items: { rewardId: string; quantity: number }[];
+  idempotencyKey: string;
+  shipping?: Record<string, unknown> | null;
+}
+
 const FINAL: readonly OrderStatus[] = ['completed', 'cancelled', 'rejected', 'expired', 'failed'];
 const CANCELLABLE: readonly OrderStatus[] = ['placed', 'awaiting-approval'];
 const DAY_MS = 86_400_000;
@@ -567,6 +573,9 @@ export function createCatalogueService(deps: CatalogueDeps) {
       if (window) throw new AppError('CATALOGUE_OUTSIDE_WINDOW', 409, { params: { from: reward.availableFrom?.toISOString() ?? '', to: reward.availableTo?.toISOString() ?? '' } });
       if (reward.type === 'physical' && !input.shipping) throw invalid('CATALOGUE_SHIPPING_REQUIRED', '/body/shipping');
       const program = await deps.programs().get(ctx, partner.programId);
+      // Inside a caller's transaction (a checkout), a failure is the caller's to roll back; looking for a raced
+      // order then would flush this one half-made.
+      const nested = ctx.em.isInTransaction();
       const points = Number(reward.pricePoints) * input.quantity;
       if (!Number.isSafeInteger(points)) throw invalid('CATALOGUE_QUANTITY_TOO_LARGE', '/body/quantity');
       const threshold = deps.options.approvalThresholdPoints;
@@ -635,11 +644,53 @@ export function createCatalogueService(deps: CatalogueDeps) {
           return { order: orderView(order), replayed: false };
         });
       } catch (error) {
+        if (nested) throw error;
         // The same key committed by a concurrent request between our check and our insert.
         const again = await replay().catch(() => null);
         if (again) return again;
         throw error;
       }
+    },
+
+    /**
+     * Check out a cart: one order per line, all placed in one transaction or none (each with its own workflow, as
+     * fulfilment differs by reward). Line i is the order under the key `<idempotencyKey>#<i+1>`, so a replay of the
+     * checkout returns the same orders, and a different cart under the same key is a 409. A problem with a line names
+     * it (`/body/items/<i>/…`); the cart's total is checked against the balance before anything is reserved.
+     */
+    async checkout(ctx: RequestContext, input: CheckoutInput): Promise<{ orders: OrderView[]; points: number; replayed: boolean }> {
+      const partnerId = partnerOf(ctx);
+      const keyOf = (i: number) => `${input.idempotencyKey}#${i + 1}`;
+      const seen = new Set<string>();
+      input.items.forEach((item, i) => {
+        if (seen.has(item.rewardId)) throw invalid('CATALOGUE_CART_DUPLICATE', `/body/items/${i}/rewardId`, { line: i + 1 });
+        seen.add(item.rewardId);
+      });
+      const existing = await ctx.em.find(Order, { partnerId, idempotencyKey: { $in: input.items.map((_, i) => keyOf(i)) } }, { refresh: true });
+      if (existing.length === 0) {
+        const rewards = await ctx.em.find(Reward, { id: { $in: input.items.map((item) => item.rewardId) } });
+        const price = new Map(rewards.map((r) => [r.id, Number(r.pricePoints)]));
+        const total = input.items.reduce((sum, item) => sum + (price.get(item.rewardId) ?? 0) * item.quantity, 0);
+        const available = (await deps.ledger().balances(ctx, partnerId)).available;
+        if (total > available) throw new AppError('CATALOGUE_CART_NOT_ENOUGH_POINTS', 409, { params: { points: total, shortBy: total - available } });
+      }
+      const lineProblem = (error: unknown, i: number): unknown => {
+        if (!isAppError(error) || error.status >= 500) return error;
+        const fields = error.fields.length > 0 ? error.fields.map((f) => ({ ...f, field: f.field.replace(/^\/body/, `/body/items/${i}`) })) : [{ field: `/body/items/${i}`, messageKey: error.messageKey, params: error.params }];
+        return new AppError(error.code, error.status, { messageKey: error.messageKey, params: { ...error.params, line: i + 1 }, fields, cause: error });
+      };
+      const placed = await inTransaction(ctx, async () => {
+        const out: { order: OrderView; replayed: boolean }[] = [];
+        for (const [i, item] of input.items.entries()) {
+          try {
+            out.push(await service.placeOrder(ctx, { rewardId: item.rewardId, quantity: item.quantity, idempotencyKey: keyOf(i), shipping: input.shipping ?? null }));
+          } catch (error) {
+            throw lineProblem(error, i);
+          }
+        }
+        return out;
+      });
+      return { orders: placed.map((p) => p.order), points: placed.reduce((sum, p) => sum + p.order.points, 0), replayed: placed.every((p) => p.replayed) };
     },
 
     async getOrder(ctx: RequestContext, id: string): Promise<OrderView> {
