@@ -1076,6 +1076,185 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/catalogue/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check out a cart: one order per line, all placed together or none
+         * @description Points and stock of every line are reserved in one transaction; each order then runs its own redemption. A replay of idempotencyKey returns the same orders (200); a different cart under the key is a 409. A problem with a line names it (/body/items/<i>/…).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        idempotencyKey: string;
+                        items: {
+                            quantity: number;
+                            /** Format: uuid */
+                            rewardId: string;
+                        }[];
+                        /** @description Required for physical goods */
+                        shipping?: {
+                            city: string;
+                            country: string;
+                            name: string;
+                            phone?: string;
+                            postalCode: string;
+                            street: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            orders: {
+                                approvalRequired: boolean;
+                                carrier: string | null;
+                                cash: {
+                                    /** @description Cash co-pay in minor units (grosze, cents) */
+                                    amountMinor: number;
+                                    /** @description ISO 4217 */
+                                    currency: string;
+                                } | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                fulfilment: "manual" | "voucher-pool" | "supplier";
+                                history: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    note?: string;
+                                    status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                                }[];
+                                /** @description The ledger hold (reservation entry) of the points */
+                                holdId: number | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                partnerId: string;
+                                points: number;
+                                pointsState: "reserved" | "captured" | "released";
+                                /** Format: uuid */
+                                programId: string;
+                                quantity: number;
+                                reason: string | null;
+                                /** Format: uuid */
+                                rewardId: string;
+                                rewardType: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
+                                shipping: {
+                                    [key: string]: unknown;
+                                } | null;
+                                sku: string;
+                                status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                                stockState: "reserved" | "consumed" | "released";
+                                /** @description The supplier's own reference of the order (fulfilment supplier) */
+                                supplierReference: string | null;
+                                trackingNumber: string | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                userId: string | null;
+                                workflowId: string;
+                            }[];
+                            /** @description The points of all its orders */
+                            points: number;
+                            replayed: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            orders: {
+                                approvalRequired: boolean;
+                                carrier: string | null;
+                                cash: {
+                                    /** @description Cash co-pay in minor units (grosze, cents) */
+                                    amountMinor: number;
+                                    /** @description ISO 4217 */
+                                    currency: string;
+                                } | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                fulfilment: "manual" | "voucher-pool" | "supplier";
+                                history: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    note?: string;
+                                    status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                                }[];
+                                /** @description The ledger hold (reservation entry) of the points */
+                                holdId: number | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                partnerId: string;
+                                points: number;
+                                pointsState: "reserved" | "captured" | "released";
+                                /** Format: uuid */
+                                programId: string;
+                                quantity: number;
+                                reason: string | null;
+                                /** Format: uuid */
+                                rewardId: string;
+                                rewardType: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
+                                shipping: {
+                                    [key: string]: unknown;
+                                } | null;
+                                sku: string;
+                                status: "placed" | "awaiting-approval" | "fulfilling" | "awaiting-shipment" | "shipped" | "completed" | "cancelled" | "rejected" | "expired" | "failed";
+                                stockState: "reserved" | "consumed" | "released";
+                                /** @description The supplier's own reference of the order (fulfilment supplier) */
+                                supplierReference: string | null;
+                                trackingNumber: string | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                userId: string | null;
+                                workflowId: string;
+                            }[];
+                            /** @description The points of all its orders */
+                            points: number;
+                            replayed: boolean;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/catalogue/me/orders": {
         parameters: {
             query?: never;
