@@ -9,9 +9,13 @@
  * Every request carries invoices with keys never sent before (a counter per request), three lines each; an event
  * counts when it is answered as processed. Targets of issue 6: single ≥ 1,500 events/s, batch ≥ 10,000 events/s,
  * p99 ≤ 25 ms at 300 requests/s. `BENCH_SECONDS` sets the length of each run (default 10).
+ * Per run it also prints the server's CPU time per event (this process: the server, since the load generator runs in
+ * its own) and the SQL statements the server sent per event. `BENCH_PROFILE=<dir>` writes a V8 CPU profile of each
+ * measured run there (`single.cpuprofile`, `batch.cpuprofile`, `rate.cpuprofile`).
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -152,6 +156,65 @@ function drive(spec: LoadSpec): Promise<LoadResult> {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// What the server spends per event: CPU time of this process and the SQL statements it sends (every pg query).
+
+let statements = 0;
+const uncounted = new WeakSet<object>();
+const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+/** With BENCH_SQL set: the time the server's statements took, by their first words (printed at the end). */
+const timed = process.env.BENCH_SQL ? new Map<string, { n: number; ms: number }>() : null;
+pg.Client.prototype.query = function (this: object, ...args: unknown[]) {
+  if (uncounted.has(this)) return query.apply(this, args);
+  statements += 1;
+  const result = query.apply(this, args);
+  if (timed && result instanceof Promise) {
+    const text = typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: string }).text);
+    const key = text.replace(/\s+/g, ' ').slice(0, 90);
+    const started = performance.now();
+    void result.then(
+      () => {
+        const t = timed.get(key) ?? { n: 0, ms: 0 };
+        timed.set(key, { n: t.n + 1, ms: t.ms + performance.now() - started });
+      },
+      () => {},
+    );
+  }
+  return result;
+} as typeof pg.Client.prototype.query;
+
+interface Measured extends LoadResult {
+  cpuMs: number;
+  statements: number;
+  /** Events the server stored in the run (answered or still in flight when the run ended), counted once settled. */
+  stored: number;
+}
+
+/**
+ * Drive one run and let the server finish what is in flight, measuring this process's CPU time and statements over
+ * both (and with BENCH_PROFILE, a CPU profile); per event means per event stored by the run.
+ */
+async function measure(name: string, spec: LoadSpec, settle: () => Promise<void>, stored: (prefix: string) => Promise<number>): Promise<Measured> {
+  const dir = process.env.BENCH_PROFILE;
+  const session = dir ? new Session() : null;
+  if (session) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
+  const cpu = process.cpuUsage();
+  const before = statements;
+  const result = await drive(spec);
+  await settle();
+  const used = process.cpuUsage(cpu);
+  const sent = statements - before;
+  if (session && dir) {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
+  return { ...result, cpuMs: (used.user + used.system) / 1000, statements: sent, stored: await stored(spec.prefix) };
+}
 
 export async function run(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'laurel-bench-earning-'));
@@ -181,6 +244,8 @@ export async function run(): Promise<Record<string, unknown>> {
     const base = { url: address, authorization, programId: program.id, nips: numbers, seconds: SECONDS };
     const db = new pg.Client({ connectionString: url });
     await db.connect();
+    uncounted.add(db);
+    const storedOf = async (prefix: string) => Number((await db.query<{ n: string }>(`select count(*) as n from earning_event where source = 'bench' and external_id like $1`, [`${prefix}-%`])).rows[0]!.n);
     // Between runs, wait until the server has answered what the last run left in flight, so runs do not overlap.
     const settle = async () => {
       for (let i = 0; i < 600; i += 1) {
@@ -195,12 +260,12 @@ export async function run(): Promise<Record<string, unknown>> {
     await drive({ ...base, path: '/api/v1/earning/events/batch', prefix: 'warmb', perRequest: 1000, connections: 2, seconds: 3 });
     await settle();
 
-    const single = await drive({ ...base, path: '/api/v1/earning/events', prefix: 'single', perRequest: 1, connections: 16 });
-    await settle();
-    const batch = await drive({ ...base, path: '/api/v1/earning/events/batch', prefix: 'batch', perRequest: 1000, connections: 4 });
-    await settle();
-    const fixed = await drive({ ...base, path: '/api/v1/earning/events', prefix: 'rate', perRequest: 1, connections: 16, overallRate: 300 });
-    await settle();
+    // BENCH_RUNS=single,batch,rate runs only those (the JSON keys of the others are then 0).
+    const runs = new Set((process.env.BENCH_RUNS ?? 'single,batch,rate').split(','));
+    const none: Measured = { requests: 0, ok: 0, events: 0, non2xx: 0, errors: 0, timeouts: 0, seconds: 1, p50: 0, p99: 0, cpuMs: 0, statements: 0, stored: 0 };
+    const single = !runs.has('single') ? none : await measure('single', { ...base, path: '/api/v1/earning/events', prefix: 'single', perRequest: 1, connections: 16 }, settle, storedOf);
+    const batch = !runs.has('batch') ? none : await measure('batch', { ...base, path: '/api/v1/earning/events/batch', prefix: 'batch', perRequest: 1000, connections: 4 }, settle, storedOf);
+    const fixed = !runs.has('rate') ? none : await measure('rate', { ...base, path: '/api/v1/earning/events', prefix: 'rate', perRequest: 1, connections: 16, overallRate: 300 }, settle, storedOf);
     const stored = (await db.query<{ status: string; n: string }>(`select status, count(*) as n from earning_event group by status order by status`)).rows;
     const entries = Number((await db.query<{ n: string }>(`select count(*) as n from ledger_entry`)).rows[0]!.n);
     await db.end();
@@ -208,6 +273,9 @@ export async function run(): Promise<Record<string, unknown>> {
     const singleEps = single.events / single.seconds;
     const batchEps = batch.events / batch.seconds;
     const failures = (r: LoadResult) => `${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`;
+    const cpuPer = (r: Measured) => Number((r.cpuMs / Math.max(r.stored, 1)).toFixed(2));
+    const sqlPer = (r: Measured) => Number((r.statements / Math.max(r.stored, 1)).toFixed(2));
+    const perEvent = (r: Measured) => `${cpuPer(r)} / ${sqlPer(r)}`;
     console.log(`Earning ingestion over HTTP (autocannon), embedded PostgreSQL 18, ${PARTNERS} partners, ${RULES} active rules, ${SECONDS} s per run, 3-line invoices\n`);
     console.log(
       table(
@@ -219,9 +287,13 @@ export async function run(): Promise<Record<string, unknown>> {
           ['single events at 300 requests/s: p99 (ms)', fixed.p99, '≤ 25', '', ''],
           ['single events, 16 connections: p50 / p99 (ms)', `${single.p50} / ${single.p99}`, '', '', ''],
           ['batch of 1,000: p50 / p99 (ms)', `${batch.p50} / ${batch.p99}`, '', '', ''],
+          ['single events: server CPU ms / SQL statements per event', perEvent(single), '', '', ''],
+          ['batch of 1,000: server CPU ms / SQL statements per event', perEvent(batch), '', '', ''],
+          ['at 300 requests/s: server CPU ms / SQL statements per event', perEvent(fixed), '', '', ''],
         ],
       ),
     );
+    if (timed) for (const [sql, t] of [...timed].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) console.log(`${t.ms.toFixed(0).padStart(8)} ms ${String(t.n).padStart(7)}×  ${sql}`);
     console.log(`\nstored events by status: ${stored.map((r) => `${r.status} ${r.n}`).join(', ')}; ledger entries ${entries}`);
     return {
       single_eps: Math.round(singleEps),
@@ -230,6 +302,10 @@ export async function run(): Promise<Record<string, unknown>> {
       p99_ms_at_300rps: fixed.p99,
       partners: PARTNERS,
       rules: RULES,
+      single_cpu_ms_per_event: cpuPer(single),
+      batch_cpu_ms_per_event: cpuPer(batch),
+      single_statements_per_event: sqlPer(single),
+      batch_statements_per_event: sqlPer(batch),
     };
   } finally {
     await t?.close();

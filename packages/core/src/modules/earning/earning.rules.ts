@@ -278,6 +278,142 @@ export function unknownOperatorOf(condition: unknown): string | null {
   return null;
 }
 
+/** A JsonLogic condition compiled to a closure: the same answers as `jsonLogic.apply`, without re-reading the tree. */
+export type CompiledCondition = (data: unknown) => unknown;
+
+const truthy = (v: unknown) => !(Array.isArray(v) && v.length === 0) && !!v;
+type Args = CompiledCondition[];
+/*
+ * The operators compiled to plain JavaScript, exactly as json-logic-js 2.0.5 defines them (its logic.js). Any other
+ * operator — `filter`, `map`, `reduce`, `all`, `none`, `some`, and those a plugin adds with `add_operation` — is
+ * handed to `jsonLogic.apply` for its subtree, so it behaves (and fails) exactly as before.
+ */
+const compiledOps: Record<string, (args: Args, raw: unknown[]) => CompiledCondition> = {
+  '==': ([a, b]) => (d) => a!(d) == b!(d),
+  '===': ([a, b]) => (d) => a!(d) === b!(d),
+  '!=': ([a, b]) => (d) => a!(d) != b!(d),
+  '!==': ([a, b]) => (d) => a!(d) !== b!(d),
+  '>': ([a, b]) => (d) => (a!(d) as number) > (b!(d) as number),
+  '>=': ([a, b]) => (d) => (a!(d) as number) >= (b!(d) as number),
+  '<': ([a, b, c]) =>
+    c
+      ? (d) => {
+          const x = a!(d) as number;
+          const y = b!(d) as number;
+          const z = c(d) as number | undefined;
+          return z === undefined ? x < y : x < y && y < z;
+        }
+      : (d) => (a!(d) as number) < (b!(d) as number),
+  '<=': ([a, b, c]) =>
+    c
+      ? (d) => {
+          const x = a!(d) as number;
+          const y = b!(d) as number;
+          const z = c(d) as number | undefined;
+          return z === undefined ? x <= y : x <= y && y <= z;
+        }
+      : (d) => (a!(d) as number) <= (b!(d) as number),
+  '!!': ([a]) => (d) => truthy(a!(d)),
+  '!': ([a]) => (d) => !truthy(a!(d)),
+  '%': ([a, b]) => (d) => (a!(d) as number) % (b!(d) as number),
+  in: ([a, b], raw) => {
+    const list = raw[1];
+    // A constant list of strings and numbers: a set (indexOf's strict equality, which never finds NaN).
+    if (Array.isArray(list) && list.every((x) => typeof x === 'string' || typeof x === 'number')) {
+      const set = new Set<unknown>(list);
+      return (d) => {
+        const x = a ? a(d) : undefined;
+        return x === x && set.has(x);
+      };
+    }
+    return (d) => {
+      const x = a ? a(d) : undefined;
+      const y = b ? (b(d) as { indexOf?: (v: unknown) => number } | null) : undefined;
+      if (!y || typeof y.indexOf === 'undefined') return false;
+      return y.indexOf(x) !== -1;
+    };
+  },
+  var: ([a, b], raw) => {
+    const lookup = (data: unknown, path: unknown, notFound: unknown) => {
+      if (typeof path === 'undefined' || path === '' || path === null) return data;
+      const parts = String(path).split('.');
+      let v = data as Record<string, unknown> | null | undefined;
+      for (const part of parts) {
+        if (v === null || v === undefined) return notFound;
+        v = (v as Record<string, unknown>)[part] as Record<string, unknown> | null | undefined;
+        if (v === undefined) return notFound;
+      }
+      return v;
+    };
+    const path = raw[0];
+    if (typeof path === 'string' && path !== '' && raw.length === 1) {
+      const parts = path.split('.');
+      return (data) => {
+        let v = data as Record<string, unknown> | null | undefined;
+        for (const part of parts) {
+          if (v === null || v === undefined) return null;
+          v = (v as Record<string, unknown>)[part] as Record<string, unknown> | null | undefined;
+          if (v === undefined) return null;
+        }
+        return v;
+      };
+    }
+    return (d) => {
+      const notFound = b ? b(d) : undefined;
+      return lookup(d, a ? a(d) : undefined, notFound === undefined ? null : notFound);
+    };
+  },
+};
+
+const compiledConditions = new WeakMap<object, CompiledCondition>();
+function compileNode(logic: unknown): CompiledCondition {
+  if (Array.isArray(logic)) {
+    const items = logic.map(compileNode);
+    return (d) => items.map((f) => f(d));
+  }
+  if (!jsonLogic.is_logic(logic)) return () => logic;
+  const op = jsonLogic.get_operator(logic as Record<string, unknown>);
+  const given = (logic as Record<string, unknown>)[op];
+  const raw = Array.isArray(given) ? given : [given];
+  if (op === 'if' || op === '?:') {
+    const parts = raw.map(compileNode);
+    return (d) => {
+      let i = 0;
+      for (; i < parts.length - 1; i += 2) if (truthy(parts[i]!(d))) return parts[i + 1]!(d);
+      return parts.length === i + 1 ? parts[i]!(d) : null;
+    };
+  }
+  if (op === 'and' || op === 'or') {
+    const parts = raw.map(compileNode);
+    const and = op === 'and';
+    return (d) => {
+      let current: unknown;
+      for (const part of parts) {
+        current = part(d);
+        if (truthy(current) !== and) return current;
+      }
+      return current;
+    };
+  }
+  const make = Object.hasOwn(compiledOps, op) ? compiledOps[op] : undefined;
+  if (!make) return (d) => jsonLogic.apply(logic as never, d as never);
+  const args = raw.map(compileNode);
+  // Missing operands read as undefined, as json-logic-js passes them.
+  while (args.length < 2) args.push(() => undefined);
+  return make(args, raw);
+}
+
+/**
+ * A rule's condition, compiled once (kept while the condition object lives: the active rules are read again at most
+ * every second, so each version is compiled about once a second).
+ */
+export function compileCondition(condition: unknown): CompiledCondition {
+  if (condition === null || typeof condition !== 'object') return () => condition;
+  let compiled = compiledConditions.get(condition);
+  if (!compiled) compiledConditions.set(condition, (compiled = compileNode(condition)));
+  return compiled;
+}
+
 /** Rules in order of application: higher priority first, then by code and version. */
 export function orderRules<T extends { priority: number; code: string; version: number }>(rules: T[]): T[] {
   return [...rules].sort((a, b) => b.priority - a.priority || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0) || a.version - b.version);
@@ -287,6 +423,8 @@ export function orderRules<T extends { priority: number; code: string; version: 
 export interface ComputeOptions {
   tierMultiplier?: number;
   caps?: CapState;
+  /** false: leave out why rules did not apply (`skipped` stays empty) — for a posting, whose explanation lists the rules that fired. */
+  skipped?: boolean;
 }
 
 const QTY_SCALE = 1_000_000n;
@@ -393,6 +531,7 @@ export function computeInvoice(rules: RuleForEvaluation[], event: Omit<InvoiceIs
     ...((event as { data?: unknown }).data !== undefined ? { data: (event as { data?: unknown }).data } : {}),
   };
   const ordered = orderRules(rules);
+  const explain = options.skipped !== false;
   const byId = new Map(ordered.map((r) => [r.id, r]));
   const lines = event.lines.map((l, index): LineResult => {
     const line = { index, sku: l.sku, quantity: l.quantity, netAmount: l.netAmount, category: l.category ?? null, margin: l.margin ?? null };
@@ -402,26 +541,26 @@ export function computeInvoice(rules: RuleForEvaluation[], event: Omit<InvoiceIs
     for (const rule of ordered) {
       const ref = { ruleId: rule.id, code: rule.code, version: rule.version };
       if (!rule.eventTypes.includes(event.type)) {
-        skipped.push({ ...ref, reason: 'event-type' });
+        if (explain) skipped.push({ ...ref, reason: 'event-type' });
         continue;
       }
       if (rule.validFrom.getTime() > at) {
-        skipped.push({ ...ref, reason: 'not-yet-valid', detail: rule.validFrom.toISOString() });
+        if (explain) skipped.push({ ...ref, reason: 'not-yet-valid', detail: rule.validFrom.toISOString() });
         continue;
       }
       if (rule.validTo && rule.validTo.getTime() <= at) {
-        skipped.push({ ...ref, reason: 'no-longer-valid', detail: rule.validTo.toISOString() });
+        if (explain) skipped.push({ ...ref, reason: 'no-longer-valid', detail: rule.validTo.toISOString() });
         continue;
       }
       let holds: boolean;
       try {
-        holds = jsonLogic.truthy(jsonLogic.apply(rule.condition as never, data));
+        holds = truthy(compileCondition(rule.condition)(data));
       } catch (error) {
-        skipped.push({ ...ref, reason: 'condition-error', detail: String((error as Error)?.message ?? error).slice(0, 200) });
+        if (explain) skipped.push({ ...ref, reason: 'condition-error', detail: String((error as Error)?.message ?? error).slice(0, 200) });
         continue;
       }
       if (!holds) {
-        skipped.push({ ...ref, reason: 'condition' });
+        if (explain) skipped.push({ ...ref, reason: 'condition' });
         continue;
       }
       fired.push({ ...ref, target: rule.effect.target, ...effectPoints(rule.effect, line, event.currency, options.tierMultiplier ?? 1) });
@@ -441,7 +580,7 @@ export function computeInvoice(rules: RuleForEvaluation[], event: Omit<InvoiceIs
         const winner = winners.get(stacking.group)!;
         if (winner === f) return true;
         const why = winner.points > f.points ? 'fewer points' : byId.get(winner.ruleId)!.priority > byId.get(f.ruleId)!.priority ? 'same points, lower priority' : 'same points and priority, later code';
-        skipped.push({
+        if (explain) skipped.push({
           ruleId: f.ruleId, code: f.code, version: f.version, reason: 'best-of', group: stacking.group, points: f.points,
           lostTo: { code: winner.code, version: winner.version, points: winner.points },
           detail: `best-of ${stacking.group}: ${f.points} points lost to ${winner.code} v${winner.version} (${winner.points}): ${why}`,

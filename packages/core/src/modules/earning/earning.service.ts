@@ -154,13 +154,28 @@ interface EventRecord {
 }
 
 function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    return `{${Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`)
-      .join(',')}}`;
+  // Keys sorted, undefined members left out; the same text as mapping Object.entries, in a plain loop (it hashes every
+  // entry's request, explanation included).
+  if (Array.isArray(value)) {
+    let s = '[';
+    for (let i = 0; i < value.length; i += 1) {
+      if (i > 0) s += ',';
+      const c = canonical(value[i]) as string | undefined;
+      if (c !== undefined) s += c;
+    }
+    return `${s}]`;
+  }
+  if (value && typeof value === 'object') {
+    const keys = Object.keys(value).sort();
+    let s = '{';
+    let first = true;
+    for (const k of keys) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v === undefined) continue;
+      s += `${first ? '' : ','}${JSON.stringify(k)}:${canonical(v)}`;
+      first = false;
+    }
+    return `${s}}`;
   }
   return JSON.stringify(value);
 }
@@ -243,52 +258,21 @@ function calendarDay(at: Date, timeZone: string): string {
 
 const digits = (s: string) => s.replace(/[^0-9]/g, '');
 const compact = (s: string) => s.replace(/[\s.-]/g, '').toUpperCase();
-const BATCH_INDEX_MS = 1000;
 const hashOf = (event: EarningEventInput) => createHash('sha256').update(canonical(event)).digest('hex');
 const CONDITION_LIMIT = 20_000;
+/*
+ * "The event is processed", written so that the planner cannot answer a document-number lookup from the status index
+ * (program, status): before the table's statistics catch up with a burst of events it estimates one row there and
+ * scans every processed event of the program, while the invoice-number index (program, number) finds the few with
+ * that number.
+ */
+const PROCESSED = `(status || '') = 'processed'`;
 
 /**
  * Earning: the event inbox (idempotent by source and external id), partner matching, rules as data, the lifecycle of
  * an invoice's points in the ledger (issued → pending, paid → available) and the simulation of an event.
  */
 export function createEarningService(deps: EarningDeps) {
-  // Every identifier of a program's partners, from its listing (the partners service has no lookup of many at once):
-  // a batch matches all its partners here. Rebuilt for a batch when older than a second, and once more when a number
-  // is not found. A single event is matched by the partners service (findByIdentifier, or the NIP/PartnerID search).
-  interface PartnerIndex { at: number; byId: Map<string, PartnerView>; nip: Map<string, string>; code: Map<string, string>; regon: Map<string, string>; euVat: Map<string, string> }
-  const indexes = new Map<string, PartnerIndex>();
-  const building = new Map<string, Promise<PartnerIndex>>();
-  async function indexOf(ctx: RequestContext, programId: string, maxAgeMs: number | null): Promise<PartnerIndex> {
-    const cached = indexes.get(programId);
-    if (cached && (maxAgeMs === null || Date.now() - cached.at < maxAgeMs)) return cached;
-    const pending = building.get(programId);
-    if (pending) return pending;
-    const build = (async () => {
-      const index: PartnerIndex = { at: Date.now(), byId: new Map(), nip: new Map(), code: new Map(), regon: new Map(), euVat: new Map() };
-      let cursor: string | undefined;
-      do {
-        const page = await deps.partners().list(ctx, { programId, limit: 200, ...(cursor ? { cursor } : {}) });
-        for (const p of page.items) {
-          index.byId.set(p.id, p);
-          index.code.set(p.partnerCode, p.id);
-          if (p.nip) index.nip.set(p.nip, p.id);
-          if (p.regon) index.regon.set(p.regon, p.id);
-          if (p.euVat) index.euVat.set(p.euVat, p.id);
-        }
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor);
-      indexes.set(programId, index);
-      return index;
-    })();
-    building.set(programId, build);
-    try {
-      return await build;
-    } finally {
-      building.delete(programId);
-    }
-  }
-
-
   /** The identifier that decides, normalized: the same order as `match`. */
   function identifierOf(who: InvoiceIssuedEvent['partner']): { kind: 'id' | 'nip' | 'euVat' | 'regon' | 'code'; value: string } | null {
     if (who.partnerId) return { kind: 'id', value: who.partnerId };
@@ -298,14 +282,6 @@ export function createEarningService(deps: EarningDeps) {
     if (euVat) return { kind: 'euVat', value: euVat };
     if (who.regon) return { kind: 'regon', value: digits(who.regon) };
     return { kind: 'code', value: who.partnerCode! };
-  }
-
-  /** The partner from a program's index (a batch: no query per event); null when none matches. */
-  function fromIndex(index: PartnerIndex, who: InvoiceIssuedEvent['partner']): PartnerView | null {
-    const id = identifierOf(who);
-    if (!id) return null;
-    const partnerId = id.kind === 'id' ? id.value : index[id.kind].get(id.value);
-    return partnerId ? (index.byId.get(partnerId) ?? null) : null;
   }
 
   function programOf(ctx: RequestContext, event: { programId?: string }, prefix: string): string | null {
@@ -466,11 +442,11 @@ export function createEarningService(deps: EarningDeps) {
     );
   }
 
-  async function evaluate(ctx: RequestContext, event: InvoiceIssuedEvent | ActivityEvent, partner: PartnerView, prefix: string, cache: Cache = freshCache(), granted: Map<string, number> = new Map()): Promise<Computation> {
+  async function evaluate(ctx: RequestContext, event: InvoiceIssuedEvent | ActivityEvent, partner: PartnerView, prefix: string, cache: Cache = freshCache(), granted: Map<string, number> = new Map(), skipped = true, tier?: Promise<number>): Promise<Computation> {
     if (partner.status !== 'active') throw new AppError('EARNING_PARTNER_NOT_ACTIVE', 409, { params: { partnerCode: partner.partnerCode, status: partner.status } });
     const program = await programIn(ctx, cache, partner.programId);
     const caps: CapState = { partnerId: partner.id, periods: periodsOf(calendarDay(new Date(event.occurredAt), program.timeZone)), granted };
-    const computation = await computeIn(ctx, cache, program, linesOf(event, program.currency), partnerFacts(partner), prefix, { tierMultiplier: await tierOf(ctx, partner), caps });
+    const computation = await computeIn(ctx, cache, program, linesOf(event, program.currency), partnerFacts(partner), prefix, { tierMultiplier: await (tier ?? tierOf(ctx, partner)), caps, skipped });
     if (!Number.isSafeInteger(computation.points)) throw new AppError('EARNING_POINTS_TOO_LARGE', 422, { params: { points: String(computation.points) } });
     return computation;
   }
@@ -511,8 +487,9 @@ export function createEarningService(deps: EarningDeps) {
   /** The caps of a computation that bound for the rules of one target (what its ledger entry explains). */
   const capsFor = (computation: Computation, target: 'pending' | 'available') => (computation.caps ?? []).filter((c) => c.target === target);
 
-  async function planIssued(ctx: RequestContext, row: EventRecord, event: InvoiceIssuedEvent | ActivityEvent, partner: PartnerView, prefix: string, cache?: Cache, granted?: Map<string, number>): Promise<IssuedPlan> {
-    const computation = await evaluate(ctx, event, partner, prefix, cache, granted);
+  /** `skipped` false: the plan of an event posted as it is (a held one is planned again, with the rules that did not apply). */
+  async function planIssued(ctx: RequestContext, row: EventRecord, event: InvoiceIssuedEvent | ActivityEvent, partner: PartnerView, prefix: string, cache?: Cache, granted?: Map<string, number>, skipped = true, tier?: Promise<number>): Promise<IssuedPlan> {
+    const computation = await evaluate(ctx, event, partner, prefix, cache, granted, skipped, tier);
     const rep = await repOf(ctx, partner, event);
     const earnings: IssuedPlan['earnings'] = [];
     for (const target of ['pending', 'available'] as const) {
@@ -561,7 +538,7 @@ export function createEarningService(deps: EarningDeps) {
     if (computation.points <= 0 || event.type !== 'invoice.issued') return [];
     const reasons: ReviewReason[] = [];
     const [other] = await ctx.em.execute<{ id: string; partner_id: string }[]>(
-      `select id, partner_id from earning_event where program_id = ? and type = 'invoice.issued' and status = 'processed' and payload->>'number' = ? and partner_id <> ? and id <> ? limit 1`,
+      `select id, partner_id from earning_event where program_id = ? and type = 'invoice.issued' and payload->>'number' = ? and ${PROCESSED} and partner_id <> ? and id <> ? limit 1`,
       [partner.programId, event.number, partner.id, eventId],
     );
     if (other) reasons.push({ kind: 'document-number', number: event.number, otherEventId: other.id, otherPartnerId: other.partner_id });
@@ -954,6 +931,243 @@ export function createEarningService(deps: EarningDeps) {
     return row;
   }
 
+  /**
+   * Events taken together, each accepted or refused on its own with the answer it would get alone (see `ingestMany`).
+   * `items[i].ctx` is the request an item came in (single events taken together): its partner is matched, its rules
+   * evaluated and its problems answered there; `ctx` (the same actor) runs the set-based statements. `single`: the
+   * earnings go through the ledger's group commit (shared with other requests), else one set-based `earnMany`.
+   */
+  async function ingestGroup(ctx: RequestContext, items: { event: EarningEventInput; prefix: string; ctx?: RequestContext }[], single: boolean): Promise<({ ok: true; outcome: EventOutcome } | { ok: false; error: unknown })[]> {
+    const own = (i: number) => items[i]!.ctx ?? ctx;
+    const answers: ({ ok: true; outcome: EventOutcome } | { ok: false; error: unknown } | undefined)[] = new Array(items.length);
+    const fail = (i: number, error: unknown) => (answers[i] = { ok: false, error });
+    const seen = new Set<string>();
+    const later: number[] = [];
+    const first: { i: number; event: EarningEventInput; programId: string | null; hash: string }[] = [];
+    items.forEach(({ event, prefix }, i) => {
+      try {
+        if (event.type === 'invoice.issued' || isActivity(event)) checkIssued(event, prefix);
+        const programId = programOf(own(i), event, prefix);
+        const key = `${event.source}\u0000${event.externalId}`;
+        if (seen.has(key)) return void later.push(i);
+        seen.add(key);
+        first.push({ i, event, programId, hash: hashOf(event) });
+      } catch (error) {
+        fail(i, error);
+      }
+    });
+    const rows = first.length ? await claimMany(ctx, first) : [];
+    const cache = freshCache();
+    const issued: { i: number; row: EventRecord; plan: IssuedPlan | null }[] = [];
+    const oneByOne: { i: number; row: EventRecord }[] = [];
+    const done: { i: number; id: string; done: Done }[] = [];
+    // Partners matched through the partners service, all at once (one query per program), as fresh as for one event.
+    const matched = new Map<number, Promise<PartnerView | null>>();
+    {
+      const lookups = new Map<string, { k: number; id: NonNullable<ReturnType<typeof identifierOf>> }[]>();
+      const keep = (k: number, promise: Promise<PartnerView | null>) => {
+        promise.catch(() => {}); // awaited below, in item order
+        matched.set(k, promise);
+      };
+      for (const [k, item] of first.entries()) {
+        const row = rows[k]!;
+        if (!row.inserted && (row.payload_hash !== item.hash || !['received', 'refused'].includes(row.status))) continue; // answered by admit
+        const event = row.payload;
+        if (event.type !== 'invoice.issued' && !isActivity(event)) continue;
+        if (row.partner_id) keep(k, deps.partners().get(own(item.i), row.partner_id));
+        else if (event.partner.partnerId || !row.program_id) keep(k, match(own(item.i), row.program_id, event.partner, items[item.i]!.prefix));
+        else {
+          const id = identifierOf(event.partner);
+          if (!id) keep(k, Promise.resolve(null));
+          else {
+            let list = lookups.get(row.program_id);
+            if (!list) lookups.set(row.program_id, (list = []));
+            list.push({ k, id });
+          }
+        }
+      }
+      for (const [programId, list] of lookups) {
+        const found = deps.partners().findByIdentifiers(ctx, programId, list.map(({ id }) => (id.kind === 'code' ? { partnerCode: id.value } : { [id.kind]: id.value })));
+        list.forEach(({ k }, j) => keep(k, found.then((all) => all[j] ?? null)));
+      }
+    }
+    // Tier multipliers asked for every partner at once (the hook may read the database), not one after another.
+    const tiers = new Map<string, Promise<number>>();
+    const tierIn = (c: RequestContext, partner: PartnerView) => {
+      let tier = tiers.get(partner.id);
+      if (!tier) {
+        tiers.set(partner.id, (tier = tierOf(c, partner)));
+        tier.catch(() => {});
+      }
+      return tier;
+    };
+    for (const [k, promise] of matched) {
+      promise.then(
+        (partner) => {
+          if (partner?.status === 'active') void tierIn(own(first[k]!.i), partner);
+        },
+        () => {},
+      );
+    }
+    await Promise.allSettled(matched.values());
+    for (const [k, item] of first.entries()) {
+      const row = rows[k]!;
+      try {
+        const replay = admit(row, item.event, item.hash);
+        if (replay) {
+          answers[item.i] = { ok: true, outcome: replay };
+          continue;
+        }
+      } catch (error) {
+        fail(item.i, error);
+        continue;
+      }
+      if (row.payload.type !== 'invoice.issued' && !isActivity(row.payload)) {
+        oneByOne.push({ i: item.i, row });
+        continue;
+      }
+      const prefix = items[item.i]!.prefix;
+      try {
+        const event = row.payload;
+        const early = matched.get(k);
+        const partner = early ? await early : row.partner_id ? await deps.partners().get(own(item.i), row.partner_id) : await match(own(item.i), row.program_id, event.partner, prefix);
+        if (!partner) {
+          done.push({ i: item.i, id: row.id, done: unmatched(row) });
+          continue;
+        }
+        // Posted as planned here, or planned again one by one (capped, or a guardrail tripped): no need to say why rules did not apply.
+        issued.push({ i: item.i, row, plan: await planIssued(own(item.i), row, event, partner, prefix, cache, undefined, false, tierIn(own(item.i), partner)) });
+      } catch (error) {
+        if (isAppError(error) && error.status < 500) done.push({ i: item.i, id: row.id, done: refusal(error) });
+        fail(item.i, error);
+      }
+    }
+    // Events that count against capped rules or trip a guardrail are posted one by one (counters locked, or held for
+    // review); a document number credited to another partner is looked up for the whole batch in one query per program.
+    const serial = new Set<number>();
+    const numbers = new Map<string, { k: number; number: string; partnerId: string }[]>();
+    for (const [k, item] of issued.entries()) {
+      const plan = item.plan!;
+      const event = item.row.payload;
+      if (plan.computation.grants.length || capReasons(plan.computation).length) serial.add(k);
+      else if (plan.computation.points > 0 && event.type === 'invoice.issued') {
+        if ((await settingsIn(ctx, cache, plan.base.programId)).volumeFactor !== null) serial.add(k);
+        else {
+          let list = numbers.get(plan.base.programId);
+          if (!list) numbers.set(plan.base.programId, (list = []));
+          list.push({ k, number: event.number, partnerId: plan.base.partnerId });
+        }
+      }
+    }
+    for (const [programId, list] of numbers) {
+      const taken = await ctx.em.execute<{ number: string; partner_id: string }[]>(
+        `select distinct payload->>'number' as number, partner_id from earning_event
+          where program_id = ? and type = 'invoice.issued' and payload->>'number' = any(array(select jsonb_array_elements_text(?::jsonb))) and ${PROCESSED}`,
+        [programId, JSON.stringify([...new Set(list.map((l) => l.number))])],
+      );
+      for (const l of list) if (taken.some((t) => t.number === l.number && t.partner_id !== l.partnerId)) serial.add(l.k);
+    }
+    if (serial.size) {
+      for (const k of serial) oneByOne.push({ i: issued[k]!.i, row: issued[k]!.row });
+      issued.splice(0, issued.length, ...issued.filter((_, k) => !serial.has(k)));
+    }
+    // Every earning of the batch, one earnMany per program; an item refused by the ledger refuses its event.
+    const byProgram = new Map<string, { k: number; earning: IssuedPlan['earnings'][number] }[]>();
+    issued.forEach((item, k) => {
+      const programId = item.plan!.done([]).programId!;
+      for (const earning of item.plan!.earnings) {
+        let list = byProgram.get(programId);
+        if (!list) byProgram.set(programId, (list = []));
+        list.push({ k, earning });
+      }
+    });
+    const posted = issued.map(() => ({ entries: [] as EventOutcome['entries'], error: null as unknown }));
+    for (const list of byProgram.values()) {
+      // Single events: each earning through the ledger's group commit (one round trip for all those arriving now,
+      // however many requests they come from); a batch: one set-based earnMany.
+      const results = single
+        ? await Promise.all(
+            list.map(({ k, earning: { target: _t, ...input } }) =>
+              deps.ledger().earn(own(issued[k]!.i), input).then(
+                (entry) => ({ ok: true as const, entry }),
+                (error: unknown) => ({ ok: false as const, error }),
+              ),
+            ),
+          )
+        : await deps.ledger().earnMany(ctx, list.map(({ earning: { target: _t, ...input } }) => input));
+      results.forEach((r, j) => {
+        const { k, earning } = list[j]!;
+        if (r.ok) posted[k]!.entries.push({ target: earning.target, entryId: r.entry.entryId, points: earning.points });
+        else posted[k]!.error ??= r.error;
+      });
+    }
+    issued.forEach((item, k) => {
+      const { entries, error } = posted[k]!;
+      if (error) {
+        if (isAppError(error) && error.status < 500) done.push({ i: item.i, id: item.row.id, done: refusal(error) });
+        fail(item.i, error);
+      } else done.push({ i: item.i, id: item.row.id, done: item.plan!.done(entries.sort((a, b) => (a.target === b.target ? 0 : a.target === 'pending' ? -1 : 1))) });
+    });
+    const updated = await updateMany(ctx, done.map(({ id, done: d }) => ({ id, done: d })));
+    await announce(ctx, done.filter((d) => !answers[d.i]).map((d) => ({ row: updated.get(d.id), done: d.done })));
+    for (const d of done) {
+      if (answers[d.i]) continue; // refused: the problem is the answer
+      const row = updated.get(d.id);
+      if (row) answers[d.i] = { ok: true, outcome: outcomeOf(row, false) };
+      else fail(d.i, new AppError('EARNING_EVENT_REJECTED', 409, { params: { id: d.id, reason: '' } }));
+    }
+    for (const { i, row } of oneByOne) {
+      try {
+        answers[i] = { ok: true, outcome: await process(own(i), row, items[i]!.prefix) };
+      } catch (error) {
+        fail(i, error);
+      }
+    }
+    for (const i of later) {
+      try {
+        answers[i] = { ok: true, outcome: await service.ingest(own(i), items[i]!.event, items[i]!.prefix) };
+      } catch (error) {
+        fail(i, error);
+      }
+    }
+    return answers.map((a) => a!);
+  }
+
+  /*
+   * Single events taken together: those that arrive in the same turn of the event loop (from requests of the same
+   * actor) are stored, matched, posted and answered through the set-based path of a batch — one statement per step
+   * for all of them instead of a handful for each — and each request still gets the answer it would get alone.
+   * Their `earning.event.processed` outbox events are written together, under the first request's id.
+   */
+  interface Waiting { ctx: RequestContext; event: EarningEventInput; prefix: string; resolve: (o: EventOutcome) => void; reject: (e: unknown) => void }
+  let waiting: Map<string, Waiting[]> | null = null;
+  const TOGETHER_MAX = 200;
+  function together(ctx: RequestContext, event: EarningEventInput, prefix: string): Promise<EventOutcome> {
+    return new Promise((resolve, reject) => {
+      if (!waiting) {
+        waiting = new Map();
+        setImmediate(flushTogether);
+      }
+      const actor = JSON.stringify(describeActor(ctx.actor));
+      let list = waiting.get(actor);
+      if (!list) waiting.set(actor, (list = []));
+      list.push({ ctx, event, prefix, resolve, reject });
+    });
+  }
+  function flushTogether() {
+    const groups = waiting ?? new Map<string, Waiting[]>();
+    waiting = null;
+    for (const list of groups.values()) {
+      for (let at = 0; at < list.length; at += TOGETHER_MAX) {
+        const part = list.slice(at, at + TOGETHER_MAX);
+        ingestGroup(part[0]!.ctx, part, true).then(
+          (answers) => answers.forEach((a, k) => (a.ok ? part[k]!.resolve(a.outcome) : part[k]!.reject(a.error))),
+          (error: unknown) => part.forEach((w) => w.reject(error)),
+        );
+      }
+    }
+  }
+
   const service = {
     /**
      * The tier multiplier hook, for a tiers plugin: `fn` gives a partner's multiplier (1 when none). Registering again
@@ -1056,7 +1270,11 @@ export function createEarningService(deps: EarningDeps) {
      * same key with a different body is a 409. `prefix` is the JSON path of the event in the request (for errors).
      */
     async ingest(ctx: RequestContext, event: EarningEventInput, prefix = '/body'): Promise<EventOutcome> {
-      if (event.type === 'invoice.issued' || isActivity(event)) checkIssued(event, prefix);
+      if (event.type === 'invoice.issued' || isActivity(event)) {
+        checkIssued(event, prefix);
+        // Outside a caller's transaction, events that earn go through the set-based path with those sent at the same moment.
+        if (!ctx.em.isInTransaction()) return together(ctx, event, prefix);
+      }
       const programId = programOf(ctx, event, prefix);
       const hash = hashOf(event);
       const row = await claim(ctx, event, programId, hash);
@@ -1065,149 +1283,12 @@ export function createEarningService(deps: EarningDeps) {
 
     /**
      * Take many events (a batch), each accepted or refused on its own with the answer it would get alone. Stored in
-     * one statement, their partners matched from each program's index, rules and programs read once, and the
+     * one statement, their partners matched with one query per program, rules and programs read once, and the
      * earnings of every issued invoice posted with one `earnMany` per program (one round trip); statuses written in
      * one statement. Other event types, and a key repeated within the batch, go one by one after the rest.
      */
     async ingestMany(ctx: RequestContext, items: { event: EarningEventInput; prefix: string }[]): Promise<({ ok: true; outcome: EventOutcome } | { ok: false; error: unknown })[]> {
-      const started = Date.now();
-      const answers: ({ ok: true; outcome: EventOutcome } | { ok: false; error: unknown } | undefined)[] = new Array(items.length);
-      const fail = (i: number, error: unknown) => (answers[i] = { ok: false, error });
-      const seen = new Set<string>();
-      const later: number[] = [];
-      const first: { i: number; event: EarningEventInput; programId: string | null; hash: string }[] = [];
-      items.forEach(({ event, prefix }, i) => {
-        try {
-          if (event.type === 'invoice.issued' || isActivity(event)) checkIssued(event, prefix);
-          const programId = programOf(ctx, event, prefix);
-          const key = `${event.source}\u0000${event.externalId}`;
-          if (seen.has(key)) return void later.push(i);
-          seen.add(key);
-          first.push({ i, event, programId, hash: hashOf(event) });
-        } catch (error) {
-          fail(i, error);
-        }
-      });
-      const rows = first.length ? await claimMany(ctx, first) : [];
-      const cache = freshCache();
-      const issued: { i: number; row: EventRecord; plan: IssuedPlan | null }[] = [];
-      const oneByOne: { i: number; row: EventRecord }[] = [];
-      const done: { i: number; id: string; done: Done }[] = [];
-      for (const [k, item] of first.entries()) {
-        const row = rows[k]!;
-        try {
-          const replay = admit(row, item.event, item.hash);
-          if (replay) {
-            answers[item.i] = { ok: true, outcome: replay };
-            continue;
-          }
-        } catch (error) {
-          fail(item.i, error);
-          continue;
-        }
-        if (row.payload.type !== 'invoice.issued' && !isActivity(row.payload)) {
-          oneByOne.push({ i: item.i, row });
-          continue;
-        }
-        const prefix = items[item.i]!.prefix;
-        try {
-          const event = row.payload;
-          const programId = row.program_id;
-          let partner: PartnerView | null;
-          if (row.partner_id) partner = await deps.partners().get(ctx, row.partner_id);
-          else if (programId && identifierOf(event.partner)?.kind !== 'id') {
-            const index = await indexOf(ctx, programId, BATCH_INDEX_MS);
-            partner = fromIndex(index, event.partner);
-            // Not found in an index older than the batch: once more from a fresh one (a partner added just now).
-            if (!partner && identifierOf(event.partner) && index.at < started) partner = fromIndex(await indexOf(ctx, programId, Date.now() - started), event.partner);
-          } else partner = await match(ctx, programId, event.partner, prefix);
-          if (!partner) {
-            done.push({ i: item.i, id: row.id, done: unmatched(row) });
-            continue;
-          }
-          issued.push({ i: item.i, row, plan: await planIssued(ctx, row, event, partner, prefix, cache) });
-        } catch (error) {
-          if (isAppError(error) && error.status < 500) done.push({ i: item.i, id: row.id, done: refusal(error) });
-          fail(item.i, error);
-        }
-      }
-      // Events that count against capped rules or trip a guardrail are posted one by one (counters locked, or held for
-      // review); a document number credited to another partner is looked up for the whole batch in one query per program.
-      const serial = new Set<number>();
-      const numbers = new Map<string, { k: number; number: string; partnerId: string }[]>();
-      for (const [k, item] of issued.entries()) {
-        const plan = item.plan!;
-        const event = item.row.payload;
-        if (plan.computation.grants.length || capReasons(plan.computation).length) serial.add(k);
-        else if (plan.computation.points > 0 && event.type === 'invoice.issued') {
-          if ((await settingsIn(ctx, cache, plan.base.programId)).volumeFactor !== null) serial.add(k);
-          else {
-            let list = numbers.get(plan.base.programId);
-            if (!list) numbers.set(plan.base.programId, (list = []));
-            list.push({ k, number: event.number, partnerId: plan.base.partnerId });
-          }
-        }
-      }
-      for (const [programId, list] of numbers) {
-        const taken = await ctx.em.execute<{ number: string; partner_id: string }[]>(
-          `select distinct payload->>'number' as number, partner_id from earning_event where program_id = ? and type = 'invoice.issued' and status = 'processed' and payload->>'number' = any(array(select jsonb_array_elements_text(?::jsonb)))`,
-          [programId, JSON.stringify([...new Set(list.map((l) => l.number))])],
-        );
-        for (const l of list) if (taken.some((t) => t.number === l.number && t.partner_id !== l.partnerId)) serial.add(l.k);
-      }
-      if (serial.size) {
-        for (const k of serial) oneByOne.push({ i: issued[k]!.i, row: issued[k]!.row });
-        issued.splice(0, issued.length, ...issued.filter((_, k) => !serial.has(k)));
-      }
-      // Every earning of the batch, one earnMany per program; an item refused by the ledger refuses its event.
-      const byProgram = new Map<string, { k: number; earning: IssuedPlan['earnings'][number] }[]>();
-      issued.forEach((item, k) => {
-        const programId = item.plan!.done([]).programId!;
-        for (const earning of item.plan!.earnings) {
-          let list = byProgram.get(programId);
-          if (!list) byProgram.set(programId, (list = []));
-          list.push({ k, earning });
-        }
-      });
-      const posted = issued.map(() => ({ entries: [] as EventOutcome['entries'], error: null as unknown }));
-      for (const list of byProgram.values()) {
-        const results = await deps.ledger().earnMany(ctx, list.map(({ earning: { target: _t, ...input } }) => input));
-        results.forEach((r, j) => {
-          const { k, earning } = list[j]!;
-          if (r.ok) posted[k]!.entries.push({ target: earning.target, entryId: r.entry.entryId, points: earning.points });
-          else posted[k]!.error ??= r.error;
-        });
-      }
-      issued.forEach((item, k) => {
-        const { entries, error } = posted[k]!;
-        if (error) {
-          if (isAppError(error) && error.status < 500) done.push({ i: item.i, id: item.row.id, done: refusal(error) });
-          fail(item.i, error);
-        } else done.push({ i: item.i, id: item.row.id, done: item.plan!.done(entries.sort((a, b) => (a.target === b.target ? 0 : a.target === 'pending' ? -1 : 1))) });
-      });
-      const updated = await updateMany(ctx, done.map(({ id, done: d }) => ({ id, done: d })));
-      await announce(ctx, done.filter((d) => !answers[d.i]).map((d) => ({ row: updated.get(d.id), done: d.done })));
-      for (const d of done) {
-        if (answers[d.i]) continue; // refused: the problem is the answer
-        const row = updated.get(d.id);
-        if (row) answers[d.i] = { ok: true, outcome: outcomeOf(row, false) };
-        else fail(d.i, new AppError('EARNING_EVENT_REJECTED', 409, { params: { id: d.id, reason: '' } }));
-      }
-      for (const { i, row } of oneByOne) {
-        try {
-          answers[i] = { ok: true, outcome: await process(ctx, row, items[i]!.prefix) };
-        } catch (error) {
-          fail(i, error);
-        }
-      }
-      for (const i of later) {
-        try {
-          answers[i] = { ok: true, outcome: await service.ingest(ctx, items[i]!.event, items[i]!.prefix) };
-        } catch (error) {
-          fail(i, error);
-        }
-      }
-      return answers.map((a) => a!);
+      return ingestGroup(ctx, items, false);
     },
 
     /** What an invoice would earn, line by line, with the rules that fired and why the others did not; posts nothing. */

@@ -248,6 +248,33 @@ export function createPartnerService(deps: PartnerDeps) {
       return row ? partnerView(row) : null;
     },
 
+    /**
+     * Many partners of a program at once, each named as `findByIdentifier` takes it (the same order and
+     * normalization), in one query: the answers in input order, null where none matches. For event inboxes that
+     * match many events together.
+     */
+    async findByIdentifiers(ctx: RequestContext, programId: string, ids: { partnerCode?: string; nip?: string; regon?: string; euVat?: string }[]): Promise<(PartnerView | null)[]> {
+      const wanted = ids.map((id): ['partnerCode' | 'nip' | 'regon' | 'euVat', string] | null =>
+        id.partnerCode ? ['partnerCode', id.partnerCode.trim()] : id.nip ? ['nip', id.nip.replace(/\D/g, '')] : id.regon ? ['regon', id.regon.replace(/\D/g, '')] : id.euVat ? ['euVat', id.euVat.replace(/[\s.-]/g, '').toUpperCase()] : null,
+      );
+      const or: Record<string, unknown>[] = [];
+      for (const field of ['partnerCode', 'nip', 'regon', 'euVat'] as const) {
+        const values = [...new Set(wanted.filter((w) => w?.[0] === field).map((w) => w![1]))];
+        if (values.length) or.push({ [field]: { $in: values } });
+      }
+      if (or.length === 0) return ids.map(() => null);
+      const rows = await ctx.em.find(Partner, { programId, $or: or });
+      const by = new Map<string, PartnerView>();
+      for (const row of rows) {
+        const view = partnerView(row);
+        by.set(`partnerCode\u0000${row.partnerCode}`, view);
+        if (row.nip) by.set(`nip\u0000${row.nip}`, view);
+        if (row.regon) by.set(`regon\u0000${row.regon}`, view);
+        if (row.euVat) by.set(`euVat\u0000${row.euVat}`, view);
+      }
+      return wanted.map((w) => (w ? (by.get(`${w[0]}\u0000${w[1]}`) ?? null) : null));
+    },
+
     /** Staff search with keyset pagination (stable under inserts; no OFFSET). */
     async list(ctx: RequestContext, query: PartnerQuery): Promise<{ items: PartnerView[]; nextCursor: string | null }> {
       const and: Record<string, unknown>[] = [];
