@@ -15,6 +15,11 @@ const activities = proxyActivities<RedemptionActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 });
+/** Fulfilment may wait on a supplier for up to its timeout (at most 60 s): the attempt must outlast it and be logged. */
+const fulfilment = proxyActivities<Pick<RedemptionActivities, 'fulfilRedemption'>>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+});
 
 /**
  * One workflow per redemption order (id `redemption-<order id>`). Every decision is taken by `decideRedemption`;
@@ -58,7 +63,7 @@ export async function redemptionWorkflow(input: RedemptionWorkflowInput): Promis
         return null;
       case 'fulfil': {
         if (command.delaySeconds > 0) await sleep(command.delaySeconds * 1000);
-        const r = await activities.fulfilRedemption({ orderId });
+        const r = await fulfilment.fulfilRedemption({ orderId });
         if (r.result === 'failed') apply({ type: 'fulfilment-failed', retryable: r.retryable, reason: r.reason });
         else apply(r.result === 'done' ? { type: 'fulfilment-succeeded' } : { type: 'fulfilment-pending' });
         return null;
