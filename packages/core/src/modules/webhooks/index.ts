@@ -31,6 +31,7 @@ const WebhooksConfig = Type.Object(
     disableAfterHours: Type.Number({ minimum: 0, maximum: 24 * 30, default: 24, description: '…that span at least this many hours with no success' }),
     pollIntervalMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 1000 }),
     batchSize: Type.Integer({ minimum: 1, maximum: 500, default: 20, description: 'Deliveries sent at once per replica' }),
+    secretKey: Type.Union([Type.String({ pattern: '^[0-9a-fA-F]{64}$' }), Type.Null()], { default: null, description: 'Seal signing secrets at rest with AES-256-GCM under this key (32 bytes as 64 hex characters); null stores them as they are' }),
   },
   { additionalProperties: false },
 );

@@ -5,6 +5,7 @@ import type { AccessService } from '../access/index.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { MailService } from '../mail/index.ts';
 import { WebhookSubscription, type DeliveryStatus, type DisabledReason } from './webhooks.entity.ts';
+import { createSecretBox, type SecretBox } from './webhooks.crypto.ts';
 import { generateSecret, SECRET_PREFIX, signatureHeader } from './webhooks.signing.ts';
 import { postWebhook, urlProblem, type PostResult } from './webhooks.target.ts';
 
@@ -37,6 +38,8 @@ export interface WebhookOptions {
   disableAfterHours: number;
   pollIntervalMs: number;
   batchSize: number;
+  /** 64 hex characters: seal signing secrets at rest (AES-256-GCM); null stores them as they are. */
+  secretKey: string | null;
 }
 
 export interface SubscriptionView {
@@ -120,7 +123,13 @@ function bad(code: string, field: string, params: Record<string, unknown> = {}):
 
 const iso = (d: Date | string | null | undefined): string | null => (d == null ? null : new Date(d).toISOString());
 
-function subscriptionView(s: SubscriptionRow): SubscriptionView {
+function subscriptionView(s: SubscriptionRow, box: SecretBox): SubscriptionView {
+  let secretHint = '…';
+  try {
+    secretHint = `${box.open(s.id, s.secret).slice(0, SECRET_PREFIX.length + 4)}…`;
+  } catch {
+    // Sealed under a key that is not configured: the list still shows the subscription.
+  }
   return {
     id: s.id,
     url: s.url,
@@ -129,7 +138,7 @@ function subscriptionView(s: SubscriptionRow): SubscriptionView {
     enabled: s.enabled,
     disabledReason: s.disabledReason ?? null,
     disabledAt: iso(s.disabledAt),
-    secretHint: `${s.secret.slice(0, SECRET_PREFIX.length + 4)}…`,
+    secretHint,
     secretRotatedAt: iso(s.secretRotatedAt),
     previousSecretExpiresAt: s.previousSecretExpiresAt && s.previousSecretExpiresAt > new Date() ? s.previousSecretExpiresAt.toISOString() : null,
     consecutiveFailures: s.consecutiveFailures,
@@ -211,6 +220,8 @@ async function inTransaction<T>(ctx: RequestContext, work: () => Promise<T>): Pr
  */
 export function createWebhookService(deps: WebhookDeps) {
   const { options } = deps;
+  const box = createSecretBox(options.secretKey);
+  const view = (s: SubscriptionRow) => subscriptionView(s, box);
 
   function checkUrl(url: string): string {
     const problem = urlProblem(url, options);
@@ -334,11 +345,11 @@ export function createWebhookService(deps: WebhookDeps) {
 
     async listSubscriptions(ctx: RequestContext): Promise<SubscriptionView[]> {
       const rows = await ctx.em.find(WebhookSubscription, {}, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: 1000, refresh: true });
-      return rows.map(subscriptionView);
+      return rows.map(view);
     },
 
     async getSubscription(ctx: RequestContext, id: string): Promise<SubscriptionView> {
-      return subscriptionView(await load(ctx, id));
+      return view(await load(ctx, id));
     },
 
     /** The secret is in this answer only. */
@@ -347,15 +358,17 @@ export function createWebhookService(deps: WebhookDeps) {
       const eventTypes = checkEventTypes(input.eventTypes);
       const now = new Date();
       const enabled = input.enabled ?? true;
+      const id = uuidv7();
+      const secret = generateSecret();
       const row = ctx.em.create(WebhookSubscription, {
-        id: uuidv7(),
+        id,
         url,
         description: (input.description ?? '').trim(),
         eventTypes,
         enabled,
         disabledReason: enabled ? null : 'manual',
         disabledAt: enabled ? null : now,
-        secret: generateSecret(),
+        secret: box.seal(id, secret),
         previousSecret: null,
         previousSecretExpiresAt: null,
         secretRotatedAt: null,
@@ -366,15 +379,15 @@ export function createWebhookService(deps: WebhookDeps) {
         updatedAt: now,
       });
       ctx.em.persist(row);
-      deps.audit().record(ctx, { action: 'webhooks.subscription.created', subjectType: 'webhook-subscription', subjectId: row.id, data: { after: subscriptionView(row) } });
+      deps.audit().record(ctx, { action: 'webhooks.subscription.created', subjectType: 'webhook-subscription', subjectId: row.id, data: { after: view(row) } });
       await ctx.em.flush();
-      return { subscription: subscriptionView(row), secret: row.secret };
+      return { subscription: view(row), secret };
     },
 
     /** Change the URL, event types, description, or turn it off and on (on again clears the failure streak). */
     async updateSubscription(ctx: RequestContext, id: string, patch: SubscriptionPatch): Promise<SubscriptionView> {
       const row = await load(ctx, id);
-      const before = subscriptionView(row);
+      const before = view(row);
       if (patch.url !== undefined) row.url = checkUrl(patch.url.trim());
       if (patch.eventTypes !== undefined) row.eventTypes = checkEventTypes(patch.eventTypes);
       if (patch.description !== undefined) row.description = patch.description.trim();
@@ -388,7 +401,7 @@ export function createWebhookService(deps: WebhookDeps) {
         }
       }
       row.updatedAt = new Date();
-      const after = subscriptionView(row);
+      const after = view(row);
       const action = before.enabled !== after.enabled ? (after.enabled ? 'webhooks.subscription.enabled' : 'webhooks.subscription.disabled') : 'webhooks.subscription.updated';
       deps.audit().record(ctx, { action, subjectType: 'webhook-subscription', subjectId: row.id, data: { before, after } });
       await ctx.em.flush();
@@ -406,13 +419,14 @@ export function createWebhookService(deps: WebhookDeps) {
       const now = new Date();
       row.previousSecret = overlapHours > 0 ? row.secret : null;
       row.previousSecretExpiresAt = overlapHours > 0 ? new Date(now.getTime() + overlapHours * HOUR_MS) : null;
-      row.secret = generateSecret();
+      const secret = generateSecret();
+      row.secret = box.seal(row.id, secret);
       row.secretRotatedAt = now;
       row.updatedAt = now;
-      const view = subscriptionView(row);
-      deps.audit().record(ctx, { action: 'webhooks.subscription.secret-rotated', subjectType: 'webhook-subscription', subjectId: row.id, data: { overlapHours, previousSecretExpiresAt: view.previousSecretExpiresAt, secretHint: view.secretHint } });
+      const after = view(row);
+      deps.audit().record(ctx, { action: 'webhooks.subscription.secret-rotated', subjectType: 'webhook-subscription', subjectId: row.id, data: { overlapHours, previousSecretExpiresAt: after.previousSecretExpiresAt, secretHint: after.secretHint } });
       await ctx.em.flush();
-      return { subscription: view, secret: row.secret };
+      return { subscription: after, secret };
     },
 
     async listDeliveries(ctx: RequestContext, query: DeliveryQuery): Promise<{ items: DeliveryView[]; nextBefore: string | null }> {
@@ -508,7 +522,15 @@ export function createWebhookService(deps: WebhookDeps) {
           const sub = subs.get(c.subscription_id)!;
           const startedAt = new Date();
           const timestamp = Math.floor(startedAt.getTime() / 1000);
-          const secrets = [sub.secret, ...(sub.previousSecret && sub.previousSecretExpiresAt && sub.previousSecretExpiresAt > startedAt ? [sub.previousSecret] : [])];
+          const stored = [sub.secret, ...(sub.previousSecret && sub.previousSecretExpiresAt && sub.previousSecretExpiresAt > startedAt ? [sub.previousSecret] : [])];
+          let secrets: string[];
+          try {
+            secrets = stored.map((s) => box.open(sub.id, s));
+          } catch (error) {
+            // Sealed under a key this server does not have (or damaged): a failed attempt the log shows, not a crash.
+            ctx.log.error({ err: error, subscription: sub.id }, 'webhook secret cannot be opened');
+            return { c, startedAt, result: { statusCode: null, durationMs: 0, responseBody: null, error: 'secret-unavailable' } satisfies PostResult };
+          }
           const headers = { 'webhook-id': c.id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signatureHeader(secrets, c.id, timestamp, c.body) };
           const result = await postWebhook(sub.url, headers, c.body, { timeoutMs: options.timeoutMs, allowPrivateTargets: options.allowPrivateTargets });
           return { c, startedAt, result };

@@ -63,3 +63,19 @@ describe('webhook signatures (Standard Webhooks)', () => {
     expect(verify(generateSecret(), headers, body, { now: timestamp })).toBe(false);
   });
 });
+
+describe('webhook secrets at rest', () => {
+  it('seals with a key, opens only for the same subscription, and passes plain secrets through', async () => {
+    const { createSecretBox } = await import('./webhooks.crypto.ts');
+    const box = createSecretBox('c3'.repeat(32));
+    const secret = generateSecret();
+    const sealed = box.seal('sub-1', secret);
+    expect(sealed).toMatch(/^sealed\.v1\./);
+    expect(box.open('sub-1', sealed)).toBe(secret);
+    expect(() => box.open('sub-2', sealed)).toThrow();
+    expect(box.open('sub-1', secret)).toBe(secret);
+    const plain = createSecretBox(null);
+    expect(plain.seal('sub-1', secret)).toBe(secret);
+    expect(() => plain.open('sub-1', sealed)).toThrow(/WEBHOOKS_SECRET_KEY_MISSING/);
+  });
+});
