@@ -31,6 +31,7 @@ const WebhooksConfig = Type.Object(
     disableAfterHours: Type.Number({ minimum: 0, maximum: 24 * 30, default: 24, description: '…that span at least this many hours with no success' }),
     pollIntervalMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 1000 }),
     batchSize: Type.Integer({ minimum: 1, maximum: 500, default: 20, description: 'Deliveries sent at once per replica' }),
+    retentionDays: Type.Integer({ minimum: 1, maximum: 3650, default: 90, description: 'Delivered and failed deliveries are kept this many days with their attempts (pending ones always)' }),
     secretKey: Type.Union([Type.String({ pattern: '^[0-9a-fA-F]{64}$' }), Type.Null()], { default: null, description: 'Seal signing secrets at rest with AES-256-GCM under this key (32 bytes as 64 hex characters); null stores them as they are' }),
   },
   { additionalProperties: false },
@@ -73,6 +74,10 @@ export const webhooksModule = definePlugin({
         const r = await webhooks.deliverDue(taskCtx);
         if (r.delivered + r.retried + r.failed < ctx.config.batchSize) break;
       }
+    });
+    ctx.every('prune', 3_600_000, async (taskCtx) => {
+      const removed = await webhooks.prune(taskCtx);
+      if (removed > 0) taskCtx.log.info({ removed, retentionDays: ctx.config.retentionDays }, 'old webhook deliveries removed');
     });
   },
 });

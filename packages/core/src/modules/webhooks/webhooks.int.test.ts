@@ -275,6 +275,22 @@ describe('webhooks: signed deliveries from the outbox to a real receiver', () =>
     expect((await deliveriesOf(earning.id)).map((d) => d.eventType)).toEqual(['earning.event.processed']);
   });
 
+  it('removes delivered and failed deliveries past the retention with their attempts, never pending ones', async () => {
+    receiver.handlers.set('/old', (_req, res) => res.writeHead(200).end('ok'));
+    const { subscription } = await subscribe('/old');
+    await emit();
+    await emit();
+    await emit();
+    await run();
+    const [kept, aged, pending] = await deliveriesOf(subscription.id);
+    await sql(`update webhook_delivery set created_at = now() - interval '91 days' where id in (?, ?)`, [aged!.id, pending!.id]);
+    await sql(`update webhook_delivery set status = 'pending', next_attempt_at = now() + interval '1 hour' where id = ?`, [pending!.id]);
+    expect(await service().prune(system(), 1)).toBe(1);
+    expect((await deliveriesOf(subscription.id)).map((d) => d.id).sort()).toEqual([kept!.id, pending!.id].sort());
+    expect(await sql(`select 1 from webhook_attempt where delivery_id = ?`, [aged!.id])).toHaveLength(0);
+    expect((await inject('GET', `/api/v1/webhooks/deliveries/${aged!.id}`)).statusCode).toBe(404);
+  });
+
   it('is idempotent: an outbox event delivered again to the fan-out makes one delivery per subscription', async () => {
     const { subscription } = await subscribe('/once');
     const eventId = await emit();

@@ -40,6 +40,8 @@ export interface WebhookOptions {
   batchSize: number;
   /** 64 hex characters: seal signing secrets at rest (AES-256-GCM); null stores them as they are. */
   secretKey: string | null;
+  /** Delivered and failed deliveries older than this many days are removed with their attempts. */
+  retentionDays: number;
 }
 
 export interface SubscriptionView {
@@ -494,6 +496,32 @@ export function createWebhookService(deps: WebhookDeps) {
         [event.id, event.name, body, event.name, event.occurredAt],
       );
       return rows.length;
+    },
+
+    /**
+     * Remove delivered and failed deliveries older than `retentionDays`, with their attempts, a batch at a time
+     * (pending ones stay, whatever their age). Returns how many deliveries went.
+     */
+    async prune(ctx: RequestContext, batch = 5000): Promise<number> {
+      let removed = 0;
+      for (;;) {
+        const rows = await ctx.em.execute<{ n: number }[]>(
+          `with old as (
+             select id from webhook_delivery
+              where status in ('delivered', 'failed') and created_at < now() - (? * interval '1 day')
+              order by created_at limit ? for update skip locked
+           ), attempts as (
+             delete from webhook_attempt a using old where a.delivery_id = old.id
+           ), gone as (
+             delete from webhook_delivery d using old where d.id = old.id returning 1
+           )
+           select count(*)::int as n from gone`,
+          [options.retentionDays, batch],
+        );
+        const n = rows[0]?.n ?? 0;
+        removed += n;
+        if (n < batch) return removed;
+      }
     },
 
     /** Claim due deliveries of enabled subscriptions and send them (each replica may run this; claims are leased). */
