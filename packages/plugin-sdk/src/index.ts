@@ -55,7 +55,7 @@ export type { TierMetric, TierMetricQuery, TierMetricRegistry, TierMetricUnit } 
 // The canonical business events of the earning inbox (TypeBox schemas and their types): CanonicalEvents.InvoiceIssued …
 export * as CanonicalEvents from './canonical-events.ts';
 // Public services of the core modules, reached with ctx.inject(ref).
-export { auditTrailRef, earningInboxRef, partnerDirectoryRef } from './services.ts';
+export { auditTrailRef, earningInboxRef, mailerRef, partnerDirectoryRef } from './services.ts';
 export type {
   AuditRecordInput,
   AuditTrail,
@@ -66,6 +66,8 @@ export type {
   InboxItemResult,
   InboxOutcome,
   InboxProblem,
+  Mailer,
+  MailRequest,
   PartnerDirectory,
   PartnerIdentifiers,
   PartnerStatus,

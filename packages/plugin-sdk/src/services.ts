@@ -11,7 +11,7 @@
  * Every method takes the caller's `RequestContext` first (actor, locale, entity manager): partner and program scopes
  * apply as they do to the caller.
  */
-import type { RequestContext } from './context.ts';
+import type { Locale, RequestContext } from './context.ts';
 import type { EarningEventInput } from './canonical-events.ts';
 import { createServiceRef, type ServiceRef } from './plugin.ts';
 
@@ -162,3 +162,30 @@ export interface AuditTrail {
 
 /** Provided by the core module `audit` (`dependsOn: ['audit']`). */
 export const auditTrailRef: ServiceRef<AuditTrail> = createServiceRef<AuditTrail>('audit.trail');
+
+/** A templated e-mail. */
+export interface MailRequest {
+  to: string;
+  /** The recipient's language (a user's `locale`). */
+  locale: Locale;
+  /**
+   * `<plugin id>:<name>` with a camelCase name (`template:approvalNeeded`): the subject and body are the i18n keys
+   * `mail.<name>.subject` and `mail.<name>.body` of the plugin's own locales (`{{param}}` placeholders), in en, pl and
+   * ru; the body's blank lines make paragraphs of the HTML version, and parameters are escaped.
+   */
+  template: string;
+  /** Interpolated into the template: strings, numbers, booleans, null, or a `Date` (shown in the recipient's language). */
+  params: Record<string, unknown>;
+}
+
+/** Outgoing mail (core module `mail`): rendered and sent after commit, retried while the mail server is unreachable. */
+export interface Mailer {
+  /**
+   * Queue a templated e-mail in the caller's unit of work (it commits or rolls back with the business change).
+   * Throws at once for a malformed recipient (`MAIL_INVALID_RECIPIENT`, 422), an unknown template or a missing parameter.
+   */
+  send(ctx: RequestContext, message: MailRequest): void;
+}
+
+/** Provided by the core module `mail` (`dependsOn: ['mail']`). */
+export const mailerRef: ServiceRef<Mailer> = createServiceRef<Mailer>('mail.mailer');

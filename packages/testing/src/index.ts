@@ -12,13 +12,13 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { ActivityDeps, Actor, EventName, EventPayload, Locale, PluginDefinition, RequestContext, Role, ServiceRef } from '@laurel/plugin-sdk';
-import type { DrainResult, TemporalGateway } from '@laurel/core';
+import type { CaughtMail, DrainResult, TemporalGateway } from '@laurel/core';
 import { TEST_PASSWORD, recordingTemporalGateway, startTestApp, type SessionHeaders, type TestApp } from '@laurel/core/testing';
 import { createTestDatabase } from './database.ts';
 
 export { createTestDatabase } from './database.ts';
 export { TEST_PASSWORD, recordingTemporalGateway };
-export type { SessionHeaders };
+export type { CaughtMail, SessionHeaders };
 
 /** Who a request is sent as: a signed-in session, an API key's bearer header, or nobody. */
 export type As = SessionHeaders | { authorization: string } | 'anonymous';
@@ -72,6 +72,11 @@ export interface LaurelTestApp {
   temporal: TemporalGateway & Partial<Pick<ReturnType<typeof recordingTemporalGateway>, 'starts' | 'signals' | 'reachable'>>;
   /** True when a real Temporal server and a worker serve this app. */
   realTemporal: boolean;
+  /**
+   * Mail the app sent (newest first), caught by a local SMTP server the harness starts unless `SMTP_URL` is given in
+   * `env`. Mail is sent by a listener: `drain()` first.
+   */
+  mail(): CaughtMail[];
 
   /** Call a route; `as` defaults to the admin. */
   request<T = any>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, options?: RequestOptions): Promise<TestResponse<T>>;
@@ -127,14 +132,22 @@ export async function startLaurel(options: StartLaurelOptions): Promise<LaurelTe
   const real = mode !== 'recording' && Boolean(address);
   const taskQueue = `laurel-test-${randomBytes(4).toString('hex')}`;
   const recording = real ? null : recordingTemporalGateway();
-  const t = await startTestApp({
-    databaseUrl,
-    plugins: options.plugins,
-    ...(options.pluginConfig ? { pluginConfig: options.pluginConfig } : {}),
-    env: { ...(real ? { TEMPORAL_ADDRESS: address!, LAUREL_TASK_QUEUE: taskQueue, ...(process.env.TEMPORAL_NAMESPACE ? { TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE } : {}) } : {}), ...options.env },
-    ...(recording ? { temporal: recording } : {}),
-    startOutbox: options.background ?? false,
-  });
+  const { startMailCatcher } = await import('@laurel/cli');
+  const catcher = options.env?.SMTP_URL ? null : await startMailCatcher();
+  let t: TestApp;
+  try {
+    t = await startTestApp({
+      databaseUrl,
+      plugins: options.plugins,
+      ...(options.pluginConfig ? { pluginConfig: options.pluginConfig } : {}),
+      env: { ...(catcher ? { SMTP_URL: catcher.url } : {}), ...(real ? { TEMPORAL_ADDRESS: address!, LAUREL_TASK_QUEUE: taskQueue, ...(process.env.TEMPORAL_NAMESPACE ? { TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE } : {}) } : {}), ...options.env },
+      ...(recording ? { temporal: recording } : {}),
+      startOutbox: options.background ?? false,
+    });
+  } catch (error) {
+    await catcher?.stop();
+    throw error;
+  }
 
   let stopWorker = async (): Promise<void> => {};
   if (real) {
@@ -192,6 +205,7 @@ export async function startLaurel(options: StartLaurelOptions): Promise<LaurelTe
     admin: await t.signInAs(['admin']),
     temporal: recording ?? t.temporal,
     realTemporal: real,
+    mail: () => catcher?.messages() ?? [],
     request,
     get: (url, opts) => request('GET', url, opts),
     post: (url, body, opts) => request('POST', url, { ...opts, body }),
@@ -255,6 +269,7 @@ export async function startLaurel(options: StartLaurelOptions): Promise<LaurelTe
     async close() {
       await stopWorker();
       await t.close();
+      await catcher?.stop();
     },
   };
   return harness;

@@ -5,7 +5,7 @@
  * `@laurel/plugin-sdk` (and Temporal's own packages in its workflow code).
  */
 import { fileURLToPath } from 'node:url';
-import { auditTrailRef, definePlugin, earningInboxRef, partnerDirectoryRef } from '@laurel/plugin-sdk';
+import { auditTrailRef, definePlugin, earningInboxRef, mailerRef, partnerDirectoryRef } from '@laurel/plugin-sdk';
 import './hooks.ts';
 import { Kudos, Tally } from './kudos.entity.ts';
 import { kudosRoutes } from './kudos.routes.ts';
@@ -22,7 +22,7 @@ export default definePlugin({
   version: '0.1.0',
   compatibility: '^0.1.0',
   // The core modules whose services it uses: set up (and migrated) before it; `inject` checks the list.
-  dependsOn: ['audit', 'partners', 'earning'],
+  dependsOn: ['audit', 'mail', 'partners', 'earning'],
   config: Settings,
   entities: [Kudos, Tally],
   migrations: [m0001],
@@ -36,6 +36,7 @@ export default definePlugin({
       directory: ctx.inject(partnerDirectoryRef),
       inbox: ctx.inject(earningInboxRef),
       audit: ctx.inject(auditTrailRef),
+      mailer: ctx.inject(mailerRef),
     });
     ctx.provide(kudosServiceRef, kudos);
     ctx.routes(kudosRoutes(() => kudos));

@@ -26,7 +26,7 @@ describe('the template plugin on the real app', () => {
   let other: { id: string };
 
   beforeAll(async () => {
-    t = await startLaurel({ plugins: [template, noShouting], pluginConfig: { template: { options: { bannedWords: ['lottery'], approvalFor: ['outstanding'] } } } });
+    t = await startLaurel({ plugins: [template, noShouting], pluginConfig: { template: { options: { bannedWords: ['lottery'], approvalFor: ['outstanding'], approvers: [{ email: 'approver@example.test', locale: 'pl' }] } } } });
     programId = (await t.createProgram()).id;
     acme = await t.createPartner(programId, { legalName: 'Acme Dystrybucja', nip: '5260250995' });
     other = await t.createPartner(programId, { legalName: 'Other Sp. z o.o.', nip: '5250007738' });
@@ -76,7 +76,13 @@ describe('the template plugin on the real app', () => {
 
   it('kudos that need approval wait; the decision is audited and signalled to the workflow; the close activity rejects them', async () => {
     const given = await t.post('/api/v1/template/kudos', { partnerId: acme.id, message: 'Record quarter', level: 'outstanding' });
+    expect(given.status, given.text).toBe(201);
     expect(given.body.status).toBe('awaiting-approval');
+    await t.drain();
+    // the approver is mailed, in their language
+    const mail = t.mail().find((m) => m.to.includes('approver@example.test'));
+    expect(mail?.subject).toBe('Wyróżnienie dla Acme Dystrybucja czeka na Twoje zatwierdzenie');
+    expect(mail?.text).toContain('„Record quarter”');
     const decided = await t.post(`/api/v1/template/kudos/${given.body.id}/decision`, { decision: 'reject', reason: 'counted last quarter' });
     expect(decided.status, decided.text).toBe(202);
     await t.drain();

@@ -8,6 +8,7 @@ import {
   type DeliveredEvent,
   type EarningInbox,
   type InferEntity,
+  type Mailer,
   type PartnerDirectory,
   type RequestContext,
 } from '@laurel/plugin-sdk';
@@ -39,6 +40,7 @@ export interface KudosDeps {
   directory: () => PartnerDirectory;
   inbox: () => EarningInbox;
   audit: () => AuditTrail;
+  mailer: () => Mailer;
 }
 
 /**
@@ -83,6 +85,12 @@ export function createKudosService(deps: KudosDeps) {
         deps.audit().record(tx, { action: 'template.kudos.given', subjectType: 'template-kudos', subjectId: kudos.id, data: { partnerId: partner.id, level: draft.level } });
         // Both go to the outbox with the row: they happen if and only if the kudos are stored.
         ctx.emit('template.kudos.given', { kudosId: kudos.id, partnerId: partner.id, programId: partner.programId, level: draft.level, needsApproval });
+        // Mail is queued in the same transaction and sent after commit, in each approver's language.
+        if (needsApproval) {
+          for (const approver of deps.settings.approvers) {
+            deps.mailer().send(tx, { to: approver.email, locale: approver.locale, template: 'template:approvalNeeded', params: { partner: partner.legalName, message: draft.message, kudosId: kudos.id } });
+          }
+        }
         const workflowInput: KudosWorkflowInput = { kudosId: kudos.id, needsApproval, approvalSeconds: deps.settings.approvalDays * 86_400 };
         ctx.startWorkflow({ workflowType: KUDOS_WORKFLOW_TYPE, workflowId: kudosWorkflowId(kudos.id), args: [workflowInput] });
         return kudos;

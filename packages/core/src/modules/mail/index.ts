@@ -1,4 +1,4 @@
-import { definePlugin } from '@laurel/plugin-sdk';
+import { definePlugin, mailerRef } from '@laurel/plugin-sdk';
 import { CORE_VERSION } from '../../version.ts';
 import en from './locales/en.json' with { type: 'json' };
 import pl from './locales/pl.json' with { type: 'json' };
@@ -36,7 +36,10 @@ export const mailModule = definePlugin({
   setup(ctx) {
     const settings = ctx.inject(mailSettingsRef);
     ctx.locales({ en, pl, ru });
-    ctx.provide(mailServiceRef, createMailService());
+    const mail = createMailService();
+    ctx.provide(mailServiceRef, mail);
+    // The public mailer of the plugin SDK.
+    ctx.provide(mailerRef, { send: (sendCtx, message) => mail.send(sendCtx, message) });
 
     const sender = createSmtpSender(settings);
     ctx.on(
