@@ -44,6 +44,10 @@ export const Reward = defineEntity({
     fulfilment: p.string().$type<Fulfilment>(),
     /** The supplier that fulfils it (fulfilment `supplier` only). */
     supplierId: p.uuid().nullable(),
+    /** Tier labels: only partners whose tier's catalogue benefit lists one may order it (empty: every tier). */
+    labels: p.array().$type<string[]>(),
+    /** Partner segments that may see and order it (empty: every partner). */
+    segments: p.array().$type<string[]>(),
     approvalRequired: p.boolean(),
     status: p.string().$type<RewardStatus>(),
     createdAt: p.datetime(),

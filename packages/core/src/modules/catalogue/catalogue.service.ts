@@ -5,6 +5,7 @@ import type { AuditService } from '../audit/index.ts';
 import type { LedgerService } from '../ledger/index.ts';
 import type { PartnerService } from '../partners/index.ts';
 import type { ProgramService } from '../programs/index.ts';
+import type { TiersService } from '../tiers/index.ts';
 import {
   Order,
   Reward,
@@ -73,6 +74,10 @@ export interface RewardView {
   fulfilment: Fulfilment;
   /** The supplier that fulfils it (fulfilment `supplier`), else null. */
   supplierId: string | null;
+  /** Tier labels that may order it (empty: every tier). */
+  labels: string[];
+  /** Partner segments that may see and order it (empty: every partner). */
+  segments: string[];
   approvalRequired: boolean;
   status: RewardStatus;
   createdAt: string;
@@ -94,17 +99,19 @@ export interface RewardInput {
   stock?: number | null;
   fulfilment?: Fulfilment;
   supplierId?: string | null;
+  labels?: string[];
+  segments?: string[];
   approvalRequired?: boolean;
   status?: RewardStatus;
 }
 
 export type RewardPatch = Partial<Omit<RewardInput, 'programId' | 'sku' | 'type' | 'fulfilment' | 'supplierId'>>;
 
-export const NOT_ORDERABLE_REASONS = ['out-of-stock', 'not-yet-available', 'no-longer-available', 'limit-reached', 'not-enough-points'] as const;
+export const NOT_ORDERABLE_REASONS = ['tier-no-access', 'tier-required', 'out-of-stock', 'not-yet-available', 'no-longer-available', 'limit-reached', 'not-enough-points'] as const;
 export type NotOrderableReason = (typeof NOT_ORDERABLE_REASONS)[number];
 
 export interface OfferItem {
-  reward: Omit<RewardView, 'programId' | 'createdAt' | 'updatedAt' | 'status' | 'approvalRequired' | 'name' | 'description' | 'supplierId'> & { name: string; description: string };
+  reward: Omit<RewardView, 'programId' | 'createdAt' | 'updatedAt' | 'status' | 'approvalRequired' | 'name' | 'description' | 'supplierId' | 'segments'> & { name: string; description: string };
   orderable: boolean;
   /** Why the partner cannot order it now, most important first (empty when orderable). */
   reasons: { code: NotOrderableReason; message: string }[];
@@ -183,6 +190,8 @@ function rewardView(r: RewardRow): RewardView {
     stock: r.stock ?? null,
     fulfilment: r.fulfilment,
     supplierId: r.supplierId ?? null,
+    labels: r.labels ?? [],
+    segments: r.segments ?? [],
     approvalRequired: r.approvalRequired,
     status: r.status,
     createdAt: r.createdAt.toISOString(),
@@ -242,6 +251,7 @@ export interface CatalogueDeps {
   partners: () => PartnerService;
   programs: () => ProgramService;
   ledger: () => LedgerService;
+  tiers: () => TiersService;
   audit: () => AuditService;
   settings: () => CatalogueSettings;
   options: CatalogueOptions;
@@ -317,6 +327,36 @@ export function createCatalogueService(deps: CatalogueDeps) {
 
   function reasonMessage(ctx: RequestContext, code: NotOrderableReason, r: RewardRow, extra: Record<string, unknown>): string {
     return ctx.t(`catalogue:reasons.${code}`, { from: r.availableFrom?.toISOString() ?? '', to: r.availableTo?.toISOString() ?? '', ...extra });
+  }
+
+  /** What the partner's tier allows in the catalogue (every reward when the program has no tracks for it). */
+  async function tierAccess(ctx: RequestContext, partnerId: string): Promise<{ access: boolean; labels: Set<string> }> {
+    try {
+      const view = await deps.tiers().partnerTier(ctx, partnerId);
+      return { access: view.benefits.catalogue.access, labels: new Set(view.benefits.catalogue.labels) };
+    } catch (error) {
+      if (isAppError(error) && error.status === 404) return { access: true, labels: new Set() };
+      throw error;
+    }
+  }
+
+  /** The names (in the caller's language) of the program's tiers whose catalogue benefit lists one of `labels`. */
+  async function unlockingTiers(ctx: RequestContext, programId: string, labels: string[]): Promise<string> {
+    const tracks = await deps.tiers().listTracks(ctx, programId);
+    const names = tracks.flatMap((track) => track.tiers.filter((tier) => tier.benefits.catalogue.labels.some((l) => labels.includes(l))).map((tier) => tier.name[ctx.locale] || tier.name.en));
+    return new Intl.ListFormat(ctx.locale, { type: 'disjunction' }).format([...new Set(names)]);
+  }
+
+  const segmentAllows = (r: RewardRow, partnerSegments: string[]) => (r.segments ?? []).length === 0 || r.segments.some((s) => partnerSegments.includes(s));
+  const tierAllows = (r: RewardRow, labels: Set<string>) => (r.labels ?? []).length === 0 || r.labels.some((l) => labels.has(l));
+
+  function cleanList(values: string[] | undefined, field: string): string[] | undefined {
+    if (values === undefined) return undefined;
+    const out = [...new Set(values.map((v) => v.trim()))];
+    out.forEach((v, i) => {
+      if (!v) throw invalid('CATALOGUE_LABEL_EMPTY', `/body/${field}/${i}`);
+    });
+    return out;
   }
 
   /** Reserve the order's points (a ledger hold under a key derived from the order); a replay returns the same hold. */
@@ -421,6 +461,8 @@ export function createCatalogueService(deps: CatalogueDeps) {
         stock: fulfilment === 'voucher-pool' ? 0 : (input.stock ?? null),
         fulfilment,
         supplierId: fulfilment === 'supplier' ? input.supplierId! : null,
+        labels: cleanList(input.labels, 'labels') ?? [],
+        segments: cleanList(input.segments, 'segments') ?? [],
         approvalRequired: input.approvalRequired ?? false,
         status: input.status ?? 'draft',
         createdAt: now,
@@ -451,6 +493,8 @@ export function createCatalogueService(deps: CatalogueDeps) {
         row.limitQuantity = patch.limit?.quantity ?? null;
         row.limitPeriod = patch.limit?.period ?? null;
       }
+      if (patch.labels !== undefined) row.labels = cleanList(patch.labels, 'labels')!;
+      if (patch.segments !== undefined) row.segments = cleanList(patch.segments, 'segments')!;
       if (patch.approvalRequired !== undefined) row.approvalRequired = patch.approvalRequired;
       if (patch.status !== undefined) row.status = patch.status;
       row.updatedAt = new Date();
@@ -512,7 +556,12 @@ export function createCatalogueService(deps: CatalogueDeps) {
       if (query.category) where.category = query.category;
       if (query.type) where.type = query.type;
       if (query.maxPoints !== undefined) where.pricePoints = { $lte: query.maxPoints };
-      let rewards = await ctx.em.find(Reward, where, { limit: 1000 });
+      // A reward for other segments is not shown at all; one for other tiers is shown with what unlocks it.
+      let rewards = (await ctx.em.find(Reward, where, { limit: 1000 })).filter((r) => segmentAllows(r, partner.segments));
+      const tier = await tierAccess(ctx, partnerId);
+      const locked = rewards.filter((r) => !tierAllows(r, tier.labels));
+      const unlockedBy = new Map<string, string>();
+      for (const r of locked) unlockedBy.set(r.id, await unlockingTiers(ctx, partner.programId, r.labels));
       const locale = ctx.locale;
       if (query.q) {
         const q = query.q.toLocaleLowerCase(locale);
@@ -523,13 +572,15 @@ export function createCatalogueService(deps: CatalogueDeps) {
       const now = new Date();
       let items: OfferItem[] = rewards.map((r) => {
         const reasons: { code: NotOrderableReason; message: string }[] = [];
+        if (!tier.access) reasons.push({ code: 'tier-no-access', message: reasonMessage(ctx, 'tier-no-access', r, {}) });
+        else if (unlockedBy.has(r.id)) reasons.push({ code: 'tier-required', message: reasonMessage(ctx, 'tier-required', r, { tiers: unlockedBy.get(r.id) }) });
         if (r.stock != null && r.stock < 1) reasons.push({ code: 'out-of-stock', message: reasonMessage(ctx, 'out-of-stock', r, {}) });
         const window = windowReason(r, now);
         if (window) reasons.push({ code: window, message: reasonMessage(ctx, window, r, {}) });
         const remaining = r.limitQuantity != null ? Math.max(0, r.limitQuantity - (used.get(r.id) ?? 0)) : null;
         if (remaining === 0) reasons.push({ code: 'limit-reached', message: reasonMessage(ctx, 'limit-reached', r, { count: r.limitQuantity, period: ctx.t(`catalogue:periods.${r.limitPeriod}`) }) });
         if (balance < Number(r.pricePoints)) reasons.push({ code: 'not-enough-points', message: reasonMessage(ctx, 'not-enough-points', r, { count: Number(r.pricePoints) - balance }) });
-        const { programId: _p, createdAt: _c, updatedAt: _u, status: _s, approvalRequired: _a, ...view } = rewardView(r);
+        const { programId: _p, createdAt: _c, updatedAt: _u, status: _s, approvalRequired: _a, supplierId: _sup, segments: _seg, ...view } = rewardView(r);
         return { reward: { ...view, name: r.name[locale] || r.name.en, description: r.description[locale] || r.description.en }, orderable: reasons.length === 0, reasons, remainingInPeriod: remaining };
       });
       if (query.orderableOnly) items = items.filter((i) => i.orderable);
@@ -568,7 +619,10 @@ export function createCatalogueService(deps: CatalogueDeps) {
       const partner = await deps.partners().get(ctx, partnerId);
       if (partner.status !== 'active') throw new AppError('CATALOGUE_PARTNER_NOT_ACTIVE', 409, { params: { status: partner.status } });
       const reward = await ctx.em.findOne(Reward, { id: input.rewardId, programId: partner.programId });
-      if (!reward || reward.status !== 'active') throw invalid('CATALOGUE_REWARD_NOT_ORDERABLE', '/body/rewardId', { rewardId: input.rewardId });
+      if (!reward || reward.status !== 'active' || !segmentAllows(reward, partner.segments)) throw invalid('CATALOGUE_REWARD_NOT_ORDERABLE', '/body/rewardId', { rewardId: input.rewardId });
+      const tier = await tierAccess(ctx, partnerId);
+      if (!tier.access) throw new AppError('CATALOGUE_TIER_NO_ACCESS', 409);
+      if (!tierAllows(reward, tier.labels)) throw new AppError('CATALOGUE_TIER_REQUIRED', 409, { params: { tiers: await unlockingTiers(ctx, partner.programId, reward.labels) } });
       const window = windowReason(reward, new Date());
       if (window) throw new AppError('CATALOGUE_OUTSIDE_WINDOW', 409, { params: { from: reward.availableFrom?.toISOString() ?? '', to: reward.availableTo?.toISOString() ?? '' } });
       if (reward.type === 'physical' && !input.shipping) throw invalid('CATALOGUE_SHIPPING_REQUIRED', '/body/shipping');

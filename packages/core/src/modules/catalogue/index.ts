@@ -9,6 +9,8 @@ import { catalogueRoutes } from './catalogue.routes.ts';
 import { catalogueServiceRef, catalogueSettingsRef, createCatalogueService } from './catalogue.service.ts';
 import { migration as m0001 } from './migrations/0001_catalogue.ts';
 import { migration as m0002 } from './migrations/0002_suppliers.ts';
+import { migration as m0003 } from './migrations/0003_restrictions.ts';
+import { tiersServiceRef } from '../tiers/index.ts';
 import en from './locales/en.json' with { type: 'json' };
 import pl from './locales/pl.json' with { type: 'json' };
 import ru from './locales/ru.json' with { type: 'json' };
@@ -37,10 +39,10 @@ export const catalogueModule = definePlugin({
   id: 'catalogue',
   version: CORE_VERSION,
   compatibility: `^${CORE_VERSION}`,
-  dependsOn: ['audit', 'programs', 'partners', 'ledger'],
+  dependsOn: ['audit', 'programs', 'partners', 'ledger', 'tiers'],
   config: CatalogueConfig,
   entities: [Reward, Order, VoucherCode, Supplier],
-  migrations: [m0001, m0002],
+  migrations: [m0001, m0002, m0003],
   setup(ctx) {
     ctx.grant('catalogue:manage', ['admin', 'program-manager']);
     ctx.grant('catalogue:order', ['partner-admin', 'partner-user']);
@@ -49,6 +51,7 @@ export const catalogueModule = definePlugin({
       partners: ctx.inject(partnerServiceRef),
       programs: ctx.inject(programServiceRef),
       ledger: ctx.inject(ledgerServiceRef),
+      tiers: ctx.inject(tiersServiceRef),
       audit: ctx.inject(auditServiceRef),
       settings: ctx.inject(catalogueSettingsRef),
       options: ctx.config,
