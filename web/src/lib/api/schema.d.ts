@@ -1732,7 +1732,7 @@ export interface paths {
                             items: {
                                 orderable: boolean;
                                 reasons: {
-                                    code: "out-of-stock" | "not-yet-available" | "no-longer-available" | "limit-reached" | "not-enough-points";
+                                    code: "tier-no-access" | "tier-required" | "out-of-stock" | "not-yet-available" | "no-longer-available" | "limit-reached" | "not-enough-points";
                                     message: string;
                                 }[];
                                 remainingInPeriod: number | null;
@@ -1750,6 +1750,7 @@ export interface paths {
                                     fulfilment: "manual" | "voucher-pool" | "supplier";
                                     /** Format: uuid */
                                     id: string;
+                                    labels: string[];
                                     limit: {
                                         /** @description Calendar period in the program time zone, or ever */
                                         period: "month" | "quarter" | "year" | "ever";
@@ -2637,6 +2638,8 @@ export interface paths {
                                 fulfilment: "manual" | "voucher-pool" | "supplier";
                                 /** Format: uuid */
                                 id: string;
+                                /** @description Tier labels: only partners whose tier's catalogue benefit lists one may order it (empty: every tier) */
+                                labels: string[];
                                 limit: {
                                     /** @description Calendar period in the program time zone, or ever */
                                     period: "month" | "quarter" | "year" | "ever";
@@ -2651,6 +2654,8 @@ export interface paths {
                                 pricePoints: number;
                                 /** Format: uuid */
                                 programId: string;
+                                /** @description Partner segments that see and may order it (empty: every partner) */
+                                segments: string[];
                                 sku: string;
                                 /** @description draft: not offered yet; active: offered to partners; retired: no longer offered */
                                 status: "draft" | "active" | "retired";
@@ -2708,6 +2713,8 @@ export interface paths {
                         };
                         /** @description Default: voucher-pool for vouchers, manual otherwise */
                         fulfilment?: "manual" | "voucher-pool" | "supplier";
+                        /** @description Only partners whose tier's catalogue benefit lists one of these labels may order it; others see what unlocks it */
+                        labels?: string[];
                         limit?: {
                             /** @description Calendar period in the program time zone, or ever */
                             period: "month" | "quarter" | "year" | "ever";
@@ -2722,6 +2729,8 @@ export interface paths {
                         pricePoints: number;
                         /** Format: uuid */
                         programId: string;
+                        /** @description Only partners in one of these segments see it */
+                        segments?: string[];
                         sku: string;
                         /** @description draft: not offered yet; active: offered to partners; retired: no longer offered */
                         status?: "draft" | "active" | "retired";
@@ -2763,6 +2772,8 @@ export interface paths {
                             fulfilment: "manual" | "voucher-pool" | "supplier";
                             /** Format: uuid */
                             id: string;
+                            /** @description Tier labels: only partners whose tier's catalogue benefit lists one may order it (empty: every tier) */
+                            labels: string[];
                             limit: {
                                 /** @description Calendar period in the program time zone, or ever */
                                 period: "month" | "quarter" | "year" | "ever";
@@ -2777,6 +2788,8 @@ export interface paths {
                             pricePoints: number;
                             /** Format: uuid */
                             programId: string;
+                            /** @description Partner segments that see and may order it (empty: every partner) */
+                            segments: string[];
                             sku: string;
                             /** @description draft: not offered yet; active: offered to partners; retired: no longer offered */
                             status: "draft" | "active" | "retired";
@@ -2855,6 +2868,8 @@ export interface paths {
                             fulfilment: "manual" | "voucher-pool" | "supplier";
                             /** Format: uuid */
                             id: string;
+                            /** @description Tier labels: only partners whose tier's catalogue benefit lists one may order it (empty: every tier) */
+                            labels: string[];
                             limit: {
                                 /** @description Calendar period in the program time zone, or ever */
                                 period: "month" | "quarter" | "year" | "ever";
@@ -2869,6 +2884,8 @@ export interface paths {
                             pricePoints: number;
                             /** Format: uuid */
                             programId: string;
+                            /** @description Partner segments that see and may order it (empty: every partner) */
+                            segments: string[];
                             sku: string;
                             /** @description draft: not offered yet; active: offered to partners; retired: no longer offered */
                             status: "draft" | "active" | "retired";
@@ -2929,6 +2946,8 @@ export interface paths {
                             pl: string;
                             ru: string;
                         };
+                        /** @description Only partners whose tier's catalogue benefit lists one of these labels may order it; others see what unlocks it */
+                        labels?: string[];
                         limit?: {
                             /** @description Calendar period in the program time zone, or ever */
                             period: "month" | "quarter" | "year" | "ever";
@@ -2941,6 +2960,8 @@ export interface paths {
                             ru: string;
                         };
                         pricePoints?: number;
+                        /** @description Only partners in one of these segments see it */
+                        segments?: string[];
                         /** @description draft: not offered yet; active: offered to partners; retired: no longer offered */
                         status?: "draft" | "active" | "retired";
                         /** @description null: unlimited; not for voucher pools (their stock is the imported codes) */
@@ -2978,6 +2999,8 @@ export interface paths {
                             fulfilment: "manual" | "voucher-pool" | "supplier";
                             /** Format: uuid */
                             id: string;
+                            /** @description Tier labels: only partners whose tier's catalogue benefit lists one may order it (empty: every tier) */
+                            labels: string[];
                             limit: {
                                 /** @description Calendar period in the program time zone, or ever */
                                 period: "month" | "quarter" | "year" | "ever";
@@ -2992,6 +3015,8 @@ export interface paths {
                             pricePoints: number;
                             /** Format: uuid */
                             programId: string;
+                            /** @description Partner segments that see and may order it (empty: every partner) */
+                            segments: string[];
                             sku: string;
                             /** @description draft: not offered yet; active: offered to partners; retired: no longer offered */
                             status: "draft" | "active" | "retired";
