@@ -9,7 +9,7 @@ export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = 'en';
 
 /** Namespaces, one JSON file each in `locales/<locale>/<namespace>.json`. */
-export const NAMESPACES = ['common', 'home', 'health', 'auth', 'admin', 'partners', 'portal', 'ledger', 'earning', 'disputes', 'catalogue', 'webhooks'] as const;
+export const NAMESPACES = ['common', 'home', 'health', 'auth', 'admin', 'partners', 'portal', 'ledger', 'earning', 'disputes', 'catalogue', 'webhooks', 'tiers'] as const;
 export type Namespace = (typeof NAMESPACES)[number];
 /** For `TFunction<AppNamespaces>`: keys of every namespace, as `ns:key` (or bare keys of `common`). */
 export type AppNamespaces = typeof NAMESPACES;

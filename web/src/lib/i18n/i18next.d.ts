@@ -12,6 +12,7 @@ import type home from './locales/en/home.json';
 import type ledger from './locales/en/ledger.json';
 import type partners from './locales/en/partners.json';
 import type portal from './locales/en/portal.json';
+import type tiers from './locales/en/tiers.json';
 import type webhooks from './locales/en/webhooks.json';
 
 declare module 'i18next' {
@@ -30,6 +31,7 @@ declare module 'i18next' {
 			ledger: typeof ledger;
 			partners: typeof partners;
 			portal: typeof portal;
+			tiers: typeof tiers;
 			webhooks: typeof webhooks;
 		};
 	}
