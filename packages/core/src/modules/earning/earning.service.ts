@@ -1125,12 +1125,22 @@ export function createEarningService(deps: EarningDeps) {
     }
     for (const i of later) {
       try {
-        answers[i] = { ok: true, outcome: await service.ingest(own(i), items[i]!.event, items[i]!.prefix) };
+        // Alone, after the first under its key (not waiting for a group: this one may be holding a place).
+        answers[i] = { ok: true, outcome: await ingestAlone(own(i), items[i]!.event, items[i]!.prefix) };
       } catch (error) {
         fail(i, error);
       }
     }
     return answers.map((a) => a!);
+  }
+
+  /** One event on its own: stored (or found under its key) and processed. */
+  async function ingestAlone(ctx: RequestContext, event: EarningEventInput, prefix: string): Promise<EventOutcome> {
+    if (event.type === 'invoice.issued' || isActivity(event)) checkIssued(event, prefix);
+    const programId = programOf(ctx, event, prefix);
+    const hash = hashOf(event);
+    const row = await claim(ctx, event, programId, hash);
+    return admit(row, event, hash) ?? process(ctx, row, prefix);
   }
 
   /*
@@ -1141,31 +1151,48 @@ export function createEarningService(deps: EarningDeps) {
    */
   interface Waiting { ctx: RequestContext; event: EarningEventInput; prefix: string; resolve: (o: EventOutcome) => void; reject: (e: unknown) => void }
   let waiting: Map<string, Waiting[]> | null = null;
+  let scheduled = false;
+  let running = 0;
   const TOGETHER_MAX = 200;
+  /*
+   * At most this many groups are on their way at once: while they are, new events wait and go together in the next
+   * group (under load the groups grow, and so does what one statement does; alone an event goes at once).
+   */
+  const TOGETHER_RUNNING = 2;
   function together(ctx: RequestContext, event: EarningEventInput, prefix: string): Promise<EventOutcome> {
     return new Promise((resolve, reject) => {
-      if (!waiting) {
-        waiting = new Map();
-        setImmediate(flushTogether);
-      }
+      waiting ??= new Map();
       const actor = JSON.stringify(describeActor(ctx.actor));
       let list = waiting.get(actor);
       if (!list) waiting.set(actor, (list = []));
       list.push({ ctx, event, prefix, resolve, reject });
+      schedule();
     });
   }
+  function schedule() {
+    if (scheduled || !waiting || running >= TOGETHER_RUNNING) return;
+    scheduled = true;
+    setImmediate(flushTogether);
+  }
   function flushTogether() {
-    const groups = waiting ?? new Map<string, Waiting[]>();
-    waiting = null;
-    for (const list of groups.values()) {
-      for (let at = 0; at < list.length; at += TOGETHER_MAX) {
-        const part = list.slice(at, at + TOGETHER_MAX);
-        ingestGroup(part[0]!.ctx, part, true).then(
-          (answers) => answers.forEach((a, k) => (a.ok ? part[k]!.resolve(a.outcome) : part[k]!.reject(a.error))),
-          (error: unknown) => part.forEach((w) => w.reject(error)),
-        );
-      }
-    }
+    scheduled = false;
+    if (!waiting) return;
+    // One group: the first actor's events, up to TOGETHER_MAX; the rest wait for the next turn.
+    const [actor, list] = waiting.entries().next().value!;
+    const part = list.splice(0, TOGETHER_MAX);
+    if (list.length === 0) waiting.delete(actor);
+    if (waiting.size === 0) waiting = null;
+    running += 1;
+    ingestGroup(part[0]!.ctx, part, true)
+      .then(
+        (answers) => answers.forEach((a, k) => (a.ok ? part[k]!.resolve(a.outcome) : part[k]!.reject(a.error))),
+        (error: unknown) => part.forEach((w) => w.reject(error)),
+      )
+      .finally(() => {
+        running -= 1;
+        schedule();
+      });
+    schedule();
   }
 
   const service = {
@@ -1275,10 +1302,7 @@ export function createEarningService(deps: EarningDeps) {
         // Outside a caller's transaction, events that earn go through the set-based path with those sent at the same moment.
         if (!ctx.em.isInTransaction()) return together(ctx, event, prefix);
       }
-      const programId = programOf(ctx, event, prefix);
-      const hash = hashOf(event);
-      const row = await claim(ctx, event, programId, hash);
-      return admit(row, event, hash) ?? process(ctx, row, prefix);
+      return ingestAlone(ctx, event, prefix);
     },
 
     /**
