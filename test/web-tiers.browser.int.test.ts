@@ -1,0 +1,143 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
+import { createTestDatabase } from './database.ts';
+
+/**
+ * Tiers in a real browser: a partner user (Polish) sees its tier, benefits and what is missing for the next tier in
+ * words; an admin (Russian) sees the track with how many partners are in each tier, opens the partner's tier page,
+ * sets the tier by hand with a reason and sees it in force and in the history; the partner then sees the new tier.
+ * Each page is checked at a desktop and a 375 px phone width. Screenshots go to test-results/tiers when asked for.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const WEB_DIR = fileURLToPath(new URL('../web/build', import.meta.url));
+const SHOTS = process.env.TIERS_SCREENSHOTS ? fileURLToPath(new URL('../test-results/tiers/', import.meta.url)) : null;
+const haveChromium = existsSync(CHROMIUM);
+const DAY = 86_400_000;
+const plain = (text: string) => text.replace(/[\u00a0\u202f]/g, ' ');
+
+const OVERFLOW = `(() => {
+  const clipped = (el) => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) if (getComputedStyle(p).overflowX !== 'visible') return true;
+    return false;
+  };
+  const out = [...document.querySelectorAll('body *')]
+    .filter((el) => el.getBoundingClientRect().width > 0 && el.getBoundingClientRect().right > window.innerWidth + 1 && !clipped(el))
+    .map((el) => el.tagName.toLowerCase() + '.' + [...el.classList].join('.') + ': ' + (el.innerText || '').slice(0, 40));
+  return { scroll: document.documentElement.scrollWidth, inner: window.innerWidth, out: out.slice(0, 5) };
+})()`;
+
+describe.skipIf(!haveChromium && !process.env.CI)('web app: tiers in the partner portal and the admin panel', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let base = '';
+  let partnerId = '';
+  let programId = '';
+
+  beforeAll(async () => {
+    expect(existsSync(`${WEB_DIR}/handler.js`), 'web/build is missing: run pnpm build').toBe(true);
+    t = await startTestApp({ databaseUrl: await createTestDatabase(), env: { LAUREL_WEB_DIR: WEB_DIR } });
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = t.app.server.address();
+    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const ok = async (method: 'POST' | 'GET', url: string, payload?: unknown, headers: Record<string, string> = t.adminHeaders) => {
+      const res = await t.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
+      expect(res.statusCode, res.body).toBeLessThan(300);
+      return res.json();
+    };
+    programId = (await ok('POST', '/api/v1/programs', { code: 'web-tiers', name: { en: 'Installers', pl: 'Instalatorzy', ru: 'Монтажники' }, currency: 'PLN', pointValueMinorPerThousand: 1000, timeZone: 'Europe/Warsaw' })).id;
+    await ok('POST', `/api/v1/programs/${programId}/status`, { status: 'live', reason: 'launch' });
+    partnerId = (await ok('POST', '/api/v1/partners', { programId, legalName: 'Sklep Techniczny Nowak', type: 'reseller', country: 'DE' })).id;
+    const track = await ok('POST', '/api/v1/tiers/tracks', { programId, code: 'resellers', name: { en: 'Resellers', pl: 'Resellerzy', ru: 'Реселлеры' }, partnerTypes: ['reseller'] });
+    const tiers = [
+      { code: 'silver', name: { en: 'Silver', pl: 'Srebrny', ru: 'Серебряный' }, rank: 1, min: 1_000_00, multiplier: 1.1, privileges: [] },
+      { code: 'gold', name: { en: 'Gold', pl: 'Złoty', ru: 'Золотой' }, rank: 2, min: 5_000_00, multiplier: 1.25, privileges: [{ code: 'priority', name: { en: 'Priority order handling', pl: 'Priorytetowa realizacja zamówień', ru: 'Приоритетная обработка заказов' } }] },
+      { code: 'platinum', name: { en: 'Platinum', pl: 'Platynowy', ru: 'Платиновый' }, rank: 3, min: 20_000_00, multiplier: 1.5, privileges: [{ code: 'advisor', name: { en: 'A dedicated advisor', pl: 'Dedykowany opiekun', ru: 'Персональный менеджер' } }] },
+    ];
+    for (const tier of tiers) {
+      await ok('POST', `/api/v1/tiers/tracks/${track.id}/tiers`, { code: tier.code, name: tier.name, rank: tier.rank, qualification: { mode: 'all', conditions: [{ metric: 'net-turnover', min: tier.min, window: 'rolling-12-months' }] }, benefits: { multiplier: tier.multiplier, privileges: tier.privileges } });
+    }
+    const key = await t.apiKeyHeaders(['events:write']);
+    await ok('POST', '/api/v1/earning/events', { type: 'invoice.issued', source: 'erp', externalId: 'FV-1', occurredAt: new Date(Date.now() - 3 * DAY).toISOString(), programId, partner: { partnerId }, number: 'FV/1', currency: 'PLN', lines: [{ sku: 'A', quantity: 1, netAmount: 5_600_00 }] }, key);
+    await t.outbox.drainUntilIdle();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  async function signIn(page: Page, email: string, landing: RegExp): Promise<void> {
+    await page.goto(`${base}/sign-in`);
+    await page.locator('main input[name="email"]').fill(email);
+    await page.locator('main input[name="password"]').fill(TEST_PASSWORD);
+    await page.locator('main form button[type="submit"]').click();
+    await page.waitForURL(landing);
+  }
+
+  async function check(page: Page, what: string): Promise<void> {
+    for (const width of [1280, 375]) {
+      await page.setViewportSize({ width, height: 800 });
+      const sizes = (await page.evaluate(OVERFLOW)) as { scroll: number; inner: number; out: string[] };
+      expect(sizes.scroll, `${what} overflows at ${width}px`).toBeLessThanOrEqual(sizes.inner);
+      expect(sizes.out, `${what}: elements beyond ${width}px`).toEqual([]);
+      if (SHOTS) await page.screenshot({ path: `${SHOTS}${what}-${width}.png`, fullPage: true });
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+
+  it('the partner sees its tier, benefits and progress; an admin overrides the tier with a reason; the partner sees it', async () => {
+    // ---- The partner user (Polish): Złoty, its privilege, 14 400 zł more for Platynowy. ----
+    const user = await t.signInAs(['partner-user'], { partnerId, locale: 'pl' });
+    const portal = await browser.newContext({ locale: 'pl-PL', viewport: { width: 1280, height: 800 } });
+    const page = await portal.newPage();
+    await signIn(page, user.email, /\/portal$/);
+    await page.getByRole('link', { name: 'Mój poziom' }).click();
+    await page.waitForURL(/\/portal\/tier$/);
+    await expect.poll(() => page.locator('[data-tier]').getAttribute('data-tier')).toBe('gold');
+    expect(await page.locator('h2.name').innerText()).toBe('Złoty');
+    expect(plain(await page.locator('[data-benefits]').innerText())).toContain('Priorytetowa realizacja zamówień');
+    expect(plain(await page.locator('[data-benefits]').innerText())).toContain('Punkty × 1,25');
+    expect(plain(await page.locator('[data-next-text]').innerText())).toMatch(/^Jeszcze 14 400 zł obrotu netto do \d{1,2} [a-ząćęłńóśźż]+ \d{4}$/);
+    expect(await page.locator('progress').getAttribute('value')).toBe('28');
+    await check(page, 'portal-tier-pl');
+
+    // ---- An admin (Russian): the track and its counts, then the partner's page and an override. ----
+    const admin = await t.signInAs(['admin'], { locale: 'ru' });
+    const panel = await browser.newContext({ locale: 'ru-RU', viewport: { width: 1280, height: 800 } });
+    const adminPage = await panel.newPage();
+    await signIn(adminPage, admin.email, /\/admin$/);
+    await adminPage.goto(`${base}/admin/tiers?program=${programId}`);
+    const track = adminPage.locator('[data-track="resellers"]');
+    await expect.poll(() => track.locator('[data-count="gold"]').innerText()).toBe('1');
+    expect(plain(await track.innerText())).toContain('Чистый оборот не менее 5 000 PLN (последние 12 месяцев)');
+    await check(adminPage, 'admin-tiers-ru');
+    await adminPage.goto(`${base}/admin/partners/${partnerId}`);
+    await adminPage.getByRole('link', { name: 'Уровень и история' }).click();
+    await adminPage.waitForURL(new RegExp(`/admin/tiers/partners/${partnerId}$`));
+    expect(plain(await adminPage.locator('[data-history]').innerText())).toContain('Повышение');
+    await check(adminPage, 'admin-partner-tier-ru');
+    const until = new Date(Date.now() + 40 * DAY).toISOString().slice(0, 10);
+    const form = adminPage.locator('form[aria-label="Установить уровень вручную"]');
+    await form.locator('select[name="tierId"]').selectOption({ label: 'Платиновый' });
+    await form.locator('input[name="until"]').fill(until);
+    await form.locator('textarea[name="reason"]').fill('Стратегический клиент, подписан договор');
+    await form.locator('button[type="submit"]').click();
+    await expect.poll(async () => plain(await adminPage.locator('main').innerText())).toContain('Уровень установлен вручную.');
+    expect(plain(await adminPage.locator('[data-history]').innerText())).toContain('Стратегический клиент, подписан договор');
+    const audit = (await t.app.inject({ method: 'GET', url: `/api/v1/audit/records?subjectType=partner&subjectId=${partnerId}`, headers: t.adminHeaders })).json();
+    expect(audit.items.map((i: { action: string }) => i.action)).toContain('tiers.override.set');
+
+    // ---- The partner sees Platynowy, the highest tier. ----
+    await page.reload();
+    await expect.poll(() => page.locator('[data-tier]').getAttribute('data-tier')).toBe('platinum');
+    expect(await page.locator('[data-top]').innerText()).toBe('Masz najwyższy poziom.');
+    await check(page, 'portal-tier-platinum-pl');
+    await portal.close();
+    await panel.close();
+  }, 120_000);
+});
