@@ -125,6 +125,21 @@ describe('earning inbox and partner directory as SDK services, used by a plugin'
     expect(nobody.statusCode).toBe(404);
   });
 
+  it('validate names the fields from the given prefix in the caller’s language; ingest of an invalid event throws before storing anything', async () => {
+    const inbox = t.host.service(earningInboxRef);
+    const ctx = (locale: 'en' | 'pl') => t.host.createContext({ requestId: 'inbox-test', locale, actor: { kind: 'system', name: 'test' }, em: t.orm.em.fork() as never, log: t.app.log });
+    const bad = { type: 'invoice.issued', source: 'mini', externalId: 'BAD/1', occurredAt: '2025-07-01T10:00:00Z', programId, partner: { nip: '5260250995' }, number: 'BAD/1', currency: 'PLN', lines: [{ sku: 'X', quantity: 1, netAmount: 1.5 }] };
+    const checked = inbox.validate(ctx('pl'), bad, { prefix: '/document' });
+    expect(checked.ok).toBe(false);
+    if (checked.ok) return;
+    expect(checked.problem).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', errors: [{ field: '/document/lines/0/netAmount' }] });
+    expect(checked.problem.errors![0]!.message).toBe('powinien być integer');
+    expect(inbox.validate(ctx('en'), { ...bad, lines: [{ sku: 'X', quantity: 1, netAmount: 1 }] }).ok).toBe(true);
+    await expect(inbox.ingest(ctx('en'), bad as never)).rejects.toMatchObject({ validation: expect.any(Array) });
+    const stored = await inject('GET', `/api/v1/earning/events?programId=${programId}`);
+    expect(stored.json().items.map((e: Json) => e.externalId)).not.toContain('BAD/1');
+  });
+
   it('a plugin that uses the inbox without depending on earning does not start', async () => {
     const careless = definePlugin({ id: 'careless', version: '1.0.0', compatibility: '^0.1.0', setup: (ctx) => void ctx.inject(earningInboxRef) });
     await expect(startTestApp({ databaseUrl: await createTestDatabase(), plugins: [careless] })).rejects.toThrow(/careless.*earning\.inbox.*dependsOn/);
