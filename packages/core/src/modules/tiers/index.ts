@@ -8,6 +8,7 @@ import { seedTiers } from './tiers.seed.ts';
 import { tiersRoutes } from './tiers.routes.ts';
 import { createTiersService, tiersServiceRef } from './tiers.service.ts';
 import { migration as m0001 } from './migrations/0001_tiers.ts';
+import { migration as m0002 } from './migrations/0002_review_tracks.ts';
 import en from './locales/en.json' with { type: 'json' };
 import pl from './locales/pl.json' with { type: 'json' };
 import ru from './locales/ru.json' with { type: 'json' };
@@ -33,7 +34,7 @@ export const tiersModule = definePlugin({
   version: CORE_VERSION,
   compatibility: `^${CORE_VERSION}`,
   dependsOn: ['audit', 'programs', 'partners', 'earning'],
-  migrations: [m0001],
+  migrations: [m0001, m0002],
   setup(ctx) {
     ctx.grant('tiers:read', ['admin', 'program-manager', 'finance', 'marketing', 'support'], { apiKeys: true });
     ctx.grant('tiers:manage', ['admin', 'program-manager']);
@@ -46,6 +47,8 @@ export const tiersModule = definePlugin({
     // Turnover, payments and points as earning processes events; an upgrade as soon as one qualifies the partner.
     ctx.on('earning.event.processed', async (event, listenerCtx) => void (await tiers.recordActivity(listenerCtx, event)), { name: 'record-activity', maxAttempts: 10 });
     ctx.on('tiers.review.requested', async (event, listenerCtx) => void (await tiers.resumeReview(listenerCtx, event.payload.jobId)), { name: 'run-review', maxAttempts: 5 });
+    // The scheduled review: each track's review date, once it has come (a Temporal schedule can take this over).
+    ctx.every('review', 10 * 60_000, async (taskCtx) => void (await tiers.runDueReviews(taskCtx)));
     // Benefits: earning rules multiply a partner's points by its tier's multiplier.
     const earning = ctx.inject(earningServiceRef);
     ctx.onReady(() => earning().setTierMultiplier((c, partner) => tiers.multiplierOf(c, partner.id)));

@@ -139,6 +139,25 @@ describe('tiers: tracks, upgrade on event, reviews with grace, overrides, plugin
     expect((await tierOf(other.partners.x!)).tier).toBeNull();
   });
 
+  it('the schedule runs each track\'s due review date once, and only for that track\'s partners', async () => {
+    const { programId, partners } = await program('t-schedule', ['s']);
+    const { trackId } = await track(programId, 'resellers');
+    const other = await ok('POST', '/api/v1/tiers/tracks', { programId, code: 'yearly', name: { en: 'Y', pl: 'Y', ru: 'Y' }, partnerTypes: ['integrator'], review: { every: 'year', graceMonths: 0, maxDowngradeSteps: null, yearStartMonth: 1 } });
+    await invoice(programId, partners.s!, 2_000);
+    const service = t.host.service(tiersServiceRef);
+    const ctx = () => t.host.createContext({ requestId: 'schedule', locale: 'en', actor: { kind: 'system', name: 'test' }, em: t.orm.em.fork() as never, log: t.app.log });
+    // Nothing is due for tracks created after their latest review date.
+    expect((await service.dueReviews(ctx())).filter((d) => d.programId === programId)).toEqual([]);
+    // The quarterly track as if created a year ago: its latest quarter start is due, once.
+    await t.orm.em.fork().execute(`update tiers_track set created_at = now() - interval '1 year' where id = ?`, [trackId]);
+    const due = (await service.dueReviews(ctx())).filter((d) => d.programId === programId);
+    expect(due).toEqual([{ programId, reviewDate: expect.any(String), trackIds: [trackId] }]);
+    expect(due[0]!.trackIds).not.toContain(other.id);
+    const jobs = (await service.runDueReviews(ctx())).filter((j) => j.programId === programId);
+    expect(jobs).toMatchObject([{ status: 'done', total: 1, done: 1 }]);
+    expect((await service.dueReviews(ctx())).filter((d) => d.programId === programId)).toEqual([]);
+  });
+
   it('an override sets the tier in force until its end date, with a reason, audited; ending it brings the earned tier back', async () => {
     const { programId, partners } = await program('t-override', ['o']);
     const { tiers } = await track(programId, 'resellers');

@@ -170,7 +170,7 @@ interface TrackRow { id: string; program_id: string; code: string; name: Localiz
 interface TierRow { id: string; track_id: string; program_id: string; code: string; name: Localized; rank: number; qualification: Qualification; benefits: Benefits; created_at: Date; updated_at: Date }
 interface Override { tierId: string; reason: string; until: string; by: Record<string, unknown>; at: string }
 interface PartnerRow { partner_id: string; program_id: string; track_id: string; tier_id: string | null; since: Date; grace_until: Date | null; override: Override | null; evaluated_at: Date | null; updated_at: Date }
-interface JobRow { id: string; program_id: string; review_date: Date; status: 'running' | 'done'; total: number; done: number; checkpoint: string | null; promoted: number; demoted: number; protected: number; created_at: Date; updated_at: Date; finished_at: Date | null }
+interface JobRow { id: string; program_id: string; review_date: Date; track_ids: string[] | null; status: 'running' | 'done'; total: number; done: number; checkpoint: string | null; promoted: number; demoted: number; protected: number; created_at: Date; updated_at: Date; finished_at: Date | null }
 
 const DEFAULT_REVIEW: ReviewSettings = { every: 'quarter', graceMonths: 3, maxDowngradeSteps: 1, yearStartMonth: 1 };
 const DEFAULT_BENEFITS: Benefits = { multiplier: 1, privileges: [], catalogue: { access: true, labels: [] } };
@@ -475,9 +475,15 @@ export function createTiersService(deps: TiersDeps) {
   async function reviewChunk(ctx: RequestContext, job: JobRow, prog: ProgramView, tracks: Map<string, { track: TrackRow; tiers: TierRow[] }>): Promise<boolean> {
     const at = new Date(job.review_date);
     return inTransaction(ctx, async () => {
+      // The job row locked first: two runners of one job (two replicas, a redelivery) take its chunks one after the
+      // other from the checkpoint the previous one left, so no partner is decided twice for one review date.
+      const [locked] = await ctx.em.execute<JobRow[]>(`select * from tiers_review_job where id = ? for update`, [job.id]);
+      Object.assign(job, locked);
+      if (job.status === 'done') return false;
       const rows = await ctx.em.execute<PartnerRow[]>(
-        `select * from tiers_partner where program_id = ? and partner_id > coalesce(?::uuid, '00000000-0000-0000-0000-000000000000'::uuid) order by partner_id limit ? for update`,
-        [job.program_id, job.checkpoint, CHUNK],
+        `select * from tiers_partner where program_id = ? and partner_id > coalesce(?::uuid, '00000000-0000-0000-0000-000000000000'::uuid)
+           ${job.track_ids ? `and track_id = any(${UUIDS})` : ''} order by partner_id limit ? for update`,
+        [job.program_id, job.checkpoint, ...(job.track_ids ? [JSON.stringify(job.track_ids)] : []), CHUNK],
       );
       if (rows.length === 0) return false;
       const changes: Change[] = [];
@@ -542,7 +548,7 @@ export function createTiersService(deps: TiersDeps) {
   }
 
   /** Create the job of a program's review date, or find it (a review date is reviewed once; asking again resumes it). */
-  async function openJob(ctx: RequestContext, programId: string, reviewDate: Date): Promise<JobRow> {
+  async function openJob(ctx: RequestContext, programId: string, reviewDate: Date, trackIds: string[] | null = null): Promise<JobRow> {
     await program(ctx, programId, '/body/programId');
     // Partners with activity but no tier record yet (their events came before any track): placed in their tracks first.
     const strays = await ctx.em.execute<{ partner_id: string }[]>(
@@ -551,10 +557,10 @@ export function createTiersService(deps: TiersDeps) {
     );
     for (const s of strays) await enrol(ctx, s.partner_id);
     const [job] = await ctx.em.execute<JobRow[]>(
-      `insert into tiers_review_job (id, program_id, review_date, status, total, started_by, created_at, updated_at)
-       select ?, ?, ?, 'running', (select count(*) from tiers_partner where program_id = ?), ?::jsonb, now(), now()
+      `insert into tiers_review_job (id, program_id, review_date, track_ids, status, total, started_by, created_at, updated_at)
+       select ?, ?, ?, ?::jsonb, 'running', (select count(*) from tiers_partner where program_id = ? and (?::jsonb is null or track_id = any(array(select jsonb_array_elements_text(?::jsonb)::uuid)))), ?::jsonb, now(), now()
        on conflict (program_id, review_date) do update set updated_at = tiers_review_job.updated_at returning *`,
-      [uuidv7(), programId, reviewDate, programId, JSON.stringify(describeActor(ctx.actor))],
+      [uuidv7(), programId, reviewDate, trackIds ? JSON.stringify(trackIds) : null, programId, trackIds ? JSON.stringify(trackIds) : null, trackIds ? JSON.stringify(trackIds) : null, JSON.stringify(describeActor(ctx.actor))],
     );
     return job!;
   }
@@ -841,6 +847,39 @@ export function createTiersService(deps: TiersDeps) {
     async review(ctx: RequestContext, input: { programId: string; reviewDate: string }): Promise<ReviewJobView> {
       const job = await openJob(ctx, input.programId, new Date(input.reviewDate));
       return jobView(await runJob(ctx, job));
+    },
+
+    /**
+     * The review dates due now: for each track, its latest review date (quarter or program year start, program time
+     * zone) when it falls after the track was created and has no job yet.
+     */
+    async dueReviews(ctx: RequestContext, now = new Date()): Promise<{ programId: string; reviewDate: string; trackIds: string[] }[]> {
+      const tracks = await ctx.em.execute<TrackRow[]>(`select * from tiers_track order by program_id, position`);
+      const due = new Map<string, { programId: string; reviewDate: string; trackIds: string[] }>();
+      for (const track of tracks) {
+        const prog = await deps.programs().get(ctx, track.program_id);
+        const review = { ...DEFAULT_REVIEW, ...track.review };
+        const bounds = await boundsAt(ctx, now, prog.timeZone, review);
+        const date = review.every === 'quarter' ? bounds['calendar-quarter'].from : bounds['program-year'].from;
+        if (date.getTime() <= new Date(track.created_at).getTime()) continue;
+        const key = `${track.program_id}\u0000${date.toISOString()}`;
+        const entry = due.get(key) ?? { programId: track.program_id, reviewDate: date.toISOString(), trackIds: [] };
+        entry.trackIds.push(track.id);
+        due.set(key, entry);
+      }
+      const out: { programId: string; reviewDate: string; trackIds: string[] }[] = [];
+      for (const d of due.values()) {
+        const [done] = await ctx.em.execute(`select 1 from tiers_review_job where program_id = ? and review_date = ? and status = 'done'`, [d.programId, d.reviewDate]);
+        if (!done) out.push(d);
+      }
+      return out;
+    },
+
+    /** What the schedule runs: every due review, to the end (resumed where a previous run stopped). */
+    async runDueReviews(ctx: RequestContext, now = new Date()): Promise<ReviewJobView[]> {
+      const jobs: ReviewJobView[] = [];
+      for (const d of await service.dueReviews(ctx, now)) jobs.push(jobView(await runJob(ctx, await openJob(ctx, d.programId, new Date(d.reviewDate), d.trackIds))));
+      return jobs;
     },
 
     /** Ask for a review in the background (the API): the job is created now and run by the outbox listener. */
