@@ -807,16 +807,20 @@ export function createEarningService(deps: EarningDeps) {
     return { status: 'refused', programId: null, partnerId: null, result: { points: 0, entries: [], problem: { code: error.code, status: error.status, params: error.params, fields: error.fields } } };
   }
 
-  /** Many events' new status and result in one statement. */
-  async function updateMany(ctx: RequestContext, done: { id: string; done: Done }[]): Promise<Map<string, EventRecord>> {
+  /**
+   * Many events' new status and result in one statement. The rows come back as `stored` holds them with what was
+   * written (the statement returns only the columns it may change, not every payload and result again).
+   */
+  async function updateMany(ctx: RequestContext, done: { id: string; done: Done }[], stored: Map<string, EventRecord>): Promise<Map<string, EventRecord>> {
     if (done.length === 0) return new Map();
-    const rows = await ctx.em.execute<EventRecord[]>(
+    const rows = await ctx.em.execute<Pick<EventRecord, 'id' | 'status' | 'program_id' | 'partner_id'>[]>(
       `update earning_event e set status = x.status, program_id = coalesce(x.program_id, e.program_id), partner_id = coalesce(x.partner_id, e.partner_id), result = x.result, updated_at = now()
          from jsonb_to_recordset(?::jsonb) as x(id uuid, status text, program_id uuid, partner_id uuid, result jsonb)
-        where e.id = x.id and e.status <> 'rejected' returning e.*`,
+        where e.id = x.id and e.status <> 'rejected' returning e.id, e.status, e.program_id, e.partner_id`,
       [JSON.stringify(done.map((d) => ({ id: d.id, status: d.done.status, program_id: d.done.programId, partner_id: d.done.partnerId, result: d.done.result })))],
     );
-    return new Map(rows.map((r) => [r.id, r]));
+    const results = new Map(done.map((d) => [d.id, d.done.result]));
+    return new Map(rows.map((r) => [r.id, { ...stored.get(r.id)!, ...r, result: results.get(r.id)! }]));
   }
 
   /** Many events stored in one statement (or found under their keys in a second). Keys must be distinct. */
@@ -1108,7 +1112,7 @@ export function createEarningService(deps: EarningDeps) {
         fail(item.i, error);
       } else done.push({ i: item.i, id: item.row.id, done: item.plan!.done(entries.sort((a, b) => (a.target === b.target ? 0 : a.target === 'pending' ? -1 : 1))) });
     });
-    const updated = await updateMany(ctx, done.map(({ id, done: d }) => ({ id, done: d })));
+    const updated = await updateMany(ctx, done.map(({ id, done: d }) => ({ id, done: d })), new Map(rows.map((r) => [r.id, r])));
     await announce(ctx, done.filter((d) => !answers[d.i]).map((d) => ({ row: updated.get(d.id), done: d.done })));
     for (const d of done) {
       if (answers[d.i]) continue; // refused: the problem is the answer
