@@ -11,8 +11,9 @@ import { createTestDatabase } from './database.ts';
 /**
  * Outbound webhooks in a real browser: an admin (pl) adds a subscription for a receiver this test runs on loopback,
  * copies the secret shown once, an event happens, and the delivery appears in the log with the receiver's answer;
- * the delivery page shows the attempt and sends it again. The test app runs no background loops, so the test drains
- * the outbox and the webhook worker itself. `pnpm test` builds the web app first.
+ * the delivery page shows the attempt and sends it again; a test message goes out from the list. The test app runs
+ * no background loops, so the test drains the outbox and the webhook worker itself. `pnpm test` builds the web app
+ * first.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WEB_DIR = fileURLToPath(new URL('../web/build', import.meta.url));
@@ -163,6 +164,17 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: webhooks in Chromium
     expect(received).toHaveLength(2);
     expect(received[1]!.headers['webhook-id']).toBe(received[0]!.headers['webhook-id']);
     await fitsPhone(page);
+
+    // A test message from the list: queued, sent signed, and in the log as webhooks.test.
+    await page.goto(`${base}/admin/webhooks`);
+    await page.locator('main form[action="?/test"] button[type="submit"]').click();
+    await page.getByText('Wiadomość testowa do').waitFor();
+    await deliver();
+    expect(received).toHaveLength(3);
+    expect(JSON.parse(received[2]!.body).type).toBe('webhooks.test');
+    expect(verifyWebhook(secret, received[2]!.headers, received[2]!.body)).toBe(true);
+    await page.reload();
+    expect(await page.locator('main a[data-delivery-link]').allInnerTexts()).toEqual(['webhooks.test', 'earning.event.processed']);
     await context.close();
   });
 });

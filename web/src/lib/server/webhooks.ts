@@ -103,3 +103,13 @@ export async function replayDeliveryAction(event: RequestEvent) {
 	if (!result.ok) return result.fail({ action: 'replay', target: id });
 	return { action: 'replay', done: 'replayed' as const, target: id, name: result.data.eventType };
 }
+
+/** `?/test`: queue a test message to a subscription (it appears in the log like any delivery). */
+export async function testSubscriptionAction(event: RequestEvent) {
+	const form = await readForm(event);
+	const id = form.text('id');
+	if (!UUID.test(id)) return unexpected(event, 'test', id);
+	const result = await callApi(event, (api) => api.POST('/api/v1/webhooks/subscriptions/{id}/test', { params: { path: { id } }, body: {} }));
+	if (!result.ok) return result.fail({ action: 'test', target: id });
+	return { action: 'test', done: 'tested' as const, target: id, name: result.data.url };
+}

@@ -82,6 +82,6 @@ export const webhooksModule = definePlugin({
   },
 });
 
-export { webhookServiceRef, WEBHOOK_EVENT_TYPES } from './webhooks.service.ts';
+export { TEST_EVENT_TYPE, webhookServiceRef, WEBHOOK_EVENT_TYPES } from './webhooks.service.ts';
 export type { AttemptView, DeliveryView, SubscriptionView, WebhookEventType, WebhookOptions, WebhookService } from './webhooks.service.ts';
 export { sign as signWebhook, verify as verifyWebhook } from './webhooks.signing.ts';

@@ -147,6 +147,22 @@ describe('webhooks: signed deliveries from the outbox to a real receiver', () =>
     expect(audit.items.map((a) => a.action)).toContain('webhooks.subscription.created');
   });
 
+  it('sends a test message on request, signed and logged like any delivery', async () => {
+    const { subscription, secret } = await subscribe('/ping');
+    const queued = await inject('POST', `/api/v1/webhooks/subscriptions/${subscription.id}/test`, {});
+    expect(queued.statusCode, queued.body).toBe(202);
+    expect(queued.json()).toMatchObject({ eventType: 'webhooks.test', status: 'pending', subscriptionId: subscription.id });
+    await run();
+    const [got] = receiver.at('/ping');
+    expect(verify(secret, got!.headers, got!.body)).toBe(true);
+    expect(JSON.parse(got!.body)).toMatchObject({ type: 'webhooks.test', data: { subscriptionId: subscription.id } });
+    expect(await deliveriesOf(subscription.id)).toEqual([expect.objectContaining({ eventType: 'webhooks.test', status: 'delivered', lastStatusCode: 200 })]);
+    const audit = (await inject('GET', `/api/v1/audit/records?subjectId=${subscription.id}`)).json() as { items: { action: string }[] };
+    expect(audit.items.map((a) => a.action)).toContain('webhooks.subscription.test-sent');
+    await inject('PATCH', `/api/v1/webhooks/subscriptions/${subscription.id}`, { enabled: false });
+    expect((await inject('POST', `/api/v1/webhooks/subscriptions/${subscription.id}/test`, {})).json()).toMatchObject({ status: 409, code: 'WEBHOOKS_SUBSCRIPTION_DISABLED' });
+  });
+
   it('retries after 500s with backoff, then succeeds', async () => {
     receiver.handlers.set('/flaky', (_req, res, i) => (i <= 2 ? res.writeHead(500).end('x'.repeat(5000)) : res.writeHead(204).end()));
     const { subscription, secret } = await subscribe('/flaky');

@@ -126,6 +126,20 @@ export function webhookRoutes(webhooks: () => WebhookService) {
       },
       async (request) => webhooks().rotateSecret(request.ctx, request.params.id, request.body),
     );
+    router.post(
+      '/subscriptions/:id/test',
+      {
+        config: { access: 'webhooks:manage' },
+        schema: {
+          tags: ['webhooks'],
+          summary: 'Send a test message (type webhooks.test) through the worker, signed and logged like any delivery',
+          params: IdParams,
+          body: Type.Object({}, { additionalProperties: false }),
+          response: { 202: DeliverySchema },
+        },
+      },
+      async (request, reply) => reply.status(202).send(await webhooks().sendTest(request.ctx, request.params.id)),
+    );
     router.get(
       '/deliveries',
       {

@@ -25,6 +25,8 @@ declare module '@laurel/plugin-sdk' {
  */
 export const WEBHOOK_EVENT_TYPES = ['earning.event.processed', 'webhooks.subscription.disabled'] as const satisfies readonly EventName[];
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+/** The type of the test message an admin sends to check a receiver (not a domain event). */
+export const TEST_EVENT_TYPE = 'webhooks.test';
 
 /** Options under `plugins.webhooks.options` (see the module's config schema for the defaults). */
 export interface WebhookOptions {
@@ -478,6 +480,28 @@ export function createWebhookService(deps: WebhookDeps) {
         deps.audit().record(ctx, { action: 'webhooks.delivery.replayed', subjectType: 'webhook-delivery', subjectId: id, data: { subscriptionId: sub.id, eventId: row.event_id, eventType: row.event_type, previousStatus: row.status } });
         await ctx.em.flush();
         return deliveryView(await deliveryRow(ctx, id));
+      });
+    },
+
+    /**
+     * Queue a test message for a subscription (type `webhooks.test`, not a domain event): it goes through the worker,
+     * signing, retries and the log like any delivery, so an admin can check a receiver before real events flow.
+     */
+    async sendTest(ctx: RequestContext, id: string): Promise<DeliveryView> {
+      const sub = await load(ctx, id);
+      if (!sub.enabled) throw new AppError('WEBHOOKS_SUBSCRIPTION_DISABLED', 409, { params: { id: sub.id } });
+      const deliveryId = uuidv7();
+      const eventId = uuidv7();
+      const body = JSON.stringify({ type: TEST_EVENT_TYPE, timestamp: new Date().toISOString(), eventId, data: { subscriptionId: sub.id, message: 'A test message from Laurel: answer 2xx; nothing else to do.' } });
+      return inTransaction(ctx, async () => {
+        await ctx.em.execute(
+          `insert into webhook_delivery (id, subscription_id, event_id, event_type, body, status, attempts, replays, next_attempt_at, created_at, updated_at)
+           values (?, ?, ?, ?, ?, 'pending', 0, 0, now(), now(), now())`,
+          [deliveryId, sub.id, eventId, TEST_EVENT_TYPE, body],
+        );
+        deps.audit().record(ctx, { action: 'webhooks.subscription.test-sent', subjectType: 'webhook-subscription', subjectId: sub.id, data: { deliveryId } });
+        await ctx.em.flush();
+        return deliveryView(await deliveryRow(ctx, deliveryId));
       });
     },
 

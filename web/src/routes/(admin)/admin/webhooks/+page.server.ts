@@ -3,6 +3,7 @@ import {
 	replayDeliveryAction,
 	rotateSubscriptionSecretAction,
 	subscriptionStatusAction,
+	testSubscriptionAction,
 	updateSubscriptionAction
 } from '#lib/server/webhooks.ts';
 import type { Actions } from './$types';
@@ -16,6 +17,8 @@ export const actions: Actions = {
 	status: (event) => subscriptionStatusAction(event),
 	/** Replace its signing secret (shown once); the old one signs during the overlap. */
 	rotate: (event) => rotateSubscriptionSecretAction(event),
+	/** Queue a test message to it. */
+	test: (event) => testSubscriptionAction(event),
 	/** Send a delivery again. */
 	replay: (event) => replayDeliveryAction(event)
 };
