@@ -122,6 +122,13 @@ describe('webhooks: signed deliveries from the outbox to a real receiver', () =>
     expect(credentials.json()).toMatchObject({ status: 400, code: 'WEBHOOKS_URL_INVALID', errors: [{ field: '/body/url' }] });
     const manager = await t.signInAs(['program-manager']);
     expect((await inject('GET', '/api/v1/webhooks/subscriptions', undefined, manager)).statusCode).toBe(403);
+    // An admin limited to some programs would see the others' events through webhooks: refused.
+    const program = (await inject('POST', '/api/v1/programs', { code: 'hooks', name: { en: 'H', pl: 'H', ru: 'H' }, currency: 'PLN', pointValueMinorPerThousand: 1000 })).json() as { id: string };
+    const scoped = await t.signInAs(['admin'], { locale: 'ru' });
+    expect((await inject('PATCH', `/api/v1/access/users/${scoped.userId}`, { programIds: [program.id] })).statusCode).toBe(200);
+    const limited = await inject('GET', '/api/v1/webhooks/deliveries', undefined, scoped);
+    expect(limited.statusCode).toBe(403);
+    expect(limited.json()).toMatchObject({ code: 'WEBHOOKS_ALL_PROGRAMS_ONLY', detail: expect.stringContaining('всех программ') });
     const types = (await inject('GET', '/api/v1/webhooks/event-types', undefined, pl)).json() as { items: { type: string; description: string }[] };
     expect(types.items.map((i) => i.type)).toContain('earning.event.processed');
     expect(types.items[0]!.description).toMatch(/partnera/);

@@ -240,6 +240,17 @@ export function createWebhookService(deps: WebhookDeps) {
     return [...new Set(types)];
   }
 
+  /**
+   * Webhooks carry every program's events, and the log shows their bodies: an admin limited to some programs would see
+   * the others' through them, so only people (and keys) who see every program manage webhooks.
+   */
+  function requireAllPrograms(ctx: RequestContext): void {
+    const actor = ctx.actor;
+    if ((actor.kind === 'user' && actor.programIds !== null) || (actor.kind === 'api-key' && actor.programId !== null)) {
+      throw new AppError('WEBHOOKS_ALL_PROGRAMS_ONLY', 403);
+    }
+  }
+
   async function load(ctx: RequestContext, id: string): Promise<SubscriptionRow> {
     const row = await ctx.em.findOne(WebhookSubscription, { id }, { refresh: true });
     if (!row) throw new AppError('WEBHOOKS_SUBSCRIPTION_NOT_FOUND', 404, { params: { id } });
@@ -348,16 +359,19 @@ export function createWebhookService(deps: WebhookDeps) {
     },
 
     async listSubscriptions(ctx: RequestContext): Promise<SubscriptionView[]> {
+      requireAllPrograms(ctx);
       const rows = await ctx.em.find(WebhookSubscription, {}, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: 1000, refresh: true });
       return rows.map(view);
     },
 
     async getSubscription(ctx: RequestContext, id: string): Promise<SubscriptionView> {
+      requireAllPrograms(ctx);
       return view(await load(ctx, id));
     },
 
     /** The secret is in this answer only. */
     async createSubscription(ctx: RequestContext, input: SubscriptionInput): Promise<{ subscription: SubscriptionView; secret: string }> {
+      requireAllPrograms(ctx);
       const url = checkUrl(input.url.trim());
       const eventTypes = checkEventTypes(input.eventTypes);
       const now = new Date();
@@ -390,6 +404,7 @@ export function createWebhookService(deps: WebhookDeps) {
 
     /** Change the URL, event types, description, or turn it off and on (on again clears the failure streak). */
     async updateSubscription(ctx: RequestContext, id: string, patch: SubscriptionPatch): Promise<SubscriptionView> {
+      requireAllPrograms(ctx);
       const row = await load(ctx, id);
       const before = view(row);
       if (patch.url !== undefined) row.url = checkUrl(patch.url.trim());
@@ -417,6 +432,7 @@ export function createWebhookService(deps: WebhookDeps) {
      * well, so receivers can switch over without losing a message; a rotation during an overlap drops the oldest.
      */
     async rotateSecret(ctx: RequestContext, id: string, input: { overlapHours?: number }): Promise<{ subscription: SubscriptionView; secret: string }> {
+      requireAllPrograms(ctx);
       const overlapHours = input.overlapHours ?? 24;
       if (!Number.isInteger(overlapHours) || overlapHours < 0 || overlapHours > MAX_OVERLAP_HOURS) throw bad('WEBHOOKS_OVERLAP_INVALID', '/body/overlapHours', { max: MAX_OVERLAP_HOURS });
       const row = await load(ctx, id);
@@ -434,6 +450,7 @@ export function createWebhookService(deps: WebhookDeps) {
     },
 
     async listDeliveries(ctx: RequestContext, query: DeliveryQuery): Promise<{ items: DeliveryView[]; nextBefore: string | null }> {
+      requireAllPrograms(ctx);
       const where: string[] = [];
       const params: unknown[] = [];
       const filters: [string, unknown][] = [
@@ -458,6 +475,7 @@ export function createWebhookService(deps: WebhookDeps) {
 
     /** A delivery with the exact body it sends and every attempt, oldest first. */
     async getDelivery(ctx: RequestContext, id: string): Promise<DeliveryView & { body: string; attemptLog: AttemptView[] }> {
+      requireAllPrograms(ctx);
       const row = await deliveryRow(ctx, id);
       const attempts = await ctx.em.execute<{ number: number; trigger: 'automatic' | 'replay'; started_at: Date; duration_ms: number; status_code: number | null; error: string | null; response_body: string | null; ok: boolean }[]>(
         `select number, trigger, started_at, duration_ms, status_code, error, response_body, ok from webhook_attempt where delivery_id = ? order by number`,
@@ -472,6 +490,7 @@ export function createWebhookService(deps: WebhookDeps) {
 
     /** Send a delivery again, whatever its state: a new run of attempts starting now, with the same `webhook-id`. */
     async replay(ctx: RequestContext, id: string): Promise<DeliveryView> {
+      requireAllPrograms(ctx);
       const row = await deliveryRow(ctx, id);
       const sub = await load(ctx, row.subscription_id);
       if (!sub.enabled) throw new AppError('WEBHOOKS_SUBSCRIPTION_DISABLED', 409, { params: { id: sub.id } });
@@ -488,6 +507,7 @@ export function createWebhookService(deps: WebhookDeps) {
      * signing, retries and the log like any delivery, so an admin can check a receiver before real events flow.
      */
     async sendTest(ctx: RequestContext, id: string): Promise<DeliveryView> {
+      requireAllPrograms(ctx);
       const sub = await load(ctx, id);
       if (!sub.enabled) throw new AppError('WEBHOOKS_SUBSCRIPTION_DISABLED', 409, { params: { id: sub.id } });
       const deliveryId = uuidv7();
