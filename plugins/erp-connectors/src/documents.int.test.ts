@@ -124,6 +124,42 @@ describe('POST /api/v1/erp-connectors/documents', () => {
     expect(correction.body.outcomes[0]).toMatchObject({ ok: true, event: { status: 'processed', points: -200 } });
   });
 
+  it('a paid invoice for a buyer no partner matches waits in the unmatched queue; once an admin maps it, its payment follows', async () => {
+    // FA_3_Przyklad_1 sold to NIP 5260250995 (valid; in pl_identifiers.csv), who is not a partner yet, under a number
+    // of its own (the inbox holds back a number already credited to another partner).
+    const doc = fixture('ksef/FA_3_Przyklad_1.xml').replace('<NIP>1111111111</NIP>', '<NIP>5260250995</NIP>').replace('FV2026/02/150', 'FV2026/02/777');
+    const sent = await xml('unmatched', doc, { source: 'erp-test', programId });
+    expect(sent.status).toBe(201);
+    expect(sent.body.status).toBe('refused');
+    const [issued, paid] = sent.body.outcomes;
+    expect(issued).toMatchObject({ ok: true, event: { status: 'unmatched', partnerId: null } });
+    expect(paid).toMatchObject({ ok: false, problem: { code: 'EARNING_INVOICE_NOT_PROCESSED' } });
+
+    const partner = await t.createPartner(programId, { nip: '5260250995' });
+    const mapped = await t.post(`/api/v1/earning/events/${issued.event.id}/resolve`, { action: 'map', partnerId: partner.id });
+    expect(mapped.body).toMatchObject({ status: 'processed', points: 1666 });
+    await t.drain();
+    const after = await t.get(`/api/v1/erp-connectors/documents/${sent.body.id}`, { as: key });
+    expect(after.body.status).toBe('posted');
+    expect(after.body.outcomes.map((o: { ok: boolean; event?: { type: string; status: string; points: number } }) => [o.ok, o.event?.type, o.event?.status, o.event?.points])).toEqual([
+      [true, 'invoice.issued', 'processed', 1666],
+      [true, 'invoice.paid', 'processed', 1666],
+    ]);
+  });
+
+  it('a correction sent before its invoice is refused, and posted once the invoice arrives', async () => {
+    // Przyklad_2 and Przyklad_1 as issued by another seller (NIP 5250007738), the correction first.
+    const seller = (x: string) => x.replace('<NIP>9999999999</NIP>', '<NIP>5250007738</NIP>');
+    const early = await xml('kor first', seller(fixture('ksef/FA_3_Przyklad_2.xml')), { source: 'erp-test', programId });
+    expect(early.status).toBe(201);
+    expect(early.body).toMatchObject({ status: 'refused', outcomes: [{ ok: false, problem: { code: 'EARNING_INVOICE_UNKNOWN' } }] });
+    const invoice = await xml('invoice later', seller(fixture('ksef/FA_3_Przyklad_1.xml')), { source: 'erp-test', programId });
+    expect(invoice.body.status).toBe('posted');
+    await t.drain();
+    const after = await t.get(`/api/v1/erp-connectors/documents/${early.body.id}`, { as: key });
+    expect(after.body).toMatchObject({ status: 'posted', outcomes: [{ ok: true, event: { type: 'invoice.corrected', status: 'processed', points: -163 } }] });
+  });
+
   it('a document that is not well-formed or not valid against its schema is refused with the reason and line, in the caller’s language, and posts nothing', async () => {
     const before = await eventCount();
     const broken = await xml('broken', fixture('ksef/FA_3_Przyklad_1.xml').replace('</P_2>', '</P_3>'), { source: 'erp-test', programId }, key, 'ru');

@@ -129,6 +129,12 @@ export interface DocumentService {
   list(ctx: RequestContext, query: { status?: DocumentStatus; source?: string; programId?: string; limit: number; before?: string }): Promise<{ items: DocumentSummary[]; nextBefore: string | null }>;
   get(ctx: RequestContext, id: string): Promise<DocumentView>;
   raw(ctx: RequestContext, id: string): Promise<{ bytes: Buffer; contentType: string | null; fileName: string | null }>;
+  /**
+   * An invoice was processed in the inbox (`earning.event.processed`): documents whose events were refused while it
+   * waited — its own payment waiting for the partner to be mapped, a correction or payment sent before it — are sent
+   * again. Returns the documents sent again.
+   */
+  invoiceProcessed(ctx: RequestContext, inboxEventId: string): Promise<string[]>;
 }
 
 /** Programs an admin is limited to (null: every program). */
@@ -254,6 +260,24 @@ export function createDocumentService(deps: { inbox: () => EarningInbox; partner
 
     async get(ctx, id) {
       return view(await byId(ctx, id));
+    },
+
+    async invoiceProcessed(ctx, inboxEventId) {
+      const [own] = await ctx.em.execute<{ source: string; external_id: string }[]>(
+        `select source, events->0->>'externalId' as external_id from erp_document where status in ('posted', 'refused') and outcomes @> ?::jsonb limit 1`,
+        [json([{ ok: true, event: { id: inboxEventId, type: 'invoice.issued' } }])],
+      );
+      const waiting = await ctx.em.execute<Row[]>(
+        `select ${COLUMNS} from erp_document where status = 'refused' and (outcomes @> ?::jsonb or (source = ? and (events @> ?::jsonb or events @> ?::jsonb))) order by id`,
+        [json([{ ok: true, event: { id: inboxEventId } }]), own?.source ?? null, json([{ originalExternalId: own?.external_id ?? null }]), json([{ invoiceExternalId: own?.external_id ?? null }])],
+      );
+      const sent: string[] = [];
+      for (const row of waiting) {
+        await post(ctx, row);
+        sent.push(row.id);
+      }
+      if (sent.length) ctx.log.info({ inboxEventId, documents: sent }, 'erp documents sent again after their invoice was processed');
+      return sent;
     },
 
     async raw(ctx, id) {

@@ -31,6 +31,14 @@ export default definePlugin({
     ctx.locales({ en, pl, ru });
     const documents = createDocumentService({ inbox: ctx.inject(earningInboxRef), partners: ctx.inject(partnerDirectoryRef), audit: ctx.inject(auditTrailRef) });
     ctx.routes(documentRoutes(() => documents));
+    // A payment or correction refused while its invoice waited (unmatched partner, sent out of order) follows it.
+    ctx.on(
+      'earning.event.processed',
+      async (event, listenerCtx) => {
+        if (event.payload.type === 'invoice.issued') await documents.invoiceProcessed(listenerCtx, event.payload.eventId);
+      },
+      { name: 'resend-waiting-documents' },
+    );
   },
 });
 
