@@ -140,4 +140,43 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: tiers in the partner
     await portal.close();
     await panel.close();
   }, 120_000);
+
+  it('an admin adds a track and a tier in three languages from the editor, with a money threshold typed in złoty', async () => {
+    const admin = await t.signInAs(['admin'], { locale: 'pl' });
+    const context = await browser.newContext({ locale: 'pl-PL', viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await signIn(page, admin.email, /\/admin$/);
+    await page.goto(`${base}/admin/tiers?program=${programId}`);
+    await page.getByRole('link', { name: 'Nowa ścieżka' }).click();
+    await page.waitForURL(/\/admin\/tiers\/tracks\/new/);
+    const create = page.locator('form[aria-label="Nowa ścieżka"]');
+    await create.locator('input[name="code"]').fill('integrators');
+    await create.locator('input[name="nameEn"]').fill('Integrators');
+    await create.locator('input[name="namePl"]').fill('Integratorzy');
+    await create.locator('input[name="nameRu"]').fill('Интеграторы');
+    await create.getByLabel('Integrator').check();
+    await create.locator('button[type="submit"]').click();
+    await page.waitForURL(/\/admin\/tiers\/tracks\/[0-9a-f-]{36}$/);
+    await check(page, 'admin-track-editor-pl');
+    // A tier: a rank already taken comes back on the field, in Polish, with what was typed kept.
+    const add = page.locator('[data-add-tier] form');
+    await add.locator('input[name="code"]').fill('gold');
+    await add.locator('input[name="nameEn"]').fill('Gold');
+    await add.locator('input[name="namePl"]').fill('Złoty');
+    await add.locator('input[name="nameRu"]').fill('Золотой');
+    await add.locator('input[name="multiplier"]').fill('1,2');
+    await add.locator('select[name="metric0"]').selectOption('net-turnover');
+    await add.locator('input[name="min0"]').fill('12 300,50');
+    await add.locator('select[name="metric1"]').selectOption('active-months');
+    await add.locator('input[name="min1"]').fill('4');
+    await add.locator('button[type="submit"]').click();
+    await expect.poll(async () => plain(await page.locator('main').innerText())).toContain('Dodano poziom.');
+    const tracks = (await t.app.inject({ method: 'GET', url: `/api/v1/tiers/tracks?programId=${programId}`, headers: t.adminHeaders })).json().items as { code: string; partnerTypes: string[]; tiers: { code: string; qualification: unknown; benefits: { multiplier: number } }[] }[];
+    const integrators = tracks.find((x) => x.code === 'integrators')!;
+    expect(integrators.partnerTypes).toEqual(['integrator']);
+    expect(integrators.tiers[0]).toMatchObject({ code: 'gold', benefits: { multiplier: 1.2 }, qualification: { mode: 'all', conditions: [{ metric: 'net-turnover', min: 1_230_050, window: 'rolling-12-months' }, { metric: 'active-months', min: 4, window: 'rolling-12-months' }] } });
+    await page.goto(`${base}/admin/tiers?program=${programId}`);
+    expect(plain(await page.locator('[data-track="integrators"]').innerText())).toContain('Obrót netto co najmniej 12 300,50 zł (ostatnie 12 miesięcy)');
+    await context.close();
+  }, 120_000);
 });

@@ -44,3 +44,29 @@ export function reviewText(t: TFunction<AppNamespaces>, review: { every: 'quarte
 		review.maxDowngradeSteps === null ? t('tiers:noLimit') : t('tiers:steps', { count: review.maxDowngradeSteps })
 	].join('; ');
 }
+
+/** Condition rows a tier form offers (an empty metric leaves a row unused). */
+export const CONDITION_ROWS = 3;
+
+/** A number typed in the UI language ("12 300,50", "12,300.50", "1.25"), or undefined when it is not one. */
+export function parseDecimal(text: string): number | undefined {
+	const compact = text.replace(/[\s\u00a0\u202f]/g, '');
+	if (!compact) return undefined;
+	// The last ',' or '.' is the decimal separator when 1, 2 or 4 digits follow it (3 digits are a thousands group).
+	const match = /^(-?[\d.,]*?)([.,](\d{1,2}|\d{4}))?$/.exec(compact);
+	if (!match) return undefined;
+	const whole = match[1]!.replace(/[.,]/g, '');
+	if (!/^-?\d+$/.test(whole)) return undefined;
+	const value = Number(`${whole}${match[3] ? `.${match[3]}` : ''}`);
+	return Number.isFinite(value) ? value : undefined;
+}
+
+/** A condition's threshold as the API takes it: money typed in whole currency units → minor units. */
+export function thresholdOf(metric: string, typed: number, currencyDigits: number): number {
+	return unitOf(metric) === 'money' ? Math.round(typed * 10 ** currencyDigits) : typed;
+}
+
+/** A threshold as a person types it (money in currency units), for prefilling a form. */
+export function typedThreshold(metric: string, min: number, currencyDigits: number): string {
+	return String(unitOf(metric) === 'money' ? min / 10 ** currencyDigits : min);
+}
