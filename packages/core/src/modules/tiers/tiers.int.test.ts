@@ -211,6 +211,49 @@ describe('tiers: tracks, upgrade on event, reviews with grace, overrides, plugin
     expect((await ok('GET', `/api/v1/tiers/partners/${i}/history`)).items[0]).toMatchObject({ change: 'promoted', metrics: { 'rolling-12-months': { 'certs.active': 2 } } });
   });
 
+  it('measures turnover after corrections, strategic share, points, payments, active months and the quarter in the program time zone', async () => {
+    const { programId, partners } = await program('t-metrics', ['m']);
+    const created = await ok('POST', '/api/v1/tiers/tracks', { programId, code: 'm', name: { en: 'M', pl: 'M', ru: 'M' }, partnerTypes: ['reseller'], strategic: { categories: ['pv'] } });
+    const huge = 1e12;
+    await ok('POST', `/api/v1/tiers/tracks/${created.id}/tiers`, {
+      code: 'top', name: { en: 'Top', pl: 'Top', ru: 'Top' }, rank: 1,
+      qualification: { mode: 'all', conditions: [
+        { metric: 'net-turnover', min: huge, window: 'rolling-12-months' }, { metric: 'net-turnover', min: huge, window: 'calendar-quarter' },
+        { metric: 'strategic-share', min: 100, window: 'rolling-12-months' }, { metric: 'points-earned', min: huge, window: 'rolling-12-months' },
+        { metric: 'paid-invoices', min: huge, window: 'program-year' }, { metric: 'active-months', min: 12, window: 'rolling-12-months' },
+      ] },
+    });
+    const m = partners.m!;
+    const key = await t.apiKeyHeaders(['events:write']);
+    const send = async (event: Json) => {
+      const res = await inject('POST', '/api/v1/earning/events', { source: 'erp-m', programId, ...event }, key);
+      expect(res.statusCode, res.body).toBeLessThan(300);
+    };
+    // Events count from when they happened: all of these are in the past (an hour and more ago).
+    const day = (daysAgo: number) => new Date(Date.now() - daysAgo * DAY - 3_600_000).toISOString();
+    // A: 1,000 zł (400 zł strategic), paid, then corrected to 800 zł; B: 500 zł 40 days ago; C: 300 zł 400 days ago (outside).
+    await send({ type: 'invoice.issued', externalId: 'A', occurredAt: day(1), partner: { partnerId: m }, number: 'FV/A', currency: 'PLN', lines: [{ sku: 'PV-1', category: 'pv', quantity: 1, netAmount: 40_000 }, { sku: 'C-1', quantity: 1, netAmount: 60_000 }] });
+    await send({ type: 'invoice.paid', externalId: 'A-paid', occurredAt: day(0), invoiceExternalId: 'A' });
+    await send({ type: 'invoice.corrected', externalId: 'A-kor', occurredAt: day(0), originalExternalId: 'A', number: 'KOR/A', lines: [{ sku: 'C-1', netAmount: 40_000 }] });
+    await send({ type: 'invoice.issued', externalId: 'B', occurredAt: day(40), partner: { partnerId: m }, number: 'FV/B', currency: 'PLN', lines: [{ sku: 'C-1', quantity: 1, netAmount: 50_000 }] });
+    await send({ type: 'invoice.issued', externalId: 'C', occurredAt: day(400), partner: { partnerId: m }, number: 'FV/C', currency: 'PLN', lines: [{ sku: 'C-1', quantity: 1, netAmount: 30_000 }] });
+    await t.outbox.drainUntilIdle();
+    const progress = await ok('GET', `/api/v1/tiers/partners/${m}/progress`);
+    const value = (metric: string, window: string) => progress.next.conditions.find((c: Json) => c.metric === metric && c.window === window).current;
+    expect(value('net-turnover', 'rolling-12-months')).toBe(130_000);
+    expect(value('strategic-share', 'rolling-12-months')).toBe(30.77); // 400 zł of 1,300 zł
+    expect(value('points-earned', 'rolling-12-months')).toBe(1_300); // 1,000 − 200 + 500
+    expect(value('paid-invoices', 'program-year')).toBe(1);
+    const warsaw = (iso: string) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Warsaw', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso));
+    const months = new Set([warsaw(day(1)), warsaw(day(0)), warsaw(day(40))].map((d) => d.slice(0, 7)));
+    expect(value('active-months', 'rolling-12-months')).toBe(new Set([warsaw(day(1)).slice(0, 7), warsaw(day(40)).slice(0, 7)]).size);
+    expect(months.size).toBeGreaterThanOrEqual(2);
+    // The calendar quarter (Warsaw) holds A, and B only when B's day falls in this quarter.
+    const today = warsaw(new Date().toISOString());
+    const quarterStart = `${today.slice(0, 4)}-${String(Math.floor((Number(today.slice(5, 7)) - 1) / 3) * 3 + 1).padStart(2, '0')}-01`;
+    expect(value('net-turnover', 'calendar-quarter')).toBe((warsaw(day(1)) >= quarterStart ? 80_000 : 0) + (warsaw(day(40)) >= quarterStart ? 50_000 : 0));
+  });
+
   it('progress says what is missing for the next tier and for keeping this one, in en, pl and ru, and the partner sees it', async () => {
     const { programId, partners } = await program('t-progress', ['g']);
     await track(programId, 'resellers');
