@@ -51,7 +51,7 @@ export function readKsef(root: El, format: 'ksef-fa3' | 'ksef-fa2'): DocumentRea
   const number = requiredText(k(fa, 'P_2'), fa, 'Fa/P_2');
   amountOf(required(k(fa, 'P_15'), fa, 'Fa/P_15'), 'Fa/P_15', digits);
   const typeEl = required(k(fa, 'RodzajFaktury'), fa, 'Fa/RodzajFaktury');
-  const typeCode = textOf(typeEl)!;
+  const typeCode = requiredText(typeEl, fa, 'Fa/RodzajFaktury', 20);
   const kind = KINDS[typeCode];
   if (!kind) throw invalid(typeEl, 'Fa/RodzajFaktury', `"${typeCode.slice(0, 20)}" is not one of ${Object.keys(KINDS).join(', ')}`);
 

@@ -322,6 +322,8 @@ describe('KSeF: corrections, advances and settlements (derived from FA_3_Przykla
     expect(r.reading.format).toBe('ksef-fa2');
     expect(r.events).toEqual(read(fixture('ksef/FA_3_Przyklad_1.xml')).events);
     expect(rejection(derived.fa2().replace('<P_2>FV2026/02/150</P_2>', ''))).toMatchObject({ code: 'ERP_REQUIRED_MISSING', path: 'Fa/P_2', line: 43 });
+    // Found by the fuzz test (seed 16): an element where a value belongs.
+    expect(rejection(derived.fa2().replace('<RodzajFaktury>VAT</RodzajFaktury>', '<RodzajFaktury><x/></RodzajFaktury>'))).toMatchObject({ code: 'ERP_REQUIRED_MISSING', path: 'Fa/RodzajFaktury' });
   });
 
   it('the program chosen by the caller goes on every event', () => {
