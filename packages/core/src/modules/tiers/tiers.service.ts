@@ -433,6 +433,11 @@ export function createTiersService(deps: TiersDeps) {
     const [track] = await ctx.em.execute<TrackRow[]>(`select * from tiers_track where id = ?`, [row.track_id]);
     const tiers = (await tiersOf(ctx, [row.track_id])).sort((a, b) => a.rank - b.rank);
     const ended = await endExpiredOverride(ctx, row, tiers, at);
+    // Already at the highest tier (or a track without tiers): nothing to measure for an upgrade.
+    if (tiers.length === 0 || row.tier_id === tiers[tiers.length - 1]!.id) {
+      if (ended) await record(ctx, [ended], (c) => direction(c), () => 'override-ended');
+      return null;
+    }
     const review = { ...DEFAULT_REVIEW, ...track!.review };
     const bounds = await boundsAt(ctx, at, prog.timeZone, review);
     const values = (await measure(ctx, row.program_id, prog.timeZone, [partnerId], conditionsOf(tiers), bounds)).get(partnerId)!;
