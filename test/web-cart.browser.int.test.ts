@@ -215,4 +215,36 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: the partner’s cart
     expect(await p.locator('main').innerText()).toContain('Koszyk jest pusty');
     await context.close();
   }, 120_000);
+
+  it('lets an admin restrict a reward to tier labels and segments, with the API’s problem at the field', async () => {
+    const admin = await t.signInAs(['admin'], { locale: 'en' });
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${base}/sign-in`);
+    await page.locator('main input[name="email"]').fill(admin.email);
+    await page.locator('main input[name="password"]').fill(TEST_PASSWORD);
+    await page.locator('main form button[type="submit"]').click();
+    await page.waitForURL(/\/admin$/);
+    await page.goto(`${base}/admin/rewards/${rewards.MUG}`);
+    expect(plain(await page.locator('main [data-restrictions]').innerText())).toContain('Every tier');
+    const form = page.locator('main form[action="?/save"]');
+    // A label longer than the API takes: its message at the labels field, nothing saved.
+    await form.locator('input[name="labels"]').fill(`gold-club, ${'x'.repeat(41)}`);
+    await form.locator('input[name="segments"]').fill('smb, enterprise');
+    await form.locator('button[type="submit"]').click();
+    await expect.poll(() => form.locator('input[name="labels"][aria-invalid="true"]').count()).toBe(1);
+    expect(await form.locator('input[name="labels"]').inputValue()).toBe(`gold-club, ${'x'.repeat(41)}`);
+    await form.locator('input[name="labels"]').fill('gold-club, gold-club , platinum');
+    await form.locator('button[type="submit"]').click();
+    await expect.poll(async () => page.locator('main').innerText()).toContain('Changes saved.');
+    await page.reload();
+    const restrictions = plain(await page.locator('main [data-restrictions]').innerText());
+    expect(restrictions).toContain('gold-club, platinum');
+    expect(restrictions).toContain('smb, enterprise');
+    expect(await form.locator('input[name="labels"]').inputValue()).toBe('gold-club, platinum');
+    const stored = (await t.app.inject({ method: 'GET', url: `/api/v1/catalogue/rewards/${rewards.MUG}`, headers: t.adminHeaders })).json();
+    expect(stored).toMatchObject({ labels: ['gold-club', 'platinum'], segments: ['smb', 'enterprise'] });
+    await fitsPhone(page);
+    await context.close();
+  }, 120_000);
 });

@@ -61,7 +61,9 @@ describe('catalogue helpers', () => {
 				stockMode: 'limited',
 				stock: '10',
 				approvalRequired: 'on',
-				status: 'active'
+				status: 'active',
+				labels: ' gold-club, ,silver ',
+				segments: 'smb'
 			},
 			{ mode: 'create', timeZone: 'Europe/Warsaw', voucherPool: false }
 		);
@@ -81,7 +83,9 @@ describe('catalogue helpers', () => {
 				limit: { quantity: 2, period: 'month' },
 				stock: 10,
 				approvalRequired: true,
-				status: 'active'
+				status: 'active',
+				labels: ['gold-club', 'silver'],
+				segments: ['smb']
 			}
 		});
 	});

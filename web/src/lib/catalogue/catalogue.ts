@@ -172,6 +172,14 @@ export function orderTotals(reward: { pricePoints: number; cash: { amountMinor: 
 	};
 }
 
+/** A comma-separated list as typed (tier labels, segments): trimmed, empty items dropped (the API drops repeats). */
+export function splitList(text: string): string[] {
+	return text
+		.split(',')
+		.map((item) => item.trim())
+		.filter(Boolean);
+}
+
 /** The reward form's values as the browser sends them. */
 export type RewardFormValues = Record<string, string>;
 
@@ -194,7 +202,9 @@ export const REWARD_FIELDS = [
 	'stockMode',
 	'stock',
 	'approvalRequired',
-	'status'
+	'status',
+	'labels',
+	'segments'
 ] as const;
 
 export type RewardFormError =
@@ -282,6 +292,8 @@ export function parseRewardForm(
 	}
 	const status = v('status') || 'draft';
 	if (!isRewardStatus(status)) errors.status = 'status';
+	const labels = splitList(v('labels'));
+	const segments = splitList(v('segments'));
 
 	if (Object.keys(errors).length > 0) return { ok: false, errors };
 	const text = (field: 'name' | 'description'): Localized => ({ en: v(`${field}.en`), pl: v(`${field}.pl`), ru: v(`${field}.ru`) });
@@ -301,7 +313,9 @@ export function parseRewardForm(
 			limit,
 			...(stock !== undefined ? { stock } : {}),
 			approvalRequired: v('approvalRequired') === 'on' || v('approvalRequired') === 'true',
-			status: status as RewardStatus
+			status: status as RewardStatus,
+			labels,
+			segments
 		}
 	};
 }
@@ -325,7 +339,9 @@ export function rewardFormValues(reward: Reward, timeZone: string, dayIn: (insta
 		stockMode: reward.stock === null ? 'unlimited' : 'limited',
 		stock: reward.stock === null ? '' : String(reward.stock),
 		approvalRequired: reward.approvalRequired ? 'on' : '',
-		status: reward.status
+		status: reward.status,
+		labels: reward.labels.join(', '),
+		segments: reward.segments.join(', ')
 	};
 	for (const lang of LANGUAGES) {
 		values[`name.${lang}`] = reward.name[lang];

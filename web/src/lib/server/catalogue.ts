@@ -135,7 +135,9 @@ function renameApiErrors(state: FormState): FormState {
 	if (!state.errors) return state;
 	const errors: Record<string, string> = {};
 	for (const [key, message] of Object.entries(state.errors)) {
-		const name = key === 'cash.amountMinor' ? 'cash.amount' : key === 'cash' ? 'cash.amount' : key === 'limit' ? 'limit.quantity' : key;
+		// `labels.2` and `segments.0`: one of the comma-separated items, said at its field.
+		const list = /^(labels|segments)\.\d+$/.exec(key)?.[1];
+		const name = list ?? (key === 'cash.amountMinor' ? 'cash.amount' : key === 'cash' ? 'cash.amount' : key === 'limit' ? 'limit.quantity' : key);
 		errors[name] ??= message;
 	}
 	return { ...state, errors };
