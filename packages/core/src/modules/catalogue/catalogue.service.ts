@@ -331,13 +331,8 @@ export function createCatalogueService(deps: CatalogueDeps) {
 
   /** What the partner's tier allows in the catalogue (every reward when the program has no tracks for it). */
   async function tierAccess(ctx: RequestContext, partnerId: string): Promise<{ access: boolean; labels: Set<string> }> {
-    try {
-      const view = await deps.tiers().partnerTier(ctx, partnerId);
-      return { access: view.benefits.catalogue.access, labels: new Set(view.benefits.catalogue.labels) };
-    } catch (error) {
-      if (isAppError(error) && error.status === 404) return { access: true, labels: new Set() };
-      throw error;
-    }
+    const benefit = await deps.tiers().catalogueBenefit(ctx, partnerId);
+    return { access: benefit.access, labels: new Set(benefit.labels) };
   }
 
   /** The names (in the caller's language) of the program's tiers whose catalogue benefit lists one of `labels`. */

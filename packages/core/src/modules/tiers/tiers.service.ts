@@ -929,6 +929,21 @@ export function createTiersService(deps: TiersDeps) {
       };
     },
 
+    /**
+     * The catalogue benefit of a partner's tier in force, in one statement (the catalogue asks it on every offer and
+     * order): every partner without a tier gets the default (access, no labels). The caller has checked the partner.
+     */
+    async catalogueBenefit(ctx: RequestContext, partnerId: string): Promise<Benefits['catalogue']> {
+      const [row] = await ctx.em.execute<{ c: Partial<Benefits['catalogue']> | null }[]>(
+        `select coalesce(o.benefits, t.benefits)->'catalogue' as c from tiers_partner p
+           left join tiers_tier t on t.id = p.tier_id
+           left join tiers_tier o on p.override is not null and (p.override->>'until')::timestamptz > now() and o.id = (p.override->>'tierId')::uuid
+          where p.partner_id = ?`,
+        [partnerId],
+      );
+      return { ...DEFAULT_BENEFITS.catalogue, ...(row?.c ?? {}) };
+    },
+
     /** The earning multiplier of a partner's tier in force (1 without one); shared for two seconds. */
     async multiplierOf(ctx: RequestContext, partnerId: string): Promise<number> {
       const cached = multipliers.get(partnerId);
