@@ -125,6 +125,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: the partner’s cart
     await mug.locator('button', { hasText: 'Zmień' }).click();
     await expect.poll(async () => plain(await mug.locator('[data-line-total]').innerText())).toBe('300 punktów');
     await expect.poll(async () => plain(await p.locator('main [data-total]').innerText())).toBe('700 punktów');
+    expect(await mug.locator('input[name="quantity"]').inputValue()).toBe('3');
     expect(plain(await p.locator('main [data-balance-after]').innerText())).toBe('300 punktów');
     await fitsPhone(p);
 
@@ -245,6 +246,62 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: the partner’s cart
     const stored = (await t.app.inject({ method: 'GET', url: `/api/v1/catalogue/rewards/${rewards.MUG}`, headers: t.adminHeaders })).json();
     expect(stored).toMatchObject({ labels: ['gold-club', 'platinum'], segments: ['smb', 'enterprise'] });
     await fitsPhone(page);
+    await context.close();
+  }, 120_000);
+
+  it('shows a reward locked to a higher tier, and a tier without catalogue access, with a lock and no way to the cart', async () => {
+    const api = async (method: 'POST' | 'PUT', url: string, payload: unknown) => {
+      const res = await t.app.inject({ method, url, headers: t.adminHeaders, payload: payload as never });
+      expect(res.statusCode, res.body).toBeLessThan(300);
+      return res.json();
+    };
+    const track = await api('POST', '/api/v1/tiers/tracks', { programId, code: 'resellers', name: { en: 'Resellers', pl: 'Resellerzy', ru: 'Реселлеры' }, partnerTypes: ['reseller'] });
+    const tiers: Record<string, string> = {};
+    const defs = [
+      ['basic', { en: 'Basic', pl: 'Podstawowy', ru: 'Базовый' }, { access: false, labels: [] }],
+      ['silver', { en: 'Silver', pl: 'Srebrny', ru: 'Серебряный' }, { access: true, labels: [] }],
+      ['gold', { en: 'Gold', pl: 'Złoty', ru: 'Золотой' }, { access: true, labels: ['vip-club'] }],
+    ] as const;
+    for (const [rank, [code, name, catalogue]] of defs.entries()) {
+      tiers[code] = (
+        await api('POST', `/api/v1/tiers/tracks/${track.id}/tiers`, {
+          code,
+          name,
+          rank: rank + 1,
+          qualification: { mode: 'all', conditions: [{ metric: 'net-turnover', min: (rank + 1) * 1_000_000, window: 'rolling-12-months' }] },
+          benefits: { catalogue },
+        })
+      ).id;
+    }
+    const reseller = (await api('POST', '/api/v1/partners', { programId, legalName: 'Srebrny Reseller Sp. z o.o.', nip: validNip(100_000_000 + Math.floor(Math.random() * 800_000_000)), type: 'reseller' })).id;
+    const until = new Date(Date.now() + 90 * 86_400_000).toISOString();
+    await api('PUT', `/api/v1/tiers/partners/${reseller}/override`, { tierId: tiers.silver, reason: 'test', until });
+    const vipName = { en: 'VIP lounge', pl: 'Strefa VIP', ru: 'VIP-зона' };
+    const vip = (await api('POST', '/api/v1/catalogue/rewards', { programId, sku: 'VIP', type: 'event', name: vipName, description: vipName, category: 'Różne', pricePoints: 10, status: 'active', labels: ['vip-club'] })).id;
+
+    const user = await t.signInAs(['partner-user'], { partnerId: reseller, locale: 'pl' });
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+    const p = await context.newPage();
+    await signIn(p, user.email);
+    await p.goto(`${base}/portal/rewards`);
+    const card = p.locator('main [data-reward="VIP"]');
+    expect(await card.locator('[data-reason="tier-required"]').innerText()).toBe('Dla poziomu Złoty.');
+    expect(await card.locator('[data-reason="tier-required"] svg').count()).toBe(1);
+    expect(await card.locator('button', { hasText: 'Dodaj do koszyka' }).count()).toBe(0);
+    expect(await p.locator('main [data-reward="TRAINING"]').count()).toBe(0); // retired above
+    expect(await p.locator('main [data-reward="LAST-ONE"] button', { hasText: 'Dodaj do koszyka' }).count()).toBe(0); // sold out
+    await p.goto(`${base}/portal/rewards/${vip}`);
+    expect(await p.locator('main [data-reason="tier-required"]').innerText()).toBe('Dla poziomu Złoty.');
+    expect(await p.locator('main [data-add-to-cart]').count()).toBe(0);
+
+    // A tier without catalogue access: every reward says so, with the lock.
+    await api('PUT', `/api/v1/tiers/partners/${reseller}/override`, { tierId: tiers.basic, reason: 'test', until });
+    await p.goto(`${base}/portal/rewards`);
+    const reasons = p.locator('main [data-reason="tier-no-access"]');
+    expect(await reasons.count()).toBe(await p.locator('main [data-reward]').count());
+    expect(await reasons.first().innerText()).toBe('Twój poziom nie obejmuje katalogu nagród.');
+    expect(await reasons.first().locator('svg').count()).toBe(1);
+    expect(await p.locator('main button', { hasText: 'Dodaj do koszyka' }).count()).toBe(0);
     await context.close();
   }, 120_000);
 });
