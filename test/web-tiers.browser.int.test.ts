@@ -10,6 +10,9 @@ import { createTestDatabase } from './database.ts';
  * words; an admin (Russian) sees the track with how many partners are in each tier, opens the partner's tier page,
  * sets the tier by hand with a reason and sees it in force and in the history; the partner then sees the new tier.
  * Each page is checked at a desktop and a 375 px phone width. Screenshots go to test-results/tiers when asked for.
+ * A Polish admin adds a track and a tier from the editor, gives a tier privileges and catalogue labels (a code that is
+ * not one and a label longer than the API takes come back at their fields, in Polish) and sees them after saving, and,
+ * without JavaScript, removes a privilege and closes a tier's catalogue.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WEB_DIR = fileURLToPath(new URL('../web/build', import.meta.url));
@@ -177,6 +180,88 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: tiers in the partner
     expect(integrators.tiers[0]).toMatchObject({ code: 'gold', benefits: { multiplier: 1.2 }, qualification: { mode: 'all', conditions: [{ metric: 'net-turnover', min: 1_230_050, window: 'rolling-12-months' }, { metric: 'active-months', min: 4, window: 'rolling-12-months' }] } });
     await page.goto(`${base}/admin/tiers?program=${programId}`);
     expect(plain(await page.locator('[data-track="integrators"]').innerText())).toContain('Obrót netto co najmniej 12 300,50 zł (ostatnie 12 miesięcy)');
+    await context.close();
+  }, 120_000);
+
+  it("an admin gives a tier a privilege and catalogue labels, the API's problem at its field in Polish; without JavaScript removes a privilege and closes the catalogue", async () => {
+    const admin = await t.signInAs(['admin'], { locale: 'pl' });
+    const context = await browser.newContext({ locale: 'pl-PL', viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await signIn(page, admin.email, /\/admin$/);
+    await page.goto(`${base}/admin/tiers?program=${programId}`);
+    await page.locator('[data-track="resellers"]').getByRole('link', { name: 'Edytuj ścieżkę i poziomy' }).click();
+    await page.waitForURL(/\/admin\/tiers\/tracks\/[0-9a-f-]{36}$/);
+    const silver = page.locator('[data-tier-form="silver"] form');
+    expect(await silver.locator('input[name="catalogueAccess"]').isChecked()).toBe(true);
+    // Two privileges side by side in three languages: the first without a code (made from the English name), the
+    // second with a code that is not one — said at that field, in Polish, with everything typed kept.
+    await silver.locator('input[name="privilegeEn0"]').fill('Free delivery');
+    await silver.locator('input[name="privilegePl0"]').fill('Darmowa dostawa');
+    await silver.locator('input[name="privilegeRu0"]').fill('Бесплатная доставка');
+    await silver.locator('input[name="privilegeCode1"]').fill('Wczesny dostęp!');
+    await silver.locator('input[name="privilegeEn1"]').fill('Early access');
+    await silver.locator('input[name="privilegePl1"]').fill('Wcześniejszy dostęp');
+    await silver.locator('input[name="privilegeRu1"]').fill('Ранний доступ');
+    await silver.locator('input[name="catalogueLabels"]').fill(' silver-club, gifts ,, ');
+    await silver.locator('button[type="submit"]').click();
+    const errorAt = async (field: string) => {
+      const input = silver.locator(`input[name="${field}"]`);
+      await expect.poll(() => input.getAttribute('aria-invalid')).toBe('true');
+      const errorId = (await input.getAttribute('aria-describedby'))!.split(' ').find((id) => id.endsWith('error'))!;
+      return plain(await page.locator(`[id="${errorId}"]`).innerText());
+    };
+    expect(await errorAt('privilegeCode1')).toBe('Małe litery, cyfry i myślniki, najwyżej 40.');
+    expect(await silver.locator('input[name="privilegePl0"]').inputValue()).toBe('Darmowa dostawa');
+    expect(await silver.locator('input[name="catalogueLabels"]').inputValue()).toBe(' silver-club, gifts ,, ');
+    await check(page, 'admin-tier-privileges-error-pl');
+    if (SHOTS) await page.locator('[data-tier-form="silver"]').screenshot({ path: `${SHOTS}admin-tier-form-error-pl.png` });
+    // A label longer than the API takes: the API's problem comes back at the labels field, in Polish.
+    await silver.locator('input[name="privilegeCode1"]').fill('early-access');
+    await silver.locator('input[name="catalogueLabels"]').fill(`silver-club, gifts, ${'x'.repeat(61)}`);
+    await silver.locator('button[type="submit"]').click();
+    expect(await errorAt('catalogueLabels')).toBe('nie powinien być dłuższy niż 60 znaków');
+    expect(await silver.locator('input[name="privilegeCode1"]').getAttribute('aria-invalid')).toBeNull();
+    await silver.locator('input[name="catalogueLabels"]').fill(' silver-club, gifts ,, ');
+    await silver.locator('button[type="submit"]').click();
+    await expect.poll(async () => plain(await page.locator('[data-tier-form="silver"]').innerText())).toContain('Zapisano.');
+    // The saved tier comes back into the form: the code made from the name, the labels, and blank rows for more.
+    await expect.poll(() => silver.locator('input[name="privilegeCode0"]').inputValue()).toBe('free-delivery');
+    expect(await silver.locator('input[name="catalogueLabels"]').inputValue()).toBe('silver-club, gifts');
+    expect(await silver.locator('input[name="privilegeEn3"]').inputValue()).toBe('');
+    await check(page, 'admin-tier-privileges-pl');
+    const tierOf = async (code: string) => {
+      const tracks = (await t.app.inject({ method: 'GET', url: `/api/v1/tiers/tracks?programId=${programId}`, headers: t.adminHeaders })).json().items as { code: string; tiers: { code: string; benefits: { privileges: unknown[]; catalogue: unknown } }[] }[];
+      return tracks.find((x) => x.code === 'resellers')!.tiers.find((x) => x.code === code)!;
+    };
+    expect((await tierOf('silver')).benefits).toMatchObject({
+      privileges: [{ code: 'free-delivery', name: { en: 'Free delivery', pl: 'Darmowa dostawa', ru: 'Бесплатная доставка' } }, { code: 'early-access', name: { en: 'Early access', pl: 'Wcześniejszy dostęp', ru: 'Ранний доступ' } }],
+      catalogue: { access: true, labels: ['silver-club', 'gifts'] },
+    });
+    await page.goto(`${base}/admin/tiers?program=${programId}`);
+    const list = plain(await page.locator('[data-track="resellers"]').innerText());
+    expect(list).toContain('Darmowa dostawa');
+    expect(list).toContain('Odblokowuje nagrody z etykietami: silver-club, gifts');
+    expect(await page.locator('[data-track="resellers"] [data-catalogue="silver"]').innerText()).toBe('Może zamawiać z katalogu nagród');
+
+    // ---- Without JavaScript: Złoty loses its privilege and the catalogue (plain form posts). ----
+    const noScript = await browser.newContext({ locale: 'pl-PL', viewport: { width: 1280, height: 800 }, javaScriptEnabled: false });
+    const plainPage = await noScript.newPage();
+    await signIn(plainPage, admin.email, /\/admin$/);
+    await plainPage.goto(`${base}/admin/tiers?program=${programId}`);
+    await plainPage.locator('[data-track="resellers"]').getByRole('link', { name: 'Edytuj ścieżkę i poziomy' }).click();
+    await plainPage.waitForURL(/\/admin\/tiers\/tracks\/[0-9a-f-]{36}$/);
+    const gold = plainPage.locator('[data-tier-form="gold"] form');
+    expect(await gold.locator('input[name="privilegePl0"]').inputValue()).toBe('Priorytetowa realizacja zamówień');
+    await gold.getByLabel('Usuń ten przywilej').check();
+    await gold.getByLabel('Może zamawiać z katalogu nagród').uncheck();
+    await Promise.all([plainPage.waitForURL(/\?\/saveTier$/), gold.locator('button[type="submit"]').click()]);
+    expect(plain(await plainPage.locator('[data-tier-form="gold"]').innerText())).toContain('Zapisano.');
+    expect(await plainPage.locator('[data-tier-form="gold"] input[name="privilegeCode0"]').inputValue()).toBe('');
+    expect((await tierOf('gold')).benefits).toMatchObject({ privileges: [], catalogue: { access: false, labels: [] } });
+    await plainPage.goto(`${base}/admin/tiers?program=${programId}`);
+    expect(await plainPage.locator('[data-track="resellers"] [data-catalogue="gold"]').innerText()).toBe('Bez katalogu nagród');
+    expect(plain(await plainPage.locator('[data-track="resellers"]').innerText())).not.toContain('Priorytetowa realizacja zamówień');
+    await noScript.close();
     await context.close();
   }, 120_000);
 });

@@ -1,7 +1,7 @@
 import type { TFunction } from 'i18next';
 import type { AppNamespaces } from '#lib/i18n/config.ts';
 import type { SubmittedForm } from '#lib/server/forms.ts';
-import { CONDITION_ROWS, parseDecimal, thresholdOf, WINDOWS, type Localized, type Window } from '#lib/tiers/tiers.ts';
+import { benefitFieldOf, CONDITION_ROWS, parseDecimal, readBenefits, thresholdOf, WINDOWS, type Localized, type Window } from '#lib/tiers/tiers.ts';
 
 const PARTNER_TYPES = ['distributor', 'wholesaler', 'reseller', 'dealer', 'integrator'] as const;
 type PartnerType = (typeof PARTNER_TYPES)[number];
@@ -31,9 +31,14 @@ export function trackBody(t: TFunction<AppNamespaces>, form: SubmittedForm) {
 	return { body, errors };
 }
 
-/** A tier form → the API body: money thresholds typed in whole currency units become minor units. */
+/**
+ * A tier form → the API body: money thresholds typed in whole currency units become minor units; the privilege rows
+ * and the catalogue fields become `benefits.privileges` and `benefits.catalogue`.
+ */
 export function tierBody(t: TFunction<AppNamespaces>, form: SubmittedForm, currencyDigits: number) {
 	const errors: Record<string, string> = {};
+	const benefits = readBenefits(valuesOf(form));
+	for (const [field, error] of Object.entries(benefits.errors)) errors[field] = error === 'required' ? t('form.required') : error === 'code' ? t('tiers:editor.privilegeCodeInvalid') : t('tiers:editor.privilegeDuplicate');
 	const rank = parseDecimal(form.text('rank'));
 	if (rank === undefined) errors.rank = t('tiers:editor.invalidNumber');
 	const multiplier = form.text('multiplier') ? parseDecimal(form.text('multiplier')) : 1;
@@ -57,18 +62,21 @@ export function tierBody(t: TFunction<AppNamespaces>, form: SubmittedForm, curre
 		name: names(form),
 		rank: rank ?? 0,
 		qualification: { mode: form.text('mode') === 'any' ? ('any' as const) : ('all' as const), conditions },
-		benefits: { multiplier: multiplier ?? 1 }
+		benefits: { multiplier: multiplier ?? 1, privileges: benefits.privileges, catalogue: benefits.catalogue }
 	};
-	return { body, errors, rows };
+	return { body, errors, rows, privilegeRows: benefits.rows };
 }
 
-/** The API's field errors (`qualification.conditions.1.min`, `name.pl` …) under the form's field names. */
-export function formErrors(errors: Record<string, string> | undefined, rows: number[] = []): Record<string, string> {
+/**
+ * The API's field errors (`qualification.conditions.1.min`, `name.pl`, `benefits.privileges.0.code` …) under the form's
+ * field names; `rows` and `privilegeRows` are the form rows of the conditions and privileges sent.
+ */
+export function formErrors(errors: Record<string, string> | undefined, rows: number[] = [], privilegeRows: number[] = []): Record<string, string> {
 	const simple: Record<string, string> = { 'name.en': 'nameEn', 'name.pl': 'namePl', 'name.ru': 'nameRu', 'benefits.multiplier': 'multiplier', 'review.graceMonths': 'graceMonths', 'review.maxDowngradeSteps': 'maxDowngradeSteps' };
 	const out: Record<string, string> = {};
 	for (const [key, message] of Object.entries(errors ?? {})) {
 		const condition = /^qualification\.conditions\.(\d+)\.(metric|min|window)$/.exec(key);
-		out[condition ? `${condition[2]}${rows[Number(condition[1])] ?? condition[1]}` : (simple[key] ?? key)] ??= message;
+		out[condition ? `${condition[2]}${rows[Number(condition[1])] ?? condition[1]}` : (benefitFieldOf(key, privilegeRows) ?? simple[key] ?? key)] ??= message;
 	}
 	return out;
 }

@@ -30,10 +30,10 @@ export const actions: Actions = {
 		const form = await readForm(event);
 		const values = valuesOf(form);
 		const missing = requireFields(t, values, ['code', 'nameEn', 'namePl', 'nameRu', 'rank']);
-		const { body, errors, rows } = tierBody(t, form, await digitsOf(event));
+		const { body, errors, rows, privilegeRows } = tierBody(t, form, await digitsOf(event));
 		if (missing || Object.keys(errors).length) return fail(400, { action: 'addTier', values, errors: { ...errors, ...missing } });
 		const result = await callApi(event, (api) => api.POST('/api/v1/tiers/tracks/{id}/tiers', { params: { path: { id: event.params.id } }, body: { code: form.text('code'), ...body } }));
-		if (!result.ok) return fail(result.status, { ...result.state, action: 'addTier', errors: formErrors(result.state.errors, rows), values });
+		if (!result.ok) return fail(result.status, { ...result.state, action: 'addTier', errors: formErrors(result.state.errors, rows, privilegeRows), values });
 		return { action: 'addTier', done: 'added' as const };
 	},
 	saveTier: async (event) => {
@@ -42,10 +42,10 @@ export const actions: Actions = {
 		const values = valuesOf(form);
 		const tierId = form.text('tierId');
 		const missing = requireFields(t, values, ['nameEn', 'namePl', 'nameRu', 'rank']);
-		const { body, errors, rows } = tierBody(t, form, await digitsOf(event));
+		const { body, errors, rows, privilegeRows } = tierBody(t, form, await digitsOf(event));
 		if (missing || Object.keys(errors).length) return fail(400, { action: `saveTier:${tierId}`, values, errors: { ...errors, ...missing } });
 		const result = await callApi(event, (api) => api.PUT('/api/v1/tiers/tiers/{id}', { params: { path: { id: tierId } }, body }));
-		if (!result.ok) return fail(result.status, { ...result.state, action: `saveTier:${tierId}`, errors: formErrors(result.state.errors, rows), values });
+		if (!result.ok) return fail(result.status, { ...result.state, action: `saveTier:${tierId}`, errors: formErrors(result.state.errors, rows, privilegeRows), values });
 		return { action: `saveTier:${tierId}`, done: 'saved' as const };
 	}
 };
