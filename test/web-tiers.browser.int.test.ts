@@ -174,10 +174,11 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: tiers in the partner
     await add.locator('input[name="min1"]').fill('4');
     await add.locator('button[type="submit"]').click();
     await expect.poll(async () => plain(await page.locator('main').innerText())).toContain('Dodano poziom.');
-    const tracks = (await t.app.inject({ method: 'GET', url: `/api/v1/tiers/tracks?programId=${programId}`, headers: t.adminHeaders })).json().items as { code: string; partnerTypes: string[]; tiers: { code: string; qualification: unknown; benefits: { multiplier: number } }[] }[];
+    expect(await add.locator('input[name="catalogueAccess"]').isChecked(), 'the cleared form starts with catalogue access again').toBe(true);
+    const tracks = (await t.app.inject({ method: 'GET', url: `/api/v1/tiers/tracks?programId=${programId}`, headers: t.adminHeaders })).json().items as { code: string; partnerTypes: string[]; tiers: { code: string; qualification: unknown; benefits: { multiplier: number; privileges: unknown[]; catalogue: unknown } }[] }[];
     const integrators = tracks.find((x) => x.code === 'integrators')!;
     expect(integrators.partnerTypes).toEqual(['integrator']);
-    expect(integrators.tiers[0]).toMatchObject({ code: 'gold', benefits: { multiplier: 1.2 }, qualification: { mode: 'all', conditions: [{ metric: 'net-turnover', min: 1_230_050, window: 'rolling-12-months' }, { metric: 'active-months', min: 4, window: 'rolling-12-months' }] } });
+    expect(integrators.tiers[0]).toMatchObject({ code: 'gold', benefits: { multiplier: 1.2, privileges: [], catalogue: { access: true, labels: [] } }, qualification: { mode: 'all', conditions: [{ metric: 'net-turnover', min: 1_230_050, window: 'rolling-12-months' }, { metric: 'active-months', min: 4, window: 'rolling-12-months' }] } });
     await page.goto(`${base}/admin/tiers?program=${programId}`);
     expect(plain(await page.locator('[data-track="integrators"]').innerText())).toContain('Obrót netto co najmniej 12 300,50 zł (ostatnie 12 miesięcy)');
     await context.close();
@@ -252,6 +253,8 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: tiers in the partner
     await plainPage.waitForURL(/\/admin\/tiers\/tracks\/[0-9a-f-]{36}$/);
     const gold = plainPage.locator('[data-tier-form="gold"] form');
     expect(await gold.locator('input[name="privilegePl0"]').inputValue()).toBe('Priorytetowa realizacja zamówień');
+    expect(await gold.getByLabel('Może zamawiać z katalogu nagród').isChecked()).toBe(true);
+    expect(await gold.getByLabel('Usuń ten przywilej').isChecked()).toBe(false);
     await gold.getByLabel('Usuń ten przywilej').check();
     await gold.getByLabel('Może zamawiać z katalogu nagród').uncheck();
     await Promise.all([plainPage.waitForURL(/\?\/saveTier$/), gold.locator('button[type="submit"]').click()]);
