@@ -960,6 +960,24 @@ export function createEarningService(deps: EarningDeps) {
         fail(i, error);
       }
     });
+    // The partners named by identifiers are looked up while the events are being stored (one query per program).
+    const early = new Map<number, { programId: string; partner: Promise<PartnerView | null> }>();
+    {
+      const lookups = new Map<string, { k: number; id: NonNullable<ReturnType<typeof identifierOf>> }[]>();
+      for (const [k, { event, programId }] of first.entries()) {
+        if ((event.type !== 'invoice.issued' && !isActivity(event)) || event.partner.partnerId || !programId) continue;
+        const id = identifierOf(event.partner);
+        if (!id) continue;
+        let list = lookups.get(programId);
+        if (!list) lookups.set(programId, (list = []));
+        list.push({ k, id });
+      }
+      for (const [programId, list] of lookups) {
+        const found = deps.partners().findByIdentifiers(ctx, programId, list.map(({ id }) => (id.kind === 'code' ? { partnerCode: id.value } : { [id.kind]: id.value })));
+        found.catch(() => {}); // awaited below
+        list.forEach(({ k }, j) => early.set(k, { programId, partner: found.then((all) => all[j] ?? null) }));
+      }
+    }
     const rows = first.length ? await claimMany(ctx, first) : [];
     const cache = freshCache();
     const issued: { i: number; row: EventRecord; plan: IssuedPlan | null }[] = [];
@@ -980,6 +998,7 @@ export function createEarningService(deps: EarningDeps) {
         if (event.type !== 'invoice.issued' && !isActivity(event)) continue;
         if (row.partner_id) keep(k, deps.partners().get(own(item.i), row.partner_id));
         else if (event.partner.partnerId || !row.program_id) keep(k, match(own(item.i), row.program_id, event.partner, items[item.i]!.prefix));
+        else if (early.get(k)?.programId === row.program_id) keep(k, early.get(k)!.partner);
         else {
           const id = identifierOf(event.partner);
           if (!id) keep(k, Promise.resolve(null));
@@ -1013,7 +1032,29 @@ export function createEarningService(deps: EarningDeps) {
         () => {},
       );
     }
-    await Promise.allSettled(matched.values());
+    const partners = await Promise.allSettled(matched.values());
+    // Document numbers already credited, asked for every invoice of an active partner while the rules are evaluated.
+    const numbersIn = new Map<string, Set<string>>();
+    [...matched.keys()].forEach((k, j) => {
+      const event = rows[k]!.payload;
+      const settled = partners[j]!;
+      if (event.type !== 'invoice.issued' || settled.status !== 'fulfilled' || settled.value?.status !== 'active') return;
+      let set = numbersIn.get(settled.value.programId);
+      if (!set) numbersIn.set(settled.value.programId, (set = new Set()));
+      set.add(event.number);
+    });
+    const takenIn = (programId: string, numbers: string[]) =>
+      ctx.em.execute<{ number: string; partner_id: string }[]>(
+        `select distinct payload->>'number' as number, partner_id from earning_event
+          where program_id = ? and type = 'invoice.issued' and payload->>'number' = any(array(select jsonb_array_elements_text(?::jsonb))) and ${PROCESSED}`,
+        [programId, JSON.stringify(numbers)],
+      );
+    const takenEarly = new Map<string, Promise<{ number: string; partner_id: string }[]>>();
+    for (const [programId, set] of numbersIn) {
+      const taken = takenIn(programId, [...set]);
+      taken.catch(() => {}); // awaited below
+      takenEarly.set(programId, taken);
+    }
     for (const [k, item] of first.entries()) {
       const row = rows[k]!;
       try {
@@ -1064,11 +1105,8 @@ export function createEarningService(deps: EarningDeps) {
       }
     }
     for (const [programId, list] of numbers) {
-      const taken = await ctx.em.execute<{ number: string; partner_id: string }[]>(
-        `select distinct payload->>'number' as number, partner_id from earning_event
-          where program_id = ? and type = 'invoice.issued' and payload->>'number' = any(array(select jsonb_array_elements_text(?::jsonb))) and ${PROCESSED}`,
-        [programId, JSON.stringify([...new Set(list.map((l) => l.number))])],
-      );
+      const asked = numbersIn.get(programId);
+      const taken = await (asked && list.every((l) => asked.has(l.number)) ? takenEarly.get(programId)! : takenIn(programId, [...new Set(list.map((l) => l.number))]));
       for (const l of list) if (taken.some((t) => t.number === l.number && t.partner_id !== l.partnerId)) serial.add(l.k);
     }
     if (serial.size) {
