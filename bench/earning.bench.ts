@@ -255,7 +255,15 @@ export async function run(): Promise<Record<string, unknown>> {
       await new Promise((r) => setTimeout(r, 500));
     };
 
-    // Warm-up (JIT, the partners' index, the rules' cache, PostgreSQL's buffers), not counted.
+    // Warm-up (JIT, the rules' cache, PostgreSQL's buffers, every partner's wallet — a live program's partners have
+    // theirs, created on a first earning), not counted.
+    const wallets = await app.app.inject({
+      method: 'POST',
+      url: '/api/v1/earning/events/batch',
+      headers: { authorization },
+      payload: { events: numbers.map((nip, i) => ({ type: 'invoice.issued', source: 'bench', externalId: `wallet-${i}`, occurredAt: '2025-06-01T10:00:00Z', programId: program.id, partner: { nip }, number: `W/${i}`, currency: 'PLN', lines: [{ sku: 'SKU-0', quantity: 1, netAmount: 100_000, category: CATEGORIES[0] }] })) },
+    });
+    if (wallets.statusCode !== 200 || wallets.json<{ accepted: number }>().accepted !== PARTNERS) throw new Error(`warm-up batch: ${wallets.statusCode} ${wallets.body.slice(0, 300)}`);
     await drive({ ...base, path: '/api/v1/earning/events', prefix: 'warm', perRequest: 1, connections: 8, seconds: 3 });
     await drive({ ...base, path: '/api/v1/earning/events/batch', prefix: 'warmb', perRequest: 1000, connections: 2, seconds: 3 });
     await settle();
