@@ -256,6 +256,7 @@ export function createTiersService(deps: TiersDeps) {
 
   // The multiplier of each partner, shared for two seconds (what another server changed applies within them).
   const multipliers = new Map<string, { at: number; value: number }>();
+  const pendingMultipliers = new Map<unknown, { ids: Set<string>; result: Promise<Map<string, number>> }>();
 
   async function program(ctx: RequestContext, programId: string, field?: string): Promise<ProgramView> {
     try {
@@ -944,21 +945,38 @@ export function createTiersService(deps: TiersDeps) {
       return { ...DEFAULT_BENEFITS.catalogue, ...(row?.c ?? {}) };
     },
 
-    /** The earning multiplier of a partner's tier in force (1 without one); shared for two seconds. */
+    /**
+     * The earning multiplier of a partner's tier in force (1 without one); shared for two seconds. Asked for many
+     * partners at once (earning asks for every partner of a batch or group together), the questions put on the same
+     * entity manager in one turn of the event loop are answered by one statement.
+     */
     async multiplierOf(ctx: RequestContext, partnerId: string): Promise<number> {
       const cached = multipliers.get(partnerId);
       if (cached && Date.now() - cached.at < 2000) return cached.value;
-      const [row] = await ctx.em.execute<{ m: string | null }[]>(
-        `select (coalesce(o.benefits, t.benefits)->>'multiplier') as m from tiers_partner p
-           left join tiers_tier t on t.id = p.tier_id
-           left join tiers_tier o on p.override is not null and (p.override->>'until')::timestamptz > now() and o.id = (p.override->>'tierId')::uuid
-          where p.partner_id = ?`,
-        [partnerId],
-      );
-      const value = row?.m ? Number(row.m) : 1;
-      if (multipliers.size > 100_000) multipliers.clear();
-      multipliers.set(partnerId, { at: Date.now(), value });
-      return value;
+      let batch = pendingMultipliers.get(ctx.em);
+      if (!batch) {
+        const ids = new Set<string>();
+        const em = ctx.em;
+        const result = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+          pendingMultipliers.delete(em);
+          const rows = await em.execute<{ partner_id: string; m: string | null }[]>(
+            `select p.partner_id, (coalesce(o.benefits, t.benefits)->>'multiplier') as m from tiers_partner p
+               left join tiers_tier t on t.id = p.tier_id
+               left join tiers_tier o on p.override is not null and (p.override->>'until')::timestamptz > now() and o.id = (p.override->>'tierId')::uuid
+              where p.partner_id in (select jsonb_array_elements_text(?::jsonb)::uuid)`,
+            [JSON.stringify([...ids])],
+          );
+          const found = new Map(rows.map((r) => [r.partner_id, r.m ? Number(r.m) : 1]));
+          if (multipliers.size > 100_000) multipliers.clear();
+          const at = Date.now();
+          for (const id of ids) multipliers.set(id, { at, value: found.get(id) ?? 1 });
+          return found;
+        });
+        batch = { ids, result };
+        pendingMultipliers.set(em, batch);
+      }
+      batch.ids.add(partnerId);
+      return (await batch.result).get(partnerId) ?? 1;
     },
   };
   return service;
