@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
 import { createTestDatabase } from './database.ts';
+import { haveChromium, launchChromium, listen, validNip, WEB_DIR } from './browser.ts';
 import { startTestSmtp, type TestSmtp } from './smtp.ts';
 
 /**
@@ -11,10 +11,6 @@ import { startTestSmtp, type TestSmtp } from './smtp.ts';
  * the real app (`laurel server`'s Fastify app serving web/build) with mail caught by a real SMTP server.
  * `pnpm test` builds the web app first.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const WEB_DIR = fileURLToPath(new URL('../web/build', import.meta.url));
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && !process.env.CI) console.log(`[browser] no Chromium at ${CHROMIUM}: skipping the browser tests (install chromium to run them)`);
 
 type Locale = 'en' | 'pl' | 'ru';
 
@@ -25,15 +21,6 @@ const TEXT = {
   ru: { admin: 'Панель администратора', portal: 'Портал партнёра', signIn: 'Вход', forbidden: 'У вас нет доступа к этой странице' },
 } as const satisfies Record<Locale, Record<string, string>>;
 
-/** A NIP with a valid check digit (weights 6,5,7,2,3,4,5,6,7), built from a 9-digit base. */
-function validNip(base: number): string {
-  const weights = [6, 5, 7, 2, 3, 4, 5, 6, 7];
-  for (let bump = 0; ; bump += 1) {
-    const digits = String(base + bump).padStart(9, '0').slice(0, 9);
-    const check = digits.split('').reduce((sum, d, i) => sum + Number(d) * weights[i]!, 0) % 11;
-    if (check !== 10) return `${digits}${check}`;
-  }
-}
 
 describe.skipIf(!haveChromium && !process.env.CI)('web app: access, admin panel and partner portal in Chromium', () => {
   let t: TestApp;
@@ -48,9 +35,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: access, admin panel 
     expect(existsSync(`${WEB_DIR}/handler.js`), 'web/build is missing: run pnpm build').toBe(true);
     smtp = await startTestSmtp();
     t = await startTestApp({ databaseUrl: await createTestDatabase(), env: { LAUREL_WEB_DIR: WEB_DIR, SMTP_URL: smtp.url } });
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = t.app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    base = await listen(t);
 
     const program = await t.app.inject({
       method: 'POST',
@@ -72,10 +57,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: access, admin panel 
     expect(created.statusCode, created.body).toBe(201);
     partner = created.json();
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { ledgerServiceRef } from '@laurel/core';
 import { startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
 import { createTestDatabase } from './database.ts';
+import { haveChromium, launchChromium, listen, validNip, WEB_DIR } from './browser.ts';
 
 /**
  * The partner's cart in a real browser (Polish): two rewards added from the catalogue, a quantity changed, a delivery
@@ -12,19 +12,7 @@ import { createTestDatabase } from './database.ts';
  * orders stay "placed"); a double submit of the same rendering places nothing twice. Then a cart whose line sells out
  * before it is placed: the problem is shown at that line, in Polish, and nothing is ordered.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const WEB_DIR = fileURLToPath(new URL('../web/build', import.meta.url));
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && !process.env.CI) console.log(`[browser] no Chromium at ${CHROMIUM}: skipping the browser tests (install chromium to run them)`);
 
-function validNip(base: number): string {
-  const weights = [6, 5, 7, 2, 3, 4, 5, 6, 7];
-  for (let bump = 0; ; bump += 1) {
-    const digits = String(base + bump).padStart(9, '0').slice(0, 9);
-    const check = digits.split('').reduce((sum, d, i) => sum + Number(d) * weights[i]!, 0) % 11;
-    if (check !== 10) return `${digits}${check}`;
-  }
-}
 
 const plain = (text: string) => text.replace(/[\u00a0\u202f]/g, ' ').replace(/\s+/g, ' ');
 
@@ -39,9 +27,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: the partner’s cart
   beforeAll(async () => {
     expect(existsSync(`${WEB_DIR}/handler.js`), 'web/build is missing: run pnpm build').toBe(true);
     t = await startTestApp({ databaseUrl: await createTestDatabase(), env: { LAUREL_WEB_DIR: WEB_DIR } });
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = t.app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    base = await listen(t);
     const api = async (method: 'POST' | 'PATCH', url: string, payload: unknown) => {
       const res = await t.app.inject({ method, url, headers: t.adminHeaders, payload: payload as never });
       expect(res.statusCode, res.body).toBeLessThan(300);
@@ -65,10 +51,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: the partner’s cart
     const ctx = t.host.createContext({ requestId: 'web-cart', locale: 'en', actor: { kind: 'system', name: 'test' }, em: t.orm.em.fork({ useContext: true }) as never, log: t.app.log });
     await ledger.earn(ctx, { partnerId, points: 1000, idempotencyKey: 'web-cart-start', explanation: { invoice: 'FV/2026/11' } });
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

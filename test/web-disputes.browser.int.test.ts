@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { ledgerServiceRef } from '@laurel/core';
 import { startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
 import { createTestDatabase } from './database.ts';
+import { haveChromium, launchChromium, listen, plain, validNip, WEB_DIR } from './browser.ts';
 
 /**
  * Disputes in a real browser: a partner user (Polish) disputes a statement line from the points page with a text
@@ -13,25 +13,11 @@ import { createTestDatabase } from './database.ts';
  * for the dispute's address. Every page is checked for horizontal overflow on a desktop and a 375 px phone.
  * Chromium driven by playwright-core against the real app (`laurel server`'s Fastify app serving web/build).
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const WEB_DIR = fileURLToPath(new URL('../web/build', import.meta.url));
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && !process.env.CI) console.log(`[browser] no Chromium at ${CHROMIUM}: skipping the browser tests (install chromium to run them)`);
 
 /** A 1×1 PNG. */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
-/** A NIP with a valid check digit (weights 6,5,7,2,3,4,5,6,7), built from a 9-digit base. */
-function validNip(base: number): string {
-  const weights = [6, 5, 7, 2, 3, 4, 5, 6, 7];
-  for (let bump = 0; ; bump += 1) {
-    const digits = String(base + bump).padStart(9, '0').slice(0, 9);
-    const check = digits.split('').reduce((sum, d, i) => sum + Number(d) * weights[i]!, 0) % 11;
-    if (check !== 10) return `${digits}${check}`;
-  }
-}
 
-const plain = (text: string) => text.replace(/[\u00a0\u202f]/g, ' ');
 
 /**
  * Evaluated in the page (a string: the test code is typed without the DOM): the document's width against the
@@ -60,9 +46,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: disputes in the part
   beforeAll(async () => {
     expect(existsSync(`${WEB_DIR}/handler.js`), 'web/build is missing: run pnpm build').toBe(true);
     t = await startTestApp({ databaseUrl: await createTestDatabase(), env: { LAUREL_WEB_DIR: WEB_DIR } });
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = t.app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    base = await listen(t);
 
     const program = await t.app.inject({
       method: 'POST',
@@ -94,10 +78,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: disputes in the part
     entryId = Number(earned.entryId);
     expect(entryId).toBeGreaterThan(0);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
 import { createTestDatabase } from './database.ts';
+import { haveChromium, launchChromium, listen, plain, validNip, WEB_DIR } from './browser.ts';
 
 /**
  * The earning guardrails in a real browser: an admin (pl) sets the volume guardrail through the settings page (a factor
@@ -13,24 +14,9 @@ import { createTestDatabase } from './database.ts';
  * exchange rates page (a file the API cannot read is named on the field) and sees the rates listed. Chromium driven by
  * playwright-core against the real app (`laurel server`'s Fastify app serving web/build).
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const WEB_DIR = fileURLToPath(new URL('../web/build', import.meta.url));
 const NBP_JSON = fileURLToPath(new URL('../packages/core/src/modules/earning/fixtures/nbp_tableA_170-A-NBP-2022_2022-09-02.json', import.meta.url));
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && !process.env.CI) console.log(`[browser] no Chromium at ${CHROMIUM}: skipping the browser tests (install chromium to run them)`);
 
-/** A NIP with a valid check digit (weights 6,5,7,2,3,4,5,6,7), built from a 9-digit base. */
-function validNip(base: number): string {
-  const weights = [6, 5, 7, 2, 3, 4, 5, 6, 7];
-  for (let bump = 0; ; bump += 1) {
-    const digits = String(base + bump).padStart(9, '0').slice(0, 9);
-    const check = digits.split('').reduce((sum, d, i) => sum + Number(d) * weights[i]!, 0) % 11;
-    if (check !== 10) return `${digits}${check}`;
-  }
-}
 
-/** Text as a person reads it: non-breaking and narrow spaces (grouping in pl and ru) as plain spaces. */
-const plain = (text: string) => text.replace(/[\u00a0\u202f]/g, ' ');
 
 describe.skipIf(!haveChromium && !process.env.CI)('web app: guardrail settings, the review queue and exchange rates', () => {
   let t: TestApp;
@@ -42,9 +28,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: guardrail settings, 
   beforeAll(async () => {
     expect(existsSync(`${WEB_DIR}/handler.js`), 'web/build is missing: run pnpm build').toBe(true);
     t = await startTestApp({ databaseUrl: await createTestDatabase(), env: { LAUREL_WEB_DIR: WEB_DIR } });
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = t.app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    base = await listen(t);
 
     const program = await t.app.inject({
       method: 'POST',
@@ -77,10 +61,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: guardrail settings, 
     const active = await t.app.inject({ method: 'POST', url: `/api/v1/earning/rules/${rule.json().id}/activate`, headers: t.adminHeaders, payload: {} });
     expect(active.statusCode, active.body).toBe(200);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

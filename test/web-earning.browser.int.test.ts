@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
 import { createTestDatabase } from './database.ts';
+import { haveChromium, launchChromium, listen, plain, validNip, WEB_DIR } from './browser.ts';
 
 /**
  * Earning in a real browser (Polish, and the unmatched queue in Russian): an admin creates an earning rule through the
@@ -13,23 +13,8 @@ import { createTestDatabase } from './database.ts';
  * to a partner found through the partner picker, and its points appear on the partner's points page. Chromium driven by
  * playwright-core against the real app (`laurel server`'s Fastify app serving web/build).
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const WEB_DIR = fileURLToPath(new URL('../web/build', import.meta.url));
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && !process.env.CI) console.log(`[browser] no Chromium at ${CHROMIUM}: skipping the browser tests (install chromium to run them)`);
 
-/** A NIP with a valid check digit (weights 6,5,7,2,3,4,5,6,7), built from a 9-digit base. */
-function validNip(base: number): string {
-  const weights = [6, 5, 7, 2, 3, 4, 5, 6, 7];
-  for (let bump = 0; ; bump += 1) {
-    const digits = String(base + bump).padStart(9, '0').slice(0, 9);
-    const check = digits.split('').reduce((sum, d, i) => sum + Number(d) * weights[i]!, 0) % 11;
-    if (check !== 10) return `${digits}${check}`;
-  }
-}
 
-/** Text as a person reads it: non-breaking and narrow spaces (grouping in pl and ru) as plain spaces. */
-const plain = (text: string) => text.replace(/[\u00a0\u202f]/g, ' ');
 
 describe.skipIf(!haveChromium && !process.env.CI)('web app: earning rules, simulation, events and the unmatched queue', () => {
   let t: TestApp;
@@ -41,9 +26,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: earning rules, simul
   beforeAll(async () => {
     expect(existsSync(`${WEB_DIR}/handler.js`), 'web/build is missing: run pnpm build').toBe(true);
     t = await startTestApp({ databaseUrl: await createTestDatabase(), env: { LAUREL_WEB_DIR: WEB_DIR } });
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = t.app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    base = await listen(t);
 
     const program = await t.app.inject({
       method: 'POST',
@@ -65,10 +48,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: earning rules, simul
     expect(created.statusCode, created.body).toBe(201);
     partner = { ...created.json(), nip };
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { ledgerServiceRef } from '@laurel/core';
 import { startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
 import { createTestDatabase } from './database.ts';
+import { haveChromium, launchChromium, listen, plain, validNip, WEB_DIR } from './browser.ts';
 
 /**
  * Points in a real browser: staff adjust and reverse a partner's points on the partner's page (Polish), and the
@@ -12,20 +12,7 @@ import { createTestDatabase } from './database.ts';
  * rep's own wallet in the portal (Polish, English) and the admin panel (Russian). Chromium driven by playwright-core against the real
  * app (`laurel server`'s Fastify app serving web/build). `pnpm test` builds the web app first.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const WEB_DIR = fileURLToPath(new URL('../web/build', import.meta.url));
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && !process.env.CI) console.log(`[browser] no Chromium at ${CHROMIUM}: skipping the browser tests (install chromium to run them)`);
 
-/** A NIP with a valid check digit (weights 6,5,7,2,3,4,5,6,7), built from a 9-digit base. */
-function validNip(base: number): string {
-  const weights = [6, 5, 7, 2, 3, 4, 5, 6, 7];
-  for (let bump = 0; ; bump += 1) {
-    const digits = String(base + bump).padStart(9, '0').slice(0, 9);
-    const check = digits.split('').reduce((sum, d, i) => sum + Number(d) * weights[i]!, 0) % 11;
-    if (check !== 10) return `${digits}${check}`;
-  }
-}
 
 describe.skipIf(!haveChromium && !process.env.CI)('web app: points (ledger) in the admin panel and the partner portal', () => {
   let t: TestApp;
@@ -38,9 +25,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: points (ledger) in t
   beforeAll(async () => {
     expect(existsSync(`${WEB_DIR}/handler.js`), 'web/build is missing: run pnpm build').toBe(true);
     t = await startTestApp({ databaseUrl: await createTestDatabase(), env: { LAUREL_WEB_DIR: WEB_DIR } });
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = t.app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    base = await listen(t);
 
     const program = await t.app.inject({
       method: 'POST',
@@ -61,10 +46,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: points (ledger) in t
     expect(created.statusCode, created.body).toBe(201);
     partner = created.json();
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
@@ -316,8 +298,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: points (ledger) in t
     // The last day the points can be used: the day before the expiry instant (local midnight in Warsaw).
     const lastDay = new Date(Math.round(Date.parse(soonest!.expiresAt!) / DAY) * DAY - DAY + DAY / 2);
     const day = (locale: string, date: Date) => new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(date);
-    const plain = (text: string) => text.replace(/[\u00a0\u202f]/g, ' ');
-
+    
     // The rep (Polish) in the portal: the home card says what expires soon.
     const context = await browser.newContext({ locale: 'en-US' });
     const page = await context.newPage();

@@ -2,13 +2,13 @@ import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { isAppError } from '@laurel/plugin-sdk';
 import { catalogueServiceRef, ledgerServiceRef } from '@laurel/core';
 import { recordingTemporalGateway, startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
 import { createTestDatabase } from './database.ts';
+import { haveChromium, launchChromium, listen, plain, validNip, WEB_DIR } from './browser.ts';
 
 /**
  * Fulfilment by a supplier in a real browser: an admin (en) adds a supplier on this machine and sees its signing secret
@@ -17,21 +17,8 @@ import { createTestDatabase } from './database.ts';
  * shows the supplier's reference and the call log. A Polish admin who gives an http:// address of another host reads
  * the API's problem at the URL field, in Polish. Layouts are checked at a desktop width and at 375 px.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const WEB_DIR = fileURLToPath(new URL('../web/build', import.meta.url));
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && !process.env.CI) console.log(`[browser] no Chromium at ${CHROMIUM}: skipping the browser tests (install chromium to run them)`);
 
-function validNip(base: number): string {
-  const weights = [6, 5, 7, 2, 3, 4, 5, 6, 7];
-  for (let bump = 0; ; bump += 1) {
-    const digits = String(base + bump).padStart(9, '0').slice(0, 9);
-    const check = digits.split('').reduce((sum, d, i) => sum + Number(d) * weights[i]!, 0) % 11;
-    if (check !== 10) return `${digits}${check}`;
-  }
-}
 
-const plain = (text: string) => text.replace(/[\u00a0\u202f]/g, ' ');
 
 interface Received {
   headers: IncomingMessage['headers'];
@@ -76,9 +63,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: suppliers that fulfi
     expect(existsSync(`${WEB_DIR}/handler.js`), 'web/build is missing: run pnpm build').toBe(true);
     supplier = await startSupplier();
     t = await startTestApp({ databaseUrl: await createTestDatabase(), temporal: recordingTemporalGateway(), env: { LAUREL_WEB_DIR: WEB_DIR, LAUREL_VOUCHER_KEY: 'c3'.repeat(32) } });
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = t.app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    base = await listen(t);
     const program = await t.app.inject({
       method: 'POST',
       url: '/api/v1/programs',
@@ -101,10 +86,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: suppliers that fulfi
     const ctx = t.host.createContext({ requestId: 'web-suppliers', locale: 'en', actor: { kind: 'system', name: 'test' }, em: t.orm.em.fork({ useContext: true }) as never, log: t.app.log });
     await ledger.earn(ctx, { partnerId, points: 1000, idempotencyKey: 'web-suppliers-start', explanation: { invoice: 'FV/2026/11' } });
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

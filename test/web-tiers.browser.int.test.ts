@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
 import { createTestDatabase } from './database.ts';
+import { haveChromium, launchChromium, listen, plain, WEB_DIR } from './browser.ts';
 
 /**
  * Tiers in a real browser: a partner user (Polish) sees its tier, benefits and what is missing for the next tier in
@@ -14,12 +15,8 @@ import { createTestDatabase } from './database.ts';
  * not one and a label longer than the API takes come back at their fields, in Polish) and sees them after saving, and,
  * without JavaScript, removes a privilege and closes a tier's catalogue.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const WEB_DIR = fileURLToPath(new URL('../web/build', import.meta.url));
 const SHOTS = process.env.TIERS_SCREENSHOTS ? fileURLToPath(new URL('../test-results/tiers/', import.meta.url)) : null;
-const haveChromium = existsSync(CHROMIUM);
 const DAY = 86_400_000;
-const plain = (text: string) => text.replace(/[\u00a0\u202f]/g, ' ');
 
 const OVERFLOW = `(() => {
   const clipped = (el) => {
@@ -42,9 +39,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: tiers in the partner
   beforeAll(async () => {
     expect(existsSync(`${WEB_DIR}/handler.js`), 'web/build is missing: run pnpm build').toBe(true);
     t = await startTestApp({ databaseUrl: await createTestDatabase(), env: { LAUREL_WEB_DIR: WEB_DIR } });
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = t.app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    base = await listen(t);
     const ok = async (method: 'POST' | 'GET', url: string, payload?: unknown, headers: Record<string, string> = t.adminHeaders) => {
       const res = await t.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
       expect(res.statusCode, res.body).toBeLessThan(300);
@@ -65,7 +60,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: tiers in the partner
     const key = await t.apiKeyHeaders(['events:write']);
     await ok('POST', '/api/v1/earning/events', { type: 'invoice.issued', source: 'erp', externalId: 'FV-1', occurredAt: new Date(Date.now() - 3 * DAY).toISOString(), programId, partner: { partnerId }, number: 'FV/1', currency: 'PLN', lines: [{ sku: 'A', quantity: 1, netAmount: 5_600_00 }] }, key);
     await t.outbox.drainUntilIdle();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium();
     if (SHOTS) mkdirSync(SHOTS, { recursive: true });
   }, 120_000);
 

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
 import { verifyWebhook, webhookServiceRef } from '@laurel/core';
 import { createTestDatabase } from './database.ts';
+import { haveChromium, launchChromium, listen, WEB_DIR } from './browser.ts';
 
 /**
  * Outbound webhooks in a real browser: an admin (pl) adds a subscription for a receiver this test runs on loopback,
@@ -15,10 +15,6 @@ import { createTestDatabase } from './database.ts';
  * no background loops, so the test drains the outbox and the webhook worker itself. `pnpm test` builds the web app
  * first.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const WEB_DIR = fileURLToPath(new URL('../web/build', import.meta.url));
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && !process.env.CI) console.log(`[browser] no Chromium at ${CHROMIUM}: skipping the browser tests (install chromium to run them)`);
 
 describe.skipIf(!haveChromium && !process.env.CI)('web app: webhooks in Chromium', () => {
   let t: TestApp;
@@ -44,13 +40,8 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: webhooks in Chromium
       env: { LAUREL_WEB_DIR: WEB_DIR },
       pluginConfig: { webhooks: { options: { allowPrivateTargets: true, retryBaseMs: 1, retryMaxMs: 5 } } },
     });
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = t.app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    base = await listen(t);
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

@@ -1,19 +1,15 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '@laurel/core/testing';
 import { createTestDatabase } from './database.ts';
+import { haveChromium, launchChromium, listen, WEB_DIR } from './browser.ts';
 
 /**
  * The served web app in a real browser: Chromium (Debian's /usr/bin/chromium) driven by playwright-core
  * against `laurel server`'s Fastify app on a real port. `pnpm test` builds the web app first.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const WEB_DIR = fileURLToPath(new URL('../web/build', import.meta.url));
-const haveChromium = existsSync(CHROMIUM);
 // In CI the browser is installed by .ci/run, so its absence is a failure, not a skip.
-if (!haveChromium && !process.env.CI) console.log(`[browser] no Chromium at ${CHROMIUM}: skipping the browser tests (install chromium to run them)`);
 
 describe.skipIf(!haveChromium && !process.env.CI)('web app in Chromium', () => {
   let t: TestApp;
@@ -23,13 +19,8 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app in Chromium', () => {
   beforeAll(async () => {
     expect(existsSync(`${WEB_DIR}/handler.js`), 'web/build is missing: run pnpm build').toBe(true);
     t = await startTestApp({ databaseUrl: await createTestDatabase(), env: { LAUREL_WEB_DIR: WEB_DIR } });
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = t.app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    base = await listen(t);
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
