@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 const BIN = fileURLToPath(new URL('./bin.ts', import.meta.url));
+const KILL_AFTER_MS = 100_000;
 
 interface Run {
   code: number | null;
@@ -19,7 +20,11 @@ function laurel(args: string[], env: Record<string, string>, until?: RegExp): Pr
     let out = '';
     let err = '';
     let stopped = false;
-    const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+    // A generous backstop: on a loaded CI machine, loading and starting the whole app can take tens of seconds.
+    const timer = setTimeout(() => {
+      err += `\n[test] no exit after ${KILL_AFTER_MS / 1000} s: SIGKILL`;
+      child.kill('SIGKILL');
+    }, KILL_AFTER_MS);
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (!stopped && until?.test(out)) {
@@ -58,7 +63,7 @@ describe('laurel server on an unmigrated database', () => {
     await admin.end();
   });
 
-  it('refuses to start with one line saying what to run, and starts once migrated', async () => {
+  it('refuses to start with one line saying what to run, and starts once migrated', { timeout: 420_000 }, async () => {
     const env = { DATABASE_URL: databaseUrl, LAUREL_PORT: '0', LOG_LEVEL: 'info' };
     const refused = await laurel(['server'], env);
     expect(refused.code).toBe(1);

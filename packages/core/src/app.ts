@@ -347,6 +347,7 @@ export async function buildApp(config: LaurelConfig, options: BuildAppOptions = 
 
   // Periodic background tasks of the modules (e.g. sealing the ledger), each in a loop of its own.
   const timers = new Set<NodeJS.Timeout>();
+  const running = new Set<Promise<unknown>>();
   let stopping = false;
   const startPeriodicTasks = (): void => {
     for (const t of host.periodicTasks) {
@@ -359,7 +360,12 @@ export async function buildApp(config: LaurelConfig, options: BuildAppOptions = 
           em: orm.em.fork({ useContext: true }) as EntityManager,
           log: app.log,
         });
-        await t.task(ctx).catch((error: unknown) => app.log.error({ err: error, task: `${t.pluginId}:${t.name}` }, 'background task failed'));
+        const work = t.task(ctx).catch((error: unknown) => {
+          if (!stopping) app.log.error({ err: error, task: `${t.pluginId}:${t.name}` }, 'background task failed');
+        });
+        running.add(work);
+        await work;
+        running.delete(work);
         if (!stopping) {
           const timer = setTimeout(() => {
             timers.delete(timer);
@@ -382,6 +388,8 @@ export async function buildApp(config: LaurelConfig, options: BuildAppOptions = 
   app.addHook('onClose', async () => {
     stopping = true;
     for (const timer of timers) clearTimeout(timer);
+    // Let the background tasks under way finish (a few seconds at most) before their connections close.
+    if (running.size > 0) await Promise.race([Promise.allSettled(running), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     await outbox.stop();
     await host.runCloseHooks();
     await temporal.close();

@@ -1,6 +1,6 @@
 import { assertMigrated, buildApp, loadConfig } from '@laurel/core';
 import { loadInstalledPlugins } from '../plugins.ts';
-import { defaultWebDir, untilSignal } from '../runtime.ts';
+import { closeWithin, defaultWebDir, untilSignal } from '../runtime.ts';
 
 export async function runServer(env: NodeJS.ProcessEnv): Promise<number> {
   const config = loadConfig({ LAUREL_WEB_DIR: defaultWebDir(), ...env });
@@ -15,6 +15,5 @@ export async function runServer(env: NodeJS.ProcessEnv): Promise<number> {
   const stop = untilSignal();
   await laurel.app.listen({ host: config.server.host, port: config.server.port });
   await stop;
-  await laurel.app.close();
-  return 0;
+  return closeWithin(laurel.app, 20_000);
 }
