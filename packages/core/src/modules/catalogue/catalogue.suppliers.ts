@@ -1,6 +1,6 @@
-import { createHmac, randomBytes } from 'node:crypto';
 import { AppError, type InferEntity, type RequestContext } from '@laurel/plugin-sdk';
 import { uuidv7 } from '../../platform/ids.ts';
+import { generateSecret, sign } from '../../platform/standard-webhooks.ts';
 import type { AuditService } from '../audit/index.ts';
 import { Supplier, type SupplierStatus } from './catalogue.entity.ts';
 import type { VoucherCipher } from './voucher.crypto.ts';
@@ -92,16 +92,6 @@ function checkUrl(url: string, field: string): void {
   if (parsed.username || parsed.password) throw invalid('CATALOGUE_SUPPLIER_URL_INVALID', field, { address: url });
 }
 
-function newSecret(): string {
-  return `whsec_${randomBytes(24).toString('base64')}`;
-}
-
-/** The Standard Webhooks signature header value of a request. */
-export function signSupplierRequest(secret: string, id: string, timestamp: number, body: string): string {
-  const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
-  return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
-}
-
 export interface SupplierDeps {
   audit: () => AuditService;
   cipher: () => VoucherCipher;
@@ -123,7 +113,7 @@ export function createSupplierService(deps: SupplierDeps) {
       if (!name) throw invalid('CATALOGUE_SUPPLIER_NAME_REQUIRED', '/body/name');
       if (await ctx.em.findOne(Supplier, { programId: input.programId, name })) throw new AppError('CATALOGUE_SUPPLIER_NAME_TAKEN', 409, { params: { name }, fields: [{ field: '/body/name', messageKey: 'errors.CATALOGUE_SUPPLIER_NAME_TAKEN', params: { name } }] });
       const id = uuidv7();
-      const secret = newSecret();
+      const secret = generateSecret(24);
       const now = new Date();
       const row = ctx.em.create(Supplier, { id, programId: input.programId, name, url: input.url, secretSealed: deps.cipher().seal(sealKey(id), secret), timeoutMs: input.timeoutMs ?? 10_000, status: 'active', createdAt: now, updatedAt: now });
       ctx.em.persist(row);
@@ -164,7 +154,7 @@ export function createSupplierService(deps: SupplierDeps) {
     /** A new signing secret, shown once; the old one stops signing at once. */
     async rotateSecret(ctx: RequestContext, id: string): Promise<{ secret: string }> {
       const row = await load(ctx, id);
-      const secret = newSecret();
+      const secret = generateSecret(24);
       row.secretSealed = deps.cipher().seal(sealKey(id), secret);
       row.updatedAt = new Date();
       deps.audit().record(ctx, { action: 'catalogue.supplier.secret-rotated', subjectType: 'supplier', subjectId: id, data: {} });
@@ -207,7 +197,7 @@ export function createSupplierService(deps: SupplierDeps) {
             'idempotency-key': payload.order.id,
             'webhook-id': payload.order.id,
             'webhook-timestamp': String(timestamp),
-            'webhook-signature': signSupplierRequest(secret, payload.order.id, timestamp, body),
+            'webhook-signature': sign(secret, payload.order.id, timestamp, body),
           },
           body,
         });

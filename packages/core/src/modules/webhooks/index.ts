@@ -84,4 +84,4 @@ export const webhooksModule = definePlugin({
 
 export { TEST_EVENT_TYPE, webhookServiceRef, WEBHOOK_EVENT_TYPES } from './webhooks.service.ts';
 export type { AttemptView, DeliveryView, SubscriptionView, WebhookEventType, WebhookOptions, WebhookService } from './webhooks.service.ts';
-export { sign as signWebhook, verify as verifyWebhook } from './webhooks.signing.ts';
+export { sign as signWebhook, verify as verifyWebhook } from '../../platform/standard-webhooks.ts';

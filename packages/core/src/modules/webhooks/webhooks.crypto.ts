@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { AppError } from '@laurel/plugin-sdk';
-import { SECRET_PREFIX } from './webhooks.signing.ts';
+import { SECRET_PREFIX } from '../../platform/standard-webhooks.ts';
 
 /**
  * Signing secrets at rest. With `secretKey` (32 bytes as 64 hex characters) configured, a secret is stored sealed:

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '@laurel/core/testing';
 import { createTestDatabase } from '../../../../../test/database.ts';
-import { verify } from './webhooks.signing.ts';
+import { verify } from '../../platform/standard-webhooks.ts';
 import { webhookServiceRef } from './webhooks.service.ts';
 
 type Json = Record<string, unknown>;

@@ -5,7 +5,7 @@ import { startTestApp, type TestApp } from '@laurel/core/testing';
 import { createTestDatabase } from '../../../../../test/database.ts';
 import { createSecretBox } from './webhooks.crypto.ts';
 import { webhookServiceRef } from './webhooks.service.ts';
-import { verify } from './webhooks.signing.ts';
+import { verify } from '../../platform/standard-webhooks.ts';
 
 const KEY = 'b2'.repeat(32);
 

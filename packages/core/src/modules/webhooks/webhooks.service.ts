@@ -6,7 +6,7 @@ import type { AuditService } from '../audit/index.ts';
 import type { MailService } from '../mail/index.ts';
 import { WebhookSubscription, type DeliveryStatus, type DisabledReason } from './webhooks.entity.ts';
 import { createSecretBox, type SecretBox } from './webhooks.crypto.ts';
-import { generateSecret, SECRET_PREFIX, signatureHeader } from './webhooks.signing.ts';
+import { generateSecret, SECRET_PREFIX, signatureHeader } from '../../platform/standard-webhooks.ts';
 import { postWebhook, urlProblem, type PostResult } from './webhooks.target.ts';
 
 type SubscriptionRow = InferEntity<typeof WebhookSubscription>;

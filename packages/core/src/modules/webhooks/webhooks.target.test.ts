@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { isPrivateAddress, postWebhook, urlProblem } from './webhooks.target.ts';
-import { generateSecret, sign, signatureHeader, verify } from './webhooks.signing.ts';
+import { generateSecret, sign, signatureHeader, verify } from '../../platform/standard-webhooks.ts';
 
 const production = { allowHttp: false, allowPrivateTargets: false };
 const dev = { allowHttp: false, allowPrivateTargets: true };

@@ -1,16 +1,16 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
- * Signatures the Standard Webhooks way (https://www.standardwebhooks.com): the signed content is
+ * Shared by outbound webhooks and catalogue suppliers. Signatures the Standard Webhooks way (https://www.standardwebhooks.com): the signed content is
  * `<webhook-id>.<webhook-timestamp>.<body>`, the key is the base64 part of the secret `whsec_<base64>`, and
  * `webhook-signature` holds `v1,<base64 HMAC-SHA256>` — several of them, separated by spaces, while a rotated
  * secret's overlap lasts.
  */
 export const SECRET_PREFIX = 'whsec_';
 
-/** A new signing secret: 32 random bytes. */
-export function generateSecret(): string {
-  return `${SECRET_PREFIX}${randomBytes(32).toString('base64')}`;
+/** A new signing secret of `bytes` random bytes (32 by default). */
+export function generateSecret(bytes = 32): string {
+  return `${SECRET_PREFIX}${randomBytes(bytes).toString('base64')}`;
 }
 
 function keyOf(secret: string): Buffer {
