@@ -97,7 +97,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: earning rules, simul
     await form.locator('input[name="validFrom"]').fill('2026-01-01');
     await form.locator('textarea[name="condition"]').fill('{"==": [{"var": "line.category"}, cable]}');
     await form.locator('input[name="effect.pointsPerUnit"]').fill('1,5');
-    await form.locator('button[type="submit"]').click();
+    await form.locator('button[type="submit"]:not([formaction])').click();
     const conditionError = form.locator('.field--invalid').filter({ has: page.locator('textarea[name="condition"]') });
     await expect.poll(() => conditionError.innerText()).toContain('To nie jest poprawny JSON (wiersz 1, kolumna');
     expect(await form.locator('input[name="code"]').inputValue()).toBe('kable');
@@ -107,7 +107,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: earning rules, simul
 
     // An operator JsonLogic does not know: the API's problem names /body/condition, shown on the field.
     await form.locator('textarea[name="condition"]').fill('{"zawiera": [{"var": "line.category"}, "cable"]}');
-    await form.locator('button[type="submit"]').click();
+    await form.locator('button[type="submit"]:not([formaction])').click();
     await expect.poll(() => conditionError.innerText()).toContain('zawiera');
     expect(await form.locator('textarea[name="condition"]').inputValue()).toBe('{"zawiera": [{"var": "line.category"}, "cable"]}');
     expect(await form.locator('input[name="name"]').inputValue()).toBe('Kable: 1,5 punktu za złoty');

@@ -7213,6 +7213,404 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/earning/simulate/draft": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What an event would earn with draft rules in force (saved drafts and the rule being edited), line by line; posts nothing
+         * @description The same computation and explanation as POST /simulate (and as a posting stores), over the rule set the drafts make: every active rule except the versions of a draft’s code over an overlapping period, plus the drafts. Activate the drafts (retiring what they replace) and the event posts exactly this.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The sample event, as POST /simulate takes it (invoice.issued or an activity event) */
+                        event: unknown;
+                        /** @description The rule being edited, not saved yet: the body of POST /rules without programId (the event names the program) */
+                        rule?: {
+                            caps?: {
+                                /** @description Points across all partners (by code) */
+                                budget?: number;
+                                /** @description post (default): the capped part is posted; review: the event goes to the review queue */
+                                onCap?: "post" | "review";
+                                perEvent?: number;
+                                /** @description Per partner per calendar period in the program's time zone, counted from what the rule (by code) already granted */
+                                perPartner?: {
+                                    period: "month" | "quarter" | "year";
+                                    points: number;
+                                };
+                            } | null;
+                            code: string;
+                            /** @description JsonLogic; true for every line */
+                            condition: unknown;
+                            effect: {
+                                multipliers?: {
+                                    /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                    strategic?: {
+                                        categories?: string[];
+                                        /** @description Up to 4 decimal places */
+                                        multiplier: number;
+                                        skus?: string[];
+                                    }[];
+                                    /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                    tier?: boolean;
+                                };
+                                /** @description Up to 4 decimal places */
+                                pointsPerUnit: number;
+                                /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                                rounding?: "floor" | "half-even";
+                                target: "pending" | "available";
+                                /**
+                                 * @description Points per whole currency unit of net value, per invoice line
+                                 * @enum {string}
+                                 */
+                                type: "per-amount";
+                            } | {
+                                multipliers?: {
+                                    /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                    strategic?: {
+                                        categories?: string[];
+                                        /** @description Up to 4 decimal places */
+                                        multiplier: number;
+                                        skus?: string[];
+                                    }[];
+                                    /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                    tier?: boolean;
+                                };
+                                /** @description Up to 4 decimal places */
+                                pointsPerUnit: number;
+                                /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                                rounding?: "floor" | "half-even";
+                                target: "pending" | "available";
+                                /**
+                                 * @description Points per unit of a line's quantity
+                                 * @enum {string}
+                                 */
+                                type: "per-quantity";
+                            } | {
+                                multipliers?: {
+                                    /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                    strategic?: {
+                                        categories?: string[];
+                                        /** @description Up to 4 decimal places */
+                                        multiplier: number;
+                                        skus?: string[];
+                                    }[];
+                                    /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                    tier?: boolean;
+                                };
+                                /** @description Up to 4 decimal places */
+                                pointsPerUnit: number;
+                                /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                                rounding?: "floor" | "half-even";
+                                target: "pending" | "available";
+                                /**
+                                 * @description Points per whole currency unit of a line's margin (none or negative: nothing)
+                                 * @enum {string}
+                                 */
+                                type: "per-margin";
+                            } | {
+                                multipliers?: {
+                                    /** @description Strategic SKUs or categories: a line matching one is multiplied by the highest multiplier it matches */
+                                    strategic?: {
+                                        categories?: string[];
+                                        /** @description Up to 4 decimal places */
+                                        multiplier: number;
+                                        skus?: string[];
+                                    }[];
+                                    /** @description false: the partner's tier multiplier (from a tiers plugin) does not apply; it does by default */
+                                    tier?: boolean;
+                                };
+                                points: number;
+                                /** @description How the exact product is rounded to whole points (floor when left out); once, after every multiplier */
+                                rounding?: "floor" | "half-even";
+                                target: "pending" | "available";
+                                /**
+                                 * @description A fixed number of points: once per event (deal, lead, training, certification, custom), per matching line of an invoice
+                                 * @enum {string}
+                                 */
+                                type: "fixed";
+                            };
+                            eventTypes: ("invoice.issued" | "invoice.paid" | "deal.won" | "lead.registered" | "lead.accepted" | "training.completed" | "certification.earned" | string)[];
+                            name: string;
+                            priority?: number;
+                            /** @description additive (the default): adds its points; best-of: of the rules of its group that fire on a line only the one giving the most points applies (ties: higher priority, then lower code) */
+                            stacking?: {
+                                /** @enum {string} */
+                                mode: "additive";
+                            } | {
+                                group: string;
+                                /** @enum {string} */
+                                mode: "best-of";
+                            };
+                            /** Format: date-time */
+                            validFrom: string;
+                            validTo?: string | null;
+                        };
+                        /** @description Saved draft versions to put in force (of the same program): each replaces the active versions of its code over an overlapping period */
+                        ruleIds?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            available: number;
+                            /** @description The caps that bound; each ledger entry stores those of its target */
+                            caps?: {
+                                alreadyGranted: number;
+                                code: string;
+                                grantedNow: number;
+                                kind: "event" | "period" | "budget";
+                                limit: number;
+                                onCap: "post" | "review";
+                                period?: string;
+                                /** Format: uuid */
+                                ruleId: string;
+                                target: "pending" | "available";
+                                uncapped: number;
+                                version: number;
+                            }[];
+                            /** @description How an invoice in another currency was converted to the program currency */
+                            conversion?: {
+                                denominator: string;
+                                from: string;
+                                numerator: string;
+                                /** @description 1 from = rate to: a decimal when it terminates, else numerator/denominator */
+                                rate: string;
+                                /**
+                                 * Format: date
+                                 * @description The day of the rate used: the latest on or before the invoice date
+                                 */
+                                rateDate: string;
+                                /**
+                                 * @description Each line converted in minor units, rounded half to even
+                                 * @enum {string}
+                                 */
+                                rounding: "half-even";
+                                source: string;
+                                to: string;
+                            };
+                            /** @description The program currency: amounts of the lines are in it */
+                            currency: string;
+                            /** @description Exactly what the ledger entries of the event store */
+                            explanation: {
+                                available: {
+                                    category: string | null;
+                                    fired: {
+                                        /** @description A cap took points off this line */
+                                        capped?: {
+                                            alreadyGranted: number;
+                                            kind: "event" | "period" | "budget";
+                                            limit: number;
+                                            period?: string;
+                                            uncapped: number;
+                                        };
+                                        code: string;
+                                        computation: string;
+                                        fixed?: number;
+                                        multipliers?: {
+                                            strategic?: number;
+                                            tier?: number;
+                                        };
+                                        points: number;
+                                        pointsPerUnit?: number;
+                                        /** Format: uuid */
+                                        ruleId: string;
+                                        target: "pending" | "available";
+                                        version: number;
+                                    }[];
+                                    line: number;
+                                    /** @description In minor units of the program currency (converted when the invoice is in another) */
+                                    netAmount: number;
+                                    /** @description The line as invoiced, before conversion */
+                                    original?: {
+                                        currency: string;
+                                        netAmount: number;
+                                    };
+                                    points: number;
+                                    quantity: number;
+                                    sku: string;
+                                }[];
+                                pending: {
+                                    category: string | null;
+                                    fired: {
+                                        /** @description A cap took points off this line */
+                                        capped?: {
+                                            alreadyGranted: number;
+                                            kind: "event" | "period" | "budget";
+                                            limit: number;
+                                            period?: string;
+                                            uncapped: number;
+                                        };
+                                        code: string;
+                                        computation: string;
+                                        fixed?: number;
+                                        multipliers?: {
+                                            strategic?: number;
+                                            tier?: number;
+                                        };
+                                        points: number;
+                                        pointsPerUnit?: number;
+                                        /** Format: uuid */
+                                        ruleId: string;
+                                        target: "pending" | "available";
+                                        version: number;
+                                    }[];
+                                    line: number;
+                                    /** @description In minor units of the program currency (converted when the invoice is in another) */
+                                    netAmount: number;
+                                    /** @description The line as invoiced, before conversion */
+                                    original?: {
+                                        currency: string;
+                                        netAmount: number;
+                                    };
+                                    points: number;
+                                    quantity: number;
+                                    sku: string;
+                                }[];
+                            };
+                            /** @description Guardrails the event would trip: sent, it would wait in the review queue */
+                            guardrails?: {
+                                alreadyGranted?: number;
+                                average?: number;
+                                cap?: "event" | "period" | "budget";
+                                code?: string;
+                                factor?: number;
+                                grantedNow?: number;
+                                invoices?: number;
+                                kind: "document-number" | "volume" | "cap";
+                                limit?: number;
+                                netTotal?: number;
+                                number?: string;
+                                /** Format: uuid */
+                                otherEventId?: string;
+                                /** Format: uuid */
+                                otherPartnerId?: string;
+                                uncapped?: number;
+                            }[];
+                            lines: {
+                                category: string | null;
+                                fired: {
+                                    /** @description A cap took points off this line */
+                                    capped?: {
+                                        alreadyGranted: number;
+                                        kind: "event" | "period" | "budget";
+                                        limit: number;
+                                        period?: string;
+                                        uncapped: number;
+                                    };
+                                    code: string;
+                                    computation: string;
+                                    fixed?: number;
+                                    multipliers?: {
+                                        strategic?: number;
+                                        tier?: number;
+                                    };
+                                    points: number;
+                                    pointsPerUnit?: number;
+                                    /** Format: uuid */
+                                    ruleId: string;
+                                    target: "pending" | "available";
+                                    version: number;
+                                }[];
+                                line: number;
+                                /** @description In minor units of the program currency (converted when the invoice is in another) */
+                                netAmount: number;
+                                /** @description The line as invoiced, before conversion */
+                                original?: {
+                                    currency: string;
+                                    netAmount: number;
+                                };
+                                points: number;
+                                quantity: number;
+                                skipped: {
+                                    code: string;
+                                    detail?: string;
+                                    group?: string;
+                                    lostTo?: {
+                                        code: string;
+                                        points: number;
+                                        version: number;
+                                    };
+                                    /** @description best-of: the points the rule would have given */
+                                    points?: number;
+                                    reason: "event-type" | "not-yet-valid" | "no-longer-valid" | "condition" | "condition-error" | "best-of";
+                                    /** Format: uuid */
+                                    ruleId: string;
+                                    version: number;
+                                }[];
+                                sku: string;
+                            }[];
+                            /** @description null: no partner matches (the rules run without partner facts) */
+                            partner: {
+                                /** Format: uuid */
+                                id: string;
+                                legalName: string;
+                                partnerCode: string;
+                            } | null;
+                            pending: number;
+                            points: number;
+                            /** Format: uuid */
+                            programId: string;
+                            /** @description The rule set the simulation ran: the active rules, less `replaced`, plus `drafts` */
+                            ruleSet: {
+                                /** @description The drafts put in force */
+                                drafts: {
+                                    code: string;
+                                    /** Format: uuid */
+                                    ruleId: string;
+                                    /** @description unsaved: the rule of the editor, with the zero id and the version it would get */
+                                    status: "draft" | "unsaved" | "active";
+                                    version: number;
+                                }[];
+                                /** @description Active versions the drafts replace */
+                                replaced: {
+                                    code: string;
+                                    /** Format: uuid */
+                                    ruleId: string;
+                                    /** @description unsaved: the rule of the editor, with the zero id and the version it would get */
+                                    status: "draft" | "unsaved" | "active";
+                                    version: number;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/earning/staff/disputes": {
         parameters: {
             query?: never;

@@ -13,6 +13,8 @@ export type EventPage = paths['/api/v1/earning/events']['get']['responses'][200]
 /** What `POST /api/v1/earning/simulate` answers. */
 export type Simulation = paths['/api/v1/earning/simulate']['post']['responses'][200]['content']['application/json'];
 export type SimulatedLine = Simulation['lines'][number];
+/** What `POST /api/v1/earning/simulate/draft` answers: a simulation and the rule set it ran (drafts, replaced versions). */
+export type DraftSimulation = paths['/api/v1/earning/simulate/draft']['post']['responses'][200]['content']['application/json'];
 export type SkipReason = SimulatedLine['skipped'][number]['reason'];
 export type InvoiceIssuedBody = Extract<
 	paths['/api/v1/earning/simulate']['post']['requestBody']['content']['application/json'],
@@ -427,4 +429,12 @@ export function resolutionOf(resolution: Record<string, unknown> | null): { acti
 	const by = resolution.by;
 	const byText = text(by) ?? (by && typeof by === 'object' ? (text((by as Record<string, unknown>).email) ?? text((by as Record<string, unknown>).name) ?? text((by as Record<string, unknown>).userId)) : null);
 	return { action: resolution.action, partnerId: text(resolution.partnerId), reason: text(resolution.reason), by: byText, at: text(resolution.at) };
+}
+
+/** How a recent event is offered as a sample to simulate against: number (or type), partner identifier, date. */
+export function sampleLabel(event: { type: string; externalId: string; occurredAt: string; payload: Record<string, unknown> }, timeZone: string): string {
+	const payload = event.payload as { number?: unknown; partner?: Record<string, unknown>; lines?: unknown[] };
+	const who = payload.partner ? Object.values(payload.partner).find((v) => typeof v === 'string') : undefined;
+	const name = typeof payload.number === 'string' ? payload.number : `${event.type} ${event.externalId}`;
+	return [name, who, dayIn(event.occurredAt, timeZone)].filter(Boolean).join(' · ');
 }

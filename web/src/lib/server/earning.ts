@@ -38,8 +38,27 @@ function ruleValues(form: SubmittedForm): Record<string, string | string[]> {
 	return values;
 }
 
-/** `?/create` of the new-rule page: a draft rule (a new version when the code exists), then its page. */
-export async function createRuleAction(event: RequestEvent, timeZones: (programId: string) => Promise<string>) {
+/** The body of POST /rules as the rule form gives it. */
+export interface RuleBody {
+	programId: string;
+	code: string;
+	name: string;
+	validFrom: string;
+	validTo: string | null;
+	priority: number;
+	eventTypes: EventType[];
+	condition: unknown;
+	effect: { type: 'per-amount'; pointsPerUnit: number; target: (typeof TARGETS)[number]; rounding: 'floor' };
+}
+
+/**
+ * The rule form read and checked: the values as typed, the problems by field and, when there is none, the rule
+ * (saved by `?/create`, simulated unsaved by `?/simulateDraft`).
+ */
+export async function readRuleForm(
+	event: RequestEvent,
+	timeZones: (programId: string) => Promise<string>
+): Promise<{ form: SubmittedForm; values: Record<string, string | string[]>; errors: Record<string, string>; body: RuleBody | null }> {
 	const t = translatorOf(event);
 	const form = await readForm(event);
 	const values = ruleValues(form);
@@ -69,25 +88,27 @@ export async function createRuleAction(event: RequestEvent, timeZones: (programI
 	if (text('validFrom') && !validFrom) errors.validFrom = t('earning:rules.form.dateInvalid');
 	if (text('validTo') && !validTo) errors.validTo = t('earning:rules.form.dateInvalid');
 	if (validFrom && validTo && validTo <= validFrom) errors.validTo = t('earning:rules.form.validToBeforeFrom');
-	if (Object.keys(errors).length > 0) return fail(400, { action: 'create', values, errors } satisfies FormState);
+	if (Object.keys(errors).length > 0) return { form, values, errors, body: null };
+	const body: RuleBody = {
+		programId,
+		code: text('code'),
+		name: text('name'),
+		validFrom: validFrom!,
+		validTo,
+		priority: priority!,
+		eventTypes,
+		condition,
+		effect: { type: 'per-amount', pointsPerUnit: pointsPerUnit!, target: target as (typeof TARGETS)[number], rounding: 'floor' }
+	};
+	return { form, values, errors, body };
+}
 
-	const result = await once(event, 'rule', form.text('nonce'), () =>
-		callApi(event, (api) =>
-			api.POST('/api/v1/earning/rules', {
-				body: {
-					programId,
-					code: text('code'),
-					name: text('name'),
-					validFrom: validFrom!,
-					validTo,
-					priority: priority!,
-					eventTypes,
-					condition,
-					effect: { type: 'per-amount', pointsPerUnit: pointsPerUnit!, target: target as (typeof TARGETS)[number], rounding: 'floor' }
-				}
-			})
-		)
-	);
+/** `?/create` of the new-rule page: a draft rule (a new version when the code exists), then its page. */
+export async function createRuleAction(event: RequestEvent, timeZones: (programId: string) => Promise<string>) {
+	const { form, values, errors, body } = await readRuleForm(event, timeZones);
+	if (!body) return fail(400, { action: 'create', values, errors } satisfies FormState);
+
+	const result = await once(event, 'rule', form.text('nonce'), () => callApi(event, (api) => api.POST('/api/v1/earning/rules', { body })));
 	if (!result.ok) return result.fail({ action: 'create', values });
 	redirect(303, `/admin/earning/rules/${result.data.id}?created`);
 }
@@ -125,7 +146,7 @@ function linesOf(form: SubmittedForm): LineInput[] {
  * `?/simulate`: what an invoice would earn under the rules in force on its date, line by line; posts nothing. The
  * invoice is built from the form (partner, date, currency, lines in currency units) or pasted as the event's JSON.
  */
-export async function simulateAction(event: RequestEvent, defaults: { programId: string; timeZone: string }) {
+export async function simulateAction(event: RequestEvent, defaults: { programId: string; timeZone: string; draftIds?: string[] }) {
 	const t = translatorOf(event);
 	const form = await readForm(event);
 	const lines = linesOf(form);
@@ -170,15 +191,23 @@ export async function simulateAction(event: RequestEvent, defaults: { programId:
 		rows = built.rows;
 	}
 
+	const drafts = defaults.draftIds ?? [];
 	const result = await callApi<Simulation>(event, (api) =>
-		// The API checks the pasted event field by field and names what is wrong.
-		api.POST('/api/v1/earning/simulate', { body: body as never })
+		// The API checks the pasted event field by field and names what is wrong. A draft runs with the rule set it would make.
+		drafts.length > 0
+			? api.POST('/api/v1/earning/simulate/draft', { body: { event: body, ruleIds: drafts } })
+			: api.POST('/api/v1/earning/simulate', { body: body as never })
 	);
 	if (!result.ok) {
-		const errors = result.state.errors ?? {};
+		const errors = drafts.length > 0 ? eventErrors(result.state.errors ?? {}) : (result.state.errors ?? {});
 		return fail(result.status, state({ ...result.state, errors: rows ? toFormRows(errors, rows) : errors }));
 	}
 	return state({ simulation: result.data });
+}
+
+/** Problems of a draft simulation's event (`event.lines.0.sku`) under the simulation form's names (`lines.0.sku`). */
+export function eventErrors(errors: Record<string, string>): Record<string, string> {
+	return Object.fromEntries(Object.entries(errors).map(([key, message]) => [key.startsWith('event.') ? key.slice('event.'.length) : key, message]));
 }
 
 /** `?/map` of the unmatched queue: the event belongs to this partner; it is processed at once. */

@@ -628,3 +628,6 @@ export function earningRoutes(earning: () => EarningService) {
     );
   };
 }
+
+/** Schemas the draft simulation and backtest routes share (earning.backtest.routes.ts). */
+export { CapsSchema, Effect, EventTypeSchema, SimulationSchema, StackingSchema, fourPlaces };

@@ -1357,21 +1357,25 @@ export function createEarningService(deps: EarningDeps) {
       return ingestGroup(ctx, items, false);
     },
 
-    /** What an invoice would earn, line by line, with the rules that fired and why the others did not; posts nothing. */
-    async simulate(ctx: RequestContext, event: EarningEventInput, prefix = '/body') {
+    /**
+     * What an invoice would earn, line by line, with the rules that fired and why the others did not; posts nothing.
+     * `rulesFor`: the rule set to run instead of the program's active rules (a draft's simulation, earning.backtest.ts).
+     */
+    async simulate(ctx: RequestContext, event: EarningEventInput, prefix = '/body', rulesFor?: (programId: string) => Promise<RuleForEvaluation[]>) {
+      const cacheFor = (programId: string): Cache => (rulesFor ? { programs: new Map(), settings: new Map(), rules: new Map([[programId, rulesFor(programId)]]) } : freshCache());
       if (event.type !== 'invoice.issued' && !isActivity(event)) throw invalid('EARNING_SIMULATE_TYPE', `${prefix}/type`, { types: 'invoice.issued, deal.won, lead.*, training.completed, certification.earned, custom.*' });
       checkIssued(event, prefix);
       const programId = programOf(ctx, event, prefix);
       const partner = await match(ctx, programId, event.partner, prefix);
       if (!partner) {
         if (!programId) throw invalid('EARNING_PROGRAM_REQUIRED', `${prefix}/programId`);
-        const cache = freshCache();
+        const cache = cacheFor(programId);
         const program = await programIn(ctx, cache, programId);
         const computation = await computeIn(ctx, cache, program, linesOf(event, program.currency), null, prefix);
         return { partner: null, programId, ...computation, explanation: { pending: explanationLines(computation, 'pending'), available: explanationLines(computation, 'available') } };
       }
       // As the posting computes it: with what the capped rules have granted so far, and the guardrails it would trip.
-      const cache = freshCache();
+      const cache = cacheFor(partner.programId);
       const first = await evaluate(ctx, event, partner, prefix, cache);
       const granted = await grantsOf(ctx, partner.programId, first.grants, false);
       const computation = granted.size ? await evaluate(ctx, event, partner, prefix, cache, granted) : first;

@@ -7,6 +7,7 @@ import { partnerServiceRef } from '../partners/index.ts';
 import { programServiceRef } from '../programs/index.ts';
 import { EarningEvent, EarningRule } from './earning.entity.ts';
 import { EarningDispute } from './earning.disputes.entity.ts';
+import { setupBacktest } from './earning.backtest.routes.ts';
 import { setupDisputes } from './earning.disputes.routes.ts';
 import { createEarningInbox } from './earning.inbox.ts';
 import { earningRoutes } from './earning.routes.ts';
@@ -53,6 +54,7 @@ export const earningModule = definePlugin({
     ctx.provide(earningInboxRef, createEarningInbox(() => earning));
     ctx.routes(earningRoutes(() => earning));
     setupDisputes(ctx);
+    setupBacktest(ctx, () => earning);
   },
 });
 
