@@ -50,6 +50,8 @@ export type { InferEntity } from '@mikro-orm/core';
 export { PARTNER_SCOPE_FILTER, PROGRAM_SCOPE_FILTER, partnerScoped, programScoped } from './scoping.ts';
 export type { PartnerScopeArgs, ProgramScopeArgs } from './scoping.ts';
 export { isStorableInstant, storableFormats } from './formats.ts';
+export { fulfilmentProvidersRef } from './fulfilment.ts';
+export type { FulfilmentOrderLine, FulfilmentOutcome, FulfilmentProvider, FulfilmentProviderRegistry, FulfilmentRewardType } from './fulfilment.ts';
 export { tierMetricsRef } from './tiers.ts';
 export type { TierMetric, TierMetricQuery, TierMetricRegistry, TierMetricUnit } from './tiers.ts';
 // The canonical business events of the earning inbox (TypeBox schemas and their types): CanonicalEvents.InvoiceIssued …

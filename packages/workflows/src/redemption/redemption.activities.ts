@@ -36,15 +36,16 @@ export function createRedemptionActivities(deps: ActivityDeps) {
       return step(() => catalogue().allocateVouchers(ctx(), input.orderId));
     },
     /**
-     * Fulfil through the reward's provider: `done` (voucher codes allocated), `pending` (manual: an admin ships it),
-     * or `failed` with whether trying again may help (the workflow retries with backoff, then compensates).
+     * Fulfil through the reward's provider (the registry behind `fulfilmentProvidersRef`): `done` (handed over;
+     * `delivered` when a physical good needs no delivery confirmation), `pending` (it waits for a shipment), or
+     * `failed` with whether trying again may help (the workflow retries with backoff, then compensates).
      */
-    async fulfilRedemption(input: { orderId: string }): Promise<{ result: 'done' | 'pending' } | { result: 'failed'; retryable: boolean; reason: string }> {
+    async fulfilRedemption(input: { orderId: string; attempt?: number }): Promise<{ result: 'done' | 'pending'; delivered?: true } | { result: 'failed'; retryable: boolean; reason: string }> {
       try {
-        const r = await catalogue().fulfil(ctx(), input.orderId);
-        return { result: r.result };
+        const r = await catalogue().fulfil(ctx(), input.orderId, input.attempt ?? 1);
+        return r.delivered ? { result: r.result, delivered: true } : { result: r.result };
       } catch (error) {
-        if (isAppError(error)) return { result: 'failed', retryable: error.retryable, reason: error.code };
+        if (isAppError(error)) return { result: 'failed', retryable: error.retryable, reason: error.params.reason != null ? `${error.code}: ${String(error.params.reason)}` : error.code };
         throw error;
       }
     },

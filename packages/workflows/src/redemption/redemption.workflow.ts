@@ -63,9 +63,11 @@ export async function redemptionWorkflow(input: RedemptionWorkflowInput): Promis
         return null;
       case 'fulfil': {
         if (command.delaySeconds > 0) await sleep(command.delaySeconds * 1000);
-        const r = await fulfilment.fulfilRedemption({ orderId });
+        const r = await fulfilment.fulfilRedemption({ orderId, attempt: command.attempt });
         if (r.result === 'failed') apply({ type: 'fulfilment-failed', retryable: r.retryable, reason: r.reason });
         else apply(r.result === 'done' ? { type: 'fulfilment-succeeded' } : { type: 'fulfilment-pending' });
+        // The provider reports the physical good received: no confirmation to wait for.
+        if (r.result === 'done' && r.delivered) inbox.push({ type: 'delivery-confirmed' });
         return null;
       }
       case 'capture':

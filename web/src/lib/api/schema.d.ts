@@ -1136,7 +1136,7 @@ export interface paths {
                                 } | null;
                                 /** Format: date-time */
                                 createdAt: string;
-                                fulfilment: "manual" | "voucher-pool" | "supplier";
+                                fulfilment: string;
                                 history: {
                                     /** Format: date-time */
                                     at: string;
@@ -1196,7 +1196,7 @@ export interface paths {
                                 } | null;
                                 /** Format: date-time */
                                 createdAt: string;
-                                fulfilment: "manual" | "voucher-pool" | "supplier";
+                                fulfilment: string;
                                 history: {
                                     /** Format: date-time */
                                     at: string;
@@ -1255,6 +1255,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/catalogue/fulfilment-providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Fulfilment providers a reward may choose: the built-in ones and those plugins register */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                builtIn: boolean;
+                                id: string;
+                                /** @description In the caller language */
+                                label: string;
+                                rewardTypes: ("physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege")[];
+                                settings: {
+                                    [key: string]: unknown;
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/catalogue/me/orders": {
         parameters: {
             query?: never;
@@ -1294,7 +1350,7 @@ export interface paths {
                                 } | null;
                                 /** Format: date-time */
                                 createdAt: string;
-                                fulfilment: "manual" | "voucher-pool" | "supplier";
+                                fulfilment: string;
                                 history: {
                                     /** Format: date-time */
                                     at: string;
@@ -1389,7 +1445,7 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
-                            fulfilment: "manual" | "voucher-pool" | "supplier";
+                            fulfilment: string;
                             history: {
                                 /** Format: date-time */
                                 at: string;
@@ -1488,7 +1544,7 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
-                            fulfilment: "manual" | "voucher-pool" | "supplier";
+                            fulfilment: string;
                             history: {
                                 /** Format: date-time */
                                 at: string;
@@ -1585,7 +1641,7 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
-                            fulfilment: "manual" | "voucher-pool" | "supplier";
+                            fulfilment: string;
                             history: {
                                 /** Format: date-time */
                                 at: string;
@@ -1747,7 +1803,7 @@ export interface paths {
                                     } | null;
                                     category: string;
                                     description: string;
-                                    fulfilment: "manual" | "voucher-pool" | "supplier";
+                                    fulfilment: string;
                                     /** Format: uuid */
                                     id: string;
                                     labels: string[];
@@ -1827,7 +1883,7 @@ export interface paths {
                                 } | null;
                                 /** Format: date-time */
                                 createdAt: string;
-                                fulfilment: "manual" | "voucher-pool" | "supplier";
+                                fulfilment: string;
                                 history: {
                                     /** Format: date-time */
                                     at: string;
@@ -1928,7 +1984,7 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
-                            fulfilment: "manual" | "voucher-pool" | "supplier";
+                            fulfilment: string;
                             history: {
                                 /** Format: date-time */
                                 at: string;
@@ -1983,7 +2039,7 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
-                            fulfilment: "manual" | "voucher-pool" | "supplier";
+                            fulfilment: string;
                             history: {
                                 /** Format: date-time */
                                 at: string;
@@ -2074,7 +2130,7 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
-                            fulfilment: "manual" | "voucher-pool" | "supplier";
+                            fulfilment: string;
                             history: {
                                 /** Format: date-time */
                                 at: string;
@@ -2175,7 +2231,7 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
-                            fulfilment: "manual" | "voucher-pool" | "supplier";
+                            fulfilment: string;
                             history: {
                                 /** Format: date-time */
                                 at: string;
@@ -2272,7 +2328,7 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
-                            fulfilment: "manual" | "voucher-pool" | "supplier";
+                            fulfilment: string;
                             history: {
                                 /** Format: date-time */
                                 at: string;
@@ -2371,7 +2427,7 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
-                            fulfilment: "manual" | "voucher-pool" | "supplier";
+                            fulfilment: string;
                             history: {
                                 /** Format: date-time */
                                 at: string;
@@ -2471,7 +2527,7 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
-                            fulfilment: "manual" | "voucher-pool" | "supplier";
+                            fulfilment: string;
                             history: {
                                 /** Format: date-time */
                                 at: string;
@@ -2634,8 +2690,12 @@ export interface paths {
                                     pl: string;
                                     ru: string;
                                 };
-                                /** @description manual: an admin ships or hands it over; voucher-pool: a code from the imported pool; supplier: sent to an outside supplier as a signed HTTP request */
-                                fulfilment: "manual" | "voucher-pool" | "supplier";
+                                /** @description The fulfilment provider: manual (an admin ships or hands it over), voucher-pool (a code from the imported pool), supplier (a signed HTTP request to an outside supplier), or a plugin provider */
+                                fulfilment: string;
+                                /** @description The reward's settings for its provider (see the provider's settings schema) */
+                                fulfilmentSettings: {
+                                    [key: string]: unknown;
+                                };
                                 /** Format: uuid */
                                 id: string;
                                 /** @description Tier labels: only partners whose tier's catalogue benefit lists one may order it (empty: every tier) */
@@ -2711,8 +2771,12 @@ export interface paths {
                             pl: string;
                             ru: string;
                         };
-                        /** @description Default: voucher-pool for vouchers, manual otherwise */
-                        fulfilment?: "manual" | "voucher-pool" | "supplier";
+                        /** @description A provider of GET /fulfilment-providers; default: voucher-pool for vouchers, manual otherwise */
+                        fulfilment?: string;
+                        /** @description The reward's settings for its provider (see the provider's settings schema) */
+                        fulfilmentSettings?: {
+                            [key: string]: unknown;
+                        };
                         /** @description Only partners whose tier's catalogue benefit lists one of these labels may order it; others see what unlocks it */
                         labels?: string[];
                         limit?: {
@@ -2768,8 +2832,12 @@ export interface paths {
                                 pl: string;
                                 ru: string;
                             };
-                            /** @description manual: an admin ships or hands it over; voucher-pool: a code from the imported pool; supplier: sent to an outside supplier as a signed HTTP request */
-                            fulfilment: "manual" | "voucher-pool" | "supplier";
+                            /** @description The fulfilment provider: manual (an admin ships or hands it over), voucher-pool (a code from the imported pool), supplier (a signed HTTP request to an outside supplier), or a plugin provider */
+                            fulfilment: string;
+                            /** @description The reward's settings for its provider (see the provider's settings schema) */
+                            fulfilmentSettings: {
+                                [key: string]: unknown;
+                            };
                             /** Format: uuid */
                             id: string;
                             /** @description Tier labels: only partners whose tier's catalogue benefit lists one may order it (empty: every tier) */
@@ -2864,8 +2932,12 @@ export interface paths {
                                 pl: string;
                                 ru: string;
                             };
-                            /** @description manual: an admin ships or hands it over; voucher-pool: a code from the imported pool; supplier: sent to an outside supplier as a signed HTTP request */
-                            fulfilment: "manual" | "voucher-pool" | "supplier";
+                            /** @description The fulfilment provider: manual (an admin ships or hands it over), voucher-pool (a code from the imported pool), supplier (a signed HTTP request to an outside supplier), or a plugin provider */
+                            fulfilment: string;
+                            /** @description The reward's settings for its provider (see the provider's settings schema) */
+                            fulfilmentSettings: {
+                                [key: string]: unknown;
+                            };
                             /** Format: uuid */
                             id: string;
                             /** @description Tier labels: only partners whose tier's catalogue benefit lists one may order it (empty: every tier) */
@@ -2995,8 +3067,12 @@ export interface paths {
                                 pl: string;
                                 ru: string;
                             };
-                            /** @description manual: an admin ships or hands it over; voucher-pool: a code from the imported pool; supplier: sent to an outside supplier as a signed HTTP request */
-                            fulfilment: "manual" | "voucher-pool" | "supplier";
+                            /** @description The fulfilment provider: manual (an admin ships or hands it over), voucher-pool (a code from the imported pool), supplier (a signed HTTP request to an outside supplier), or a plugin provider */
+                            fulfilment: string;
+                            /** @description The reward's settings for its provider (see the provider's settings schema) */
+                            fulfilmentSettings: {
+                                [key: string]: unknown;
+                            };
                             /** Format: uuid */
                             id: string;
                             /** @description Tier labels: only partners whose tier's catalogue benefit lists one may order it (empty: every tier) */

@@ -22,11 +22,14 @@ export type Fulfilment = Reward['fulfilment'];
 export type OfferSort = NonNullable<NonNullable<paths['/api/v1/catalogue/offer']['get']['parameters']['query']>['sort']>;
 export type Localized = Reward['name'];
 export type RewardBody = paths['/api/v1/catalogue/rewards']['post']['requestBody']['content']['application/json'];
+export type FulfilmentProvider = Json<'/api/v1/catalogue/fulfilment-providers', 'get'>['items'][number];
 
 export const REWARD_TYPES: readonly RewardType[] = ['physical', 'voucher', 'service', 'training', 'event', 'cashback', 'privilege'];
 export const REWARD_STATUSES: readonly RewardStatus[] = ['draft', 'active', 'retired'];
 export const LIMIT_PERIODS: readonly LimitPeriod[] = ['month', 'quarter', 'year', 'ever'];
-export const FULFILMENTS: readonly Fulfilment[] = ['manual', 'voucher-pool', 'supplier'];
+/** The built-in fulfilment providers (named in the person's words); a plugin's provider comes with its own label. */
+export type BuiltinFulfilment = 'manual' | 'voucher-pool' | 'supplier';
+export const FULFILMENTS: readonly BuiltinFulfilment[] = ['manual', 'voucher-pool', 'supplier'];
 export const OFFER_SORTS: readonly OfferSort[] = ['price-asc', 'price-desc', 'name', 'newest'];
 export const ORDER_STATUSES: readonly OrderStatus[] = [
 	'placed',
@@ -53,10 +56,32 @@ export const isRewardStatus = oneOf(REWARD_STATUSES);
 export const isOrderStatus = oneOf(ORDER_STATUSES);
 export const isOfferSort = oneOf(OFFER_SORTS);
 export const isLimitPeriod = oneOf(LIMIT_PERIODS);
-export const isFulfilment = oneOf(FULFILMENTS);
+export const isBuiltinFulfilment = oneOf(FULFILMENTS);
+/** A provider id as the API takes it: a built-in one, or a plugin's `<plugin id>.<name>`. */
+export const isFulfilment = (value: unknown): value is Fulfilment => typeof value === 'string' && /^[a-z][a-z0-9-]{0,39}(\.[a-z0-9][a-z0-9-]{0,39})?$/.test(value);
+
+/** The settings fields a provider asks a reward for: the string, number and integer properties of its settings schema. */
+export function providerSettingFields(provider: Pick<FulfilmentProvider, 'settings'> | undefined): { name: string; label: string; type: 'text' | 'number'; required: boolean }[] {
+	const schema = provider?.settings as { properties?: Record<string, { type?: string; title?: string; description?: string }>; required?: string[] } | null | undefined;
+	if (!schema?.properties) return [];
+	return Object.entries(schema.properties)
+		.filter(([, p]) => p.type === 'string' || p.type === 'number' || p.type === 'integer')
+		.map(([name, p]) => ({ name, label: p.title ?? name, type: p.type === 'string' ? 'text' : 'number', required: schema.required?.includes(name) ?? false }));
+}
+
+/** The settings typed in the form (`fulfilmentSettings.<name>`) as the API's object, numbers as numbers. */
+export function settingsFromForm(values: RewardFormValues, provider: Pick<FulfilmentProvider, 'settings'> | undefined): Record<string, unknown> {
+	const out: Record<string, unknown> = {};
+	for (const field of providerSettingFields(provider)) {
+		const raw = (values[`fulfilmentSettings.${field.name}`] ?? '').trim();
+		if (!raw) continue;
+		out[field.name] = field.type === 'number' && /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+	}
+	return out;
+}
 
 /** How a new reward is fulfilled when the form does not say: the API's default (a voucher pool for vouchers). */
-export function defaultFulfilment(type: string): Fulfilment {
+export function defaultFulfilment(type: string): BuiltinFulfilment {
 	return type === 'voucher' ? 'voucher-pool' : 'manual';
 }
 
@@ -231,8 +256,8 @@ export type RewardFormError =
  */
 export function parseRewardForm(
 	values: RewardFormValues,
-	options: { mode: 'create' | 'edit'; timeZone: string; voucherPool: boolean }
-): { ok: true; body: Omit<RewardBody, 'programId' | 'sku' | 'type'> & Partial<Pick<RewardBody, 'programId' | 'sku' | 'type' | 'fulfilment' | 'supplierId'>> } | { ok: false; errors: Record<string, RewardFormError> } {
+	options: { mode: 'create' | 'edit'; timeZone: string; voucherPool: boolean; provider?: Pick<FulfilmentProvider, 'settings'> }
+): { ok: true; body: Omit<RewardBody, 'programId' | 'sku' | 'type'> & Partial<Pick<RewardBody, 'programId' | 'sku' | 'type' | 'fulfilment' | 'supplierId' | 'fulfilmentSettings'>> } | { ok: false; errors: Record<string, RewardFormError> } {
 	const errors: Record<string, RewardFormError> = {};
 	const v = (name: string) => (values[name] ?? '').trim();
 	const required = [...REWARD_TEXT_FIELDS, 'category', 'pricePoints', ...(options.mode === 'create' ? ['programId', 'sku', 'type'] : [])];
@@ -303,6 +328,7 @@ export function parseRewardForm(
 			...(options.mode === 'create' ? { programId: v('programId'), sku: v('sku'), type: v('type') as RewardType } : {}),
 			...(options.mode === 'create' && v('fulfilment') ? { fulfilment: v('fulfilment') as Fulfilment } : {}),
 			...(options.mode === 'create' && v('fulfilment') === 'supplier' ? { supplierId: v('supplierId') } : {}),
+			...(options.mode === 'create' && options.provider?.settings ? { fulfilmentSettings: settingsFromForm(values, options.provider) } : {}),
 			name: text('name'),
 			description: text('description'),
 			category: v('category'),

@@ -41,7 +41,9 @@ describe('supplier helpers', () => {
 		expect(manual.ok && manual.body).toMatchObject({ fulfilment: 'manual' });
 		expect(manual.ok && 'supplierId' in manual.body).toBe(false);
 		expect(parseRewardForm({ ...base, fulfilment: 'supplier' }, { mode: 'create', timeZone: 'UTC', voucherPool: false })).toEqual({ ok: false, errors: { supplierId: 'required' } });
-		expect(parseRewardForm({ ...base, fulfilment: 'drone' }, { mode: 'create', timeZone: 'UTC', voucherPool: false })).toEqual({ ok: false, errors: { fulfilment: 'fulfilment' } });
+		expect(parseRewardForm({ ...base, fulfilment: 'Drone!' }, { mode: 'create', timeZone: 'UTC', voucherPool: false })).toEqual({ ok: false, errors: { fulfilment: 'fulfilment' } });
+		// A plugin's provider id is the API's to know (an unknown one is a problem at the field, from the API).
+		expect(parseRewardForm({ ...base, fulfilment: 'drones.air' }, { mode: 'create', timeZone: 'UTC', voucherPool: false })).toMatchObject({ ok: true, body: { fulfilment: 'drones.air' } });
 		const edit = parseRewardForm({ ...texts, category: 'c', pricePoints: '5', fulfilment: 'supplier', supplierId: 's-1' }, { mode: 'edit', timeZone: 'UTC', voucherPool: false });
 		expect(edit.ok && ('fulfilment' in edit.body || 'supplierId' in edit.body)).toBe(false);
 	});

@@ -1,6 +1,7 @@
 import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
 import {
 	defaultFulfilment,
+	isBuiltinFulfilment,
 	parseCodes,
 	parseQuantity,
 	parseRewardForm,
@@ -122,7 +123,8 @@ export async function adminOrderAction(event: RequestEvent<{ id: string }>, acti
 
 /** The reward form's values as typed, to fill it again. */
 function rewardValues(form: Awaited<ReturnType<typeof readForm>>): Record<string, string> {
-	return Object.fromEntries(REWARD_FIELDS.map((name) => [name, form.text(name)]));
+	const settings = [...form.data.keys()].filter((name) => /^fulfilmentSettings\.[A-Za-z0-9_-]{1,64}$/.test(name));
+	return Object.fromEntries([...REWARD_FIELDS, ...new Set(settings)].map((name) => [name, form.text(name)]));
 }
 
 function rewardErrors(event: RequestEvent, errors: Record<string, RewardFormError>): Record<string, string> {
@@ -153,7 +155,10 @@ export async function createRewardAction(event: RequestEvent, timeZoneOf: (progr
 	const programId = values.programId ?? '';
 	const timeZone = UUID.test(programId) ? await timeZoneOf(programId) : 'UTC';
 	const fulfilment = values.fulfilment || defaultFulfilment(values.type ?? '');
-	const parsed = parseRewardForm(values, { mode: 'create', timeZone, voucherPool: fulfilment === 'voucher-pool' });
+	// A plugin's provider asks for settings: its schema says which (and their types).
+	const providers = isBuiltinFulfilment(fulfilment) ? null : await callApi(event, (api) => api.GET('/api/v1/catalogue/fulfilment-providers'));
+	const provider = providers?.ok ? providers.data.items.find((p) => p.id === fulfilment) : undefined;
+	const parsed = parseRewardForm(values, { mode: 'create', timeZone, voucherPool: fulfilment === 'voucher-pool', provider });
 	if (!parsed.ok) return fail(400, { action: 'save', values, errors: rewardErrors(event, parsed.errors) });
 	const body = { ...parsed.body, programId, sku: values.sku ?? '', type: values.type } as RewardBody;
 	const result = await once(event, 'reward', form.text('nonce'), () => callApi(event, (api) => api.POST('/api/v1/catalogue/rewards', { body })));

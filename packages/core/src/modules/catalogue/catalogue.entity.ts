@@ -4,8 +4,10 @@ export const REWARD_TYPES = ['physical', 'voucher', 'service', 'training', 'even
 export type RewardType = (typeof REWARD_TYPES)[number];
 export const REWARD_STATUSES = ['draft', 'active', 'retired'] as const;
 export type RewardStatus = (typeof REWARD_STATUSES)[number];
+/** The built-in fulfilment providers; plugins register more (`fulfilmentProvidersRef`), so a reward's is any provider id. */
 export const FULFILMENTS = ['manual', 'voucher-pool', 'supplier'] as const;
-export type Fulfilment = (typeof FULFILMENTS)[number];
+export type BuiltinFulfilment = (typeof FULFILMENTS)[number];
+export type Fulfilment = BuiltinFulfilment | (string & {});
 export const LIMIT_PERIODS = ['month', 'quarter', 'year', 'ever'] as const;
 export type LimitPeriod = (typeof LIMIT_PERIODS)[number];
 export type LocalizedText = Record<Locale, string>;
@@ -42,6 +44,8 @@ export const Reward = defineEntity({
     limitPeriod: p.string().$type<LimitPeriod>().nullable(),
     stock: p.integer().nullable(),
     fulfilment: p.string().$type<Fulfilment>(),
+    /** The reward's settings for its provider (valid against the provider's `settings` schema). */
+    fulfilmentSettings: p.json<Record<string, unknown>>(),
     /** The supplier that fulfils it (fulfilment `supplier` only). */
     supplierId: p.uuid().nullable(),
     /** Tier labels: only partners whose tier's catalogue benefit lists one may order it (empty: every tier). */

@@ -1,6 +1,6 @@
 import { Type, type PluginRouter, type TSchema } from '@laurel/plugin-sdk';
 import type { TLiteral, TUnion } from 'typebox';
-import { FULFILMENTS, LIMIT_PERIODS, ORDER_STATUSES, REWARD_STATUSES, REWARD_TYPES, SUPPLIER_STATUSES } from './catalogue.entity.ts';
+import { LIMIT_PERIODS, ORDER_STATUSES, REWARD_STATUSES, REWARD_TYPES, SUPPLIER_STATUSES } from './catalogue.entity.ts';
 import { NOT_ORDERABLE_REASONS, type CatalogueService } from './catalogue.service.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
@@ -23,6 +23,16 @@ const Limit = Type.Object(
 );
 const DateTime = Type.String({ format: 'date-time' });
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+/** A fulfilment provider's id: the built-in manual, voucher-pool and supplier, or a plugin's `<plugin id>.<name>`. */
+const FulfilmentId = (description?: string) => Type.String({ pattern: '^[a-z][a-z0-9-]{0,39}(\\.[a-z0-9][a-z0-9-]{0,39})?$', ...(description ? { description } : {}) });
+const FulfilmentSettings = Type.Record(Type.String(), Type.Unknown(), { description: "The reward's settings for its provider (see the provider's settings schema)" });
+const ProviderSchema = Type.Object({
+  id: Type.String(),
+  label: Type.String({ description: 'In the caller language' }),
+  rewardTypes: Type.Array(RewardTypeSchema),
+  builtIn: Type.Boolean(),
+  settings: Nullable(Type.Record(Type.String(), Type.Unknown(), { description: 'JSON Schema of the settings a reward gives the provider (null: none)' })),
+});
 
 const RewardSchema = Type.Object({
   id: Uuid,
@@ -38,7 +48,8 @@ const RewardSchema = Type.Object({
   availableTo: Nullable(DateTime),
   limit: Nullable(Limit),
   stock: Type.Union([Type.Integer(), Type.Null()], { description: 'Units left to order; null: unlimited. For a voucher pool, the codes not yet given out' }),
-  fulfilment: literals(FULFILMENTS, 'manual: an admin ships or hands it over; voucher-pool: a code from the imported pool; supplier: sent to an outside supplier as a signed HTTP request'),
+  fulfilment: FulfilmentId('The fulfilment provider: manual (an admin ships or hands it over), voucher-pool (a code from the imported pool), supplier (a signed HTTP request to an outside supplier), or a plugin provider'),
+  fulfilmentSettings: FulfilmentSettings,
   supplierId: Type.Union([Uuid, Type.Null()], { description: 'The supplier that fulfils it (fulfilment supplier)' }),
   labels: Type.Array(Type.String(), { description: "Tier labels: only partners whose tier's catalogue benefit lists one may order it (empty: every tier)" }),
   segments: Type.Array(Type.String(), { description: 'Partner segments that see and may order it (empty: every partner)' }),
@@ -75,7 +86,7 @@ const OrderSchema = Type.Object({
   rewardId: Uuid,
   sku: Type.String(),
   rewardType: RewardTypeSchema,
-  fulfilment: literals(FULFILMENTS),
+  fulfilment: FulfilmentId(),
   quantity: Type.Integer(),
   points: Type.Integer(),
   cash: Nullable(Cash),
@@ -110,7 +121,7 @@ const OfferItemSchema = Type.Object({
     availableTo: Nullable(DateTime),
     limit: Nullable(Limit),
     stock: Nullable(Type.Integer()),
-    fulfilment: literals(FULFILMENTS),
+    fulfilment: FulfilmentId(),
     labels: Type.Array(Type.String()),
   }),
   orderable: Type.Boolean(),
@@ -160,7 +171,7 @@ export function catalogueRoutes(catalogue: () => CatalogueService) {
         schema: {
           tags: ['catalogue'],
           summary: 'Add a reward (draft unless status says otherwise)',
-          body: Type.Object({ programId: Uuid, sku: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }), fulfilment: Type.Optional(literals(FULFILMENTS, 'Default: voucher-pool for vouchers, manual otherwise')), supplierId: Type.Optional(Type.Union([Uuid, Type.Null()], { description: 'Required with fulfilment supplier' })), ...rewardBody }, { additionalProperties: false }),
+          body: Type.Object({ programId: Uuid, sku: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }), fulfilment: Type.Optional(FulfilmentId('A provider of GET /fulfilment-providers; default: voucher-pool for vouchers, manual otherwise')), fulfilmentSettings: Type.Optional(FulfilmentSettings), supplierId: Type.Optional(Type.Union([Uuid, Type.Null()], { description: 'Required with fulfilment supplier' })), ...rewardBody }, { additionalProperties: false }),
           response: { 201: RewardSchema },
         },
       },
@@ -212,6 +223,15 @@ export function catalogueRoutes(catalogue: () => CatalogueService) {
         },
       },
       async (request) => catalogue().importVouchers(request.ctx, request.params.rewardId, request.body.codes),
+    );
+
+    router.get(
+      '/fulfilment-providers',
+      {
+        config: { access: 'catalogue:manage' },
+        schema: { tags: ['catalogue'], summary: 'Fulfilment providers a reward may choose: the built-in ones and those plugins register', response: { 200: Type.Object({ items: Type.Array(ProviderSchema) }) } },
+      },
+      async (request) => ({ items: catalogue().listProviders(request.ctx) }),
     );
 
     // ---- Admin: suppliers (fulfilment by signed HTTP requests) ----

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AppError, createServiceRef, describeActor, isAppError, LockMode, type InferEntity, type RequestContext } from '@laurel/plugin-sdk';
+import { AppError, createServiceRef, describeActor, isAppError, LockMode, type FulfilmentOrderLine, type FulfilmentOutcome, type FulfilmentProvider, type InferEntity, type RequestContext } from '@laurel/plugin-sdk';
 import { uuidv7 } from '../../platform/ids.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { LedgerService } from '../ledger/index.ts';
@@ -8,6 +8,7 @@ import type { ProgramService } from '../programs/index.ts';
 import type { TiersService } from '../tiers/index.ts';
 import {
   Order,
+  REWARD_TYPES,
   Reward,
   type Fulfilment,
   type LimitPeriod,
@@ -20,6 +21,7 @@ import {
 } from './catalogue.entity.ts';
 import { createVoucherCipher, type VoucherCipher } from './voucher.crypto.ts';
 import { createSupplierService } from './catalogue.suppliers.ts';
+import { createProviderRegistry } from './catalogue.providers.ts';
 
 type RewardRow = InferEntity<typeof Reward>;
 type OrderRow = InferEntity<typeof Order>;
@@ -55,6 +57,8 @@ export interface CatalogueOptions {
   approvalThresholdPoints: number | null;
   approvalTimeoutHours: number;
   maxFulfilmentAttempts: number;
+  /** An order still `placed` this long after it was placed never got a workflow: the sweep gives its points and stock back. */
+  abandonedOrderHours: number;
 }
 
 export interface RewardView {
@@ -72,6 +76,8 @@ export interface RewardView {
   limit: { quantity: number; period: LimitPeriod } | null;
   stock: number | null;
   fulfilment: Fulfilment;
+  /** The reward's settings for its provider (empty for the built-in ones). */
+  fulfilmentSettings: Record<string, unknown>;
   /** The supplier that fulfils it (fulfilment `supplier`), else null. */
   supplierId: string | null;
   /** Tier labels that may order it (empty: every tier). */
@@ -98,6 +104,7 @@ export interface RewardInput {
   limit?: { quantity: number; period: LimitPeriod } | null;
   stock?: number | null;
   fulfilment?: Fulfilment;
+  fulfilmentSettings?: Record<string, unknown>;
   supplierId?: string | null;
   labels?: string[];
   segments?: string[];
@@ -105,13 +112,13 @@ export interface RewardInput {
   status?: RewardStatus;
 }
 
-export type RewardPatch = Partial<Omit<RewardInput, 'programId' | 'sku' | 'type' | 'fulfilment' | 'supplierId'>>;
+export type RewardPatch = Partial<Omit<RewardInput, 'programId' | 'sku' | 'type' | 'fulfilment' | 'supplierId' | 'fulfilmentSettings'>>;
 
 export const NOT_ORDERABLE_REASONS = ['tier-no-access', 'tier-required', 'out-of-stock', 'not-yet-available', 'no-longer-available', 'limit-reached', 'not-enough-points'] as const;
 export type NotOrderableReason = (typeof NOT_ORDERABLE_REASONS)[number];
 
 export interface OfferItem {
-  reward: Omit<RewardView, 'programId' | 'createdAt' | 'updatedAt' | 'status' | 'approvalRequired' | 'name' | 'description' | 'supplierId' | 'segments'> & { name: string; description: string };
+  reward: Omit<RewardView, 'programId' | 'createdAt' | 'updatedAt' | 'status' | 'approvalRequired' | 'name' | 'description' | 'supplierId' | 'segments' | 'fulfilmentSettings'> & { name: string; description: string };
   orderable: boolean;
   /** Why the partner cannot order it now, most important first (empty when orderable). */
   reasons: { code: NotOrderableReason; message: string }[];
@@ -189,6 +196,7 @@ function rewardView(r: RewardRow): RewardView {
     limit: r.limitQuantity != null && r.limitPeriod ? { quantity: r.limitQuantity, period: r.limitPeriod } : null,
     stock: r.stock ?? null,
     fulfilment: r.fulfilment,
+    fulfilmentSettings: r.fulfilmentSettings ?? {},
     supplierId: r.supplierId ?? null,
     labels: r.labels ?? [],
     segments: r.segments ?? [],
@@ -245,6 +253,8 @@ export const orderLedgerKey = {
   reserve: (orderId: string) => `catalogue-order:${orderId}:reserve`,
   release: (orderId: string) => `catalogue-order:${orderId}:release`,
   capture: (orderId: string) => `catalogue-order:${orderId}:capture`,
+  /** Passed to the fulfilment provider: the same on every attempt of the order. */
+  fulfil: (orderId: string) => `catalogue-order:${orderId}:fulfil`,
 };
 
 export interface CatalogueDeps {
@@ -412,9 +422,12 @@ export function createCatalogueService(deps: CatalogueDeps) {
   }
 
   const suppliers = createSupplierService({ audit: deps.audit, cipher });
+  const providers = createProviderRegistry();
 
   const service = {
     suppliers,
+    /** The fulfilment providers (`fulfilmentProvidersRef`): the built-in three and those plugins register. */
+    providers,
 
     async createReward(ctx: RequestContext, input: RewardInput): Promise<RewardView> {
       checkReward(input);
@@ -423,6 +436,12 @@ export function createCatalogueService(deps: CatalogueDeps) {
         throw error;
       });
       const fulfilment = input.fulfilment ?? (input.type === 'voucher' ? 'voucher-pool' : 'manual');
+      const provider = providers.get(fulfilment);
+      if (!provider) throw invalid('CATALOGUE_FULFILMENT_UNKNOWN', '/body/fulfilment', { fulfilment, known: providers.list().map((p) => p.id).join(', ') });
+      if (!(provider.rewardTypes as readonly string[]).includes(input.type)) {
+        throw invalid('CATALOGUE_FULFILMENT_TYPE', '/body/fulfilment', { provider: provider.label[ctx.locale], type: ctx.t(`catalogue:types.${input.type}`) });
+      }
+      const fulfilmentSettings = providers.checkSettings(provider, input.fulfilmentSettings);
       if (fulfilment === 'voucher-pool' && input.stock != null) throw invalid('CATALOGUE_VOUCHER_STOCK', '/body/stock');
       if (fulfilment === 'supplier') {
         if (!input.supplierId) throw invalid('CATALOGUE_SUPPLIER_REQUIRED', '/body/supplierId');
@@ -455,6 +474,7 @@ export function createCatalogueService(deps: CatalogueDeps) {
         // A voucher pool's stock is its unallocated codes: it grows with every import.
         stock: fulfilment === 'voucher-pool' ? 0 : (input.stock ?? null),
         fulfilment,
+        fulfilmentSettings,
         supplierId: fulfilment === 'supplier' ? input.supplierId! : null,
         labels: cleanList(input.labels, 'labels') ?? [],
         segments: cleanList(input.segments, 'segments') ?? [],
@@ -501,6 +521,11 @@ export function createCatalogueService(deps: CatalogueDeps) {
       deps.audit().record(ctx, { action: 'catalogue.reward.updated', subjectType: 'reward', subjectId: id, data: { before, after: rewardView(row) } });
       await ctx.em.flush();
       return rewardView(await loadRewardFresh(ctx, id));
+    },
+
+    /** The providers a reward may choose, labelled in the caller's language. */
+    listProviders(ctx: RequestContext): { id: string; label: string; rewardTypes: RewardType[]; builtIn: boolean; settings: Record<string, unknown> | null }[] {
+      return providers.list().map((p) => ({ id: p.id, label: p.label[ctx.locale] || p.label.en, rewardTypes: [...p.rewardTypes], builtIn: !p.id.includes('.'), settings: (p.settings as Record<string, unknown> | undefined) ?? null }));
     },
 
     async getReward(ctx: RequestContext, id: string): Promise<RewardView> {
@@ -575,7 +600,7 @@ export function createCatalogueService(deps: CatalogueDeps) {
         const remaining = r.limitQuantity != null ? Math.max(0, r.limitQuantity - (used.get(r.id) ?? 0)) : null;
         if (remaining === 0) reasons.push({ code: 'limit-reached', message: reasonMessage(ctx, 'limit-reached', r, { count: r.limitQuantity, period: ctx.t(`catalogue:periods.${r.limitPeriod}`) }) });
         if (balance < Number(r.pricePoints)) reasons.push({ code: 'not-enough-points', message: reasonMessage(ctx, 'not-enough-points', r, { count: Number(r.pricePoints) - balance }) });
-        const { programId: _p, createdAt: _c, updatedAt: _u, status: _s, approvalRequired: _a, supplierId: _sup, segments: _seg, ...view } = rewardView(r);
+        const { programId: _p, createdAt: _c, updatedAt: _u, status: _s, approvalRequired: _a, supplierId: _sup, segments: _seg, fulfilmentSettings: _fs, ...view } = rewardView(r);
         return { reward: { ...view, name: r.name[locale] || r.name.en, description: r.description[locale] || r.description.en }, orderable: reasons.length === 0, reasons, remainingInPeriod: remaining };
       });
       if (query.orderableOnly) items = items.filter((i) => i.orderable);
@@ -907,33 +932,89 @@ export function createCatalogueService(deps: CatalogueDeps) {
     },
 
     /**
-     * Start the reward's fulfilment. Voucher pool: the codes are allocated and the order is fulfilled (`done`). Manual:
-     * the order waits for an admin to ship it (`pending`; the workflow then waits for the shipped signal).
+     * Fulfil the order through its reward's provider (the registry): `done` when the reward was handed over (with
+     * `delivered` when a physical good needs no delivery confirmation any more), `pending` when it waits for a
+     * shipment. A failure is an AppError that says whether trying again may help (`retryable`).
      */
-    async fulfil(ctx: RequestContext, orderId: string): Promise<{ result: 'done' | 'pending'; codes?: number }> {
+    async fulfil(ctx: RequestContext, orderId: string, attempt = 1): Promise<{ result: 'done' | 'pending'; delivered?: true }> {
       const order = await loadOrder(ctx, orderId);
-      if (order.fulfilment === 'voucher-pool') {
-        const { codeIds } = await service.allocateVouchers(ctx, orderId);
-        return { result: 'done', codes: codeIds.length };
+      const provider = providers.get(order.fulfilment);
+      if (!provider) throw new AppError('CATALOGUE_FULFILMENT_UNKNOWN', 409, { params: { fulfilment: order.fulfilment, known: providers.list().map((p) => p.id).join(', ') }, retryable: false });
+      const reward = await loadRewardFresh(ctx, order.rewardId);
+      const partner = await deps.partners().get(ctx, order.partnerId);
+      const line: FulfilmentOrderLine = {
+        orderId: order.id,
+        programId: order.programId,
+        partner: { id: partner.id, name: partner.legalName },
+        rewardId: order.rewardId,
+        sku: order.sku,
+        rewardType: order.rewardType,
+        quantity: order.quantity,
+        points: Number(order.points),
+        shipping: order.shipping ?? null,
+        placedAt: order.createdAt.toISOString(),
+        settings: { ...(reward.fulfilmentSettings ?? {}), ...(reward.supplierId ? { supplierId: reward.supplierId } : {}) },
+        attempt,
+      };
+      let outcome: FulfilmentOutcome;
+      try {
+        outcome = await provider.fulfil(ctx, line, orderLedgerKey.fulfil(order.id));
+      } catch (error) {
+        if (isAppError(error)) throw error;
+        throw new AppError('CATALOGUE_FULFILMENT_FAILED', 502, { params: { provider: provider.id, reason: (error as Error).message ?? String(error) }, retryable: true, cause: error });
       }
-      if (order.fulfilment === 'supplier') {
-        const reward = await loadRewardFresh(ctx, order.rewardId);
-        const partner = await deps.partners().get(ctx, order.partnerId);
-        const sent = await suppliers.send(
-          ctx,
-          reward.supplierId!,
-          {
-            type: 'laurel.redemption.order',
-            order: { id: order.id, sku: order.sku, rewardType: order.rewardType, quantity: order.quantity, points: Number(order.points), shipping: order.shipping ?? null, partner: { id: partner.id, name: partner.legalName }, placedAt: order.createdAt.toISOString() },
-          },
-          order.rewardType === 'physical',
+      if (outcome.status === 'failed') {
+        throw new AppError('CATALOGUE_FULFILMENT_FAILED', outcome.retryable ? 502 : 422, { params: { provider: provider.id, reason: outcome.reason }, retryable: outcome.retryable });
+      }
+      const handedOver = outcome.status === 'shipped' || outcome.status === 'delivered';
+      const reference = outcome.reference ? String(outcome.reference).slice(0, 200) : null;
+      const tracking = outcome.status === 'shipped' ? { trackingNumber: outcome.trackingNumber?.trim() || null, carrier: outcome.carrier?.trim() || null } : null;
+      if (handedOver || (reference && reference !== order.supplierReference) || tracking?.trackingNumber) {
+        // One statement: a retry writes the same values; units handed over are consumed (never restocked).
+        await ctx.em.execute(
+          `update catalogue_order set supplier_reference = coalesce(?, supplier_reference), tracking_number = coalesce(?, tracking_number), carrier = coalesce(?, carrier),
+             stock_state = case when ? and stock_state = 'reserved' then 'consumed' else stock_state end, updated_at = now() where id = ?`,
+          [reference, tracking?.trackingNumber ?? null, tracking?.carrier ?? null, handedOver, order.id],
         );
-        if (sent.reference && order.supplierReference !== sent.reference) {
-          await ctx.em.execute(`update catalogue_order set supplier_reference = ?, updated_at = now() where id = ?`, [sent.reference, order.id]);
-        }
-        return { result: sent.result };
       }
-      return { result: 'pending' };
+      if (outcome.status === 'awaiting-shipment') return { result: 'pending' };
+      return outcome.status === 'delivered' && order.rewardType === 'physical' ? { result: 'done', delivered: true } : { result: 'done' };
+    },
+
+    /**
+     * The sweep for orders no workflow ever picked up (Temporal unreachable for longer than the outbox keeps trying, a
+     * start parked as a dead letter): each order still `placed` more than `abandonedOrderHours` after it was placed gets
+     * its points released (a hold the ledger's expiry sweep already released counts) and its stock back, once, in one
+     * transaction with its status (`failed`) and an audit record. A workflow that starts later finds the points gone and
+     * compensates nothing twice. At most `limit` orders per run, oldest first.
+     */
+    async compensateAbandoned(ctx: RequestContext, options: { now?: Date; limit?: number } = {}): Promise<{ compensated: string[] }> {
+      const hours = deps.options.abandonedOrderHours;
+      const before = new Date((options.now ?? new Date()).getTime() - hours * 3_600_000);
+      const due = await ctx.em.execute<{ id: string }[]>(
+        `select id from catalogue_order where status = 'placed' and created_at < ? order by created_at, id limit ?`,
+        [before, options.limit ?? 200],
+      );
+      const compensated: string[] = [];
+      for (const { id } of due) {
+        const done = await inTransaction(ctx, async () => {
+          const order = await loadOrder(ctx, id, true);
+          if (order.status !== 'placed') return false;
+          const ageHours = Math.floor((Date.now() - order.createdAt.getTime()) / 3_600_000);
+          const pointsBefore = order.pointsState;
+          await service.releasePoints(ctx, id);
+          const { stockState } = await service.restock(ctx, id);
+          const again = await loadOrder(ctx, id, true);
+          const note = `no workflow ran within ${hours} h: points and stock given back`;
+          setStatus(again, 'failed', note);
+          again.reason = note;
+          deps.audit().record(ctx, { action: 'catalogue.order.abandoned', subjectType: 'order', subjectId: id, data: { ageHours, afterHours: hours, points: Number(again.points), pointsBefore, quantity: again.quantity, stockState } });
+          await ctx.em.flush();
+          return true;
+        });
+        if (done) compensated.push(id);
+      }
+      return { compensated };
     },
 
     /** Mirror the workflow's status on the order row for lists (idempotent; a final status is never left). */
@@ -955,6 +1036,43 @@ export function createCatalogueService(deps: CatalogueDeps) {
     if (!row) throw new AppError('CATALOGUE_REWARD_NOT_FOUND', 404, { params: { id } });
     return row;
   }
+
+  // The built-in providers, registered like a plugin's.
+  const builtin: FulfilmentProvider[] = [
+    {
+      id: 'manual',
+      label: { en: 'Manual: an admin ships it or hands it over', pl: 'Ręcznie: administrator wysyła lub przekazuje', ru: 'Вручную: администратор отправляет или передаёт' },
+      rewardTypes: REWARD_TYPES,
+      fulfil: async () => ({ status: 'awaiting-shipment' }),
+    },
+    {
+      id: 'voucher-pool',
+      label: { en: 'Voucher pool: a code from the imported codes', pl: 'Pula voucherów: kod z zaimportowanych', ru: 'Пул ваучеров: код из импортированных' },
+      rewardTypes: REWARD_TYPES.filter((t) => t !== 'physical'),
+      fulfil: async (ctx, line) => {
+        await service.allocateVouchers(ctx, line.orderId);
+        return { status: 'delivered' };
+      },
+    },
+    {
+      id: 'supplier',
+      label: { en: 'Supplier: a signed HTTP request', pl: 'Dostawca: podpisane żądanie HTTP', ru: 'Поставщик: подписанный HTTP-запрос' },
+      rewardTypes: REWARD_TYPES,
+      fulfil: async (ctx, line) => {
+        const sent = await suppliers.send(
+          ctx,
+          String(line.settings.supplierId),
+          {
+            type: 'laurel.redemption.order',
+            order: { id: line.orderId, sku: line.sku, rewardType: line.rewardType, quantity: line.quantity, points: line.points, shipping: line.shipping, partner: line.partner, placedAt: line.placedAt },
+          },
+          line.rewardType === 'physical',
+        );
+        return sent.result === 'done' ? { status: 'shipped', reference: sent.reference } : { status: 'awaiting-shipment', reference: sent.reference };
+      },
+    },
+  ];
+  for (const provider of builtin) providers.register(provider);
 
   return service;
 }

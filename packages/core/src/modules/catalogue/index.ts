@@ -1,4 +1,4 @@
-import { Type, definePlugin } from '@laurel/plugin-sdk';
+import { Type, definePlugin, fulfilmentProvidersRef } from '@laurel/plugin-sdk';
 import { CORE_VERSION } from '../../version.ts';
 import { auditServiceRef } from '../audit/index.ts';
 import { ledgerServiceRef } from '../ledger/index.ts';
@@ -10,6 +10,7 @@ import { catalogueServiceRef, catalogueSettingsRef, createCatalogueService } fro
 import { migration as m0001 } from './migrations/0001_catalogue.ts';
 import { migration as m0002 } from './migrations/0002_suppliers.ts';
 import { migration as m0003 } from './migrations/0003_restrictions.ts';
+import { migration as m0004 } from './migrations/0004_providers.ts';
 import { tiersServiceRef } from '../tiers/index.ts';
 import en from './locales/en.json' with { type: 'json' };
 import pl from './locales/pl.json' with { type: 'json' };
@@ -30,6 +31,7 @@ const CatalogueConfig = Type.Object(
     approvalThresholdPoints: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { default: null, description: 'Orders worth at least this many points wait for an admin’s approval' }),
     approvalTimeoutHours: Type.Integer({ minimum: 1, maximum: 24 * 60, default: 168, description: 'No decision by then rejects the order' }),
     maxFulfilmentAttempts: Type.Integer({ minimum: 1, maximum: 50, default: 5 }),
+    abandonedOrderHours: Type.Integer({ minimum: 1, maximum: 24 * 365, default: 96, description: 'An order no workflow picked up this long after it was placed gets its points and stock back (status failed)' }),
   },
   { additionalProperties: false },
 );
@@ -42,7 +44,7 @@ export const catalogueModule = definePlugin({
   dependsOn: ['audit', 'programs', 'partners', 'ledger', 'tiers'],
   config: CatalogueConfig,
   entities: [Reward, Order, VoucherCode, Supplier],
-  migrations: [m0001, m0002, m0003],
+  migrations: [m0001, m0002, m0003, m0004],
   setup(ctx) {
     ctx.grant('catalogue:manage', ['admin', 'program-manager']);
     ctx.grant('catalogue:order', ['partner-admin', 'partner-user']);
@@ -57,7 +59,15 @@ export const catalogueModule = definePlugin({
       options: ctx.config,
     });
     ctx.provide(catalogueServiceRef, catalogue);
+    // Plugins register fulfilment providers here (they list `catalogue` in dependsOn); the built-in three are in it.
+    ctx.provide(fulfilmentProvidersRef, catalogue.providers);
     ctx.routes(catalogueRoutes(() => catalogue));
+    // Orders no workflow picked up (Temporal unreachable past the outbox's retries): points and stock back, audited.
+    // Idempotent and per-order locked, so every replica may run it.
+    ctx.every('compensate-abandoned', 15 * 60_000, async (taskCtx) => {
+      const { compensated } = await catalogue.compensateAbandoned(taskCtx);
+      if (compensated.length > 0) taskCtx.log.warn({ orders: compensated.length }, 'catalogue: orders without a workflow compensated');
+    });
   },
 });
 

@@ -1,7 +1,7 @@
 import { error } from '@sveltejs/kit';
 import { createApiClient } from '#lib/api/client.ts';
 import { loadFromApi, loadOptional } from '#lib/api/load.ts';
-import { minorToPlain, rewardFormValues } from '#lib/catalogue/catalogue.ts';
+import { isBuiltinFulfilment, minorToPlain, rewardFormValues } from '#lib/catalogue/catalogue.ts';
 import { dayIn } from '#lib/earning/earning.ts';
 import { currencyFractionDigits } from '#lib/format/index.ts';
 import { formNonce } from '#lib/ledger/ledger.ts';
@@ -19,8 +19,11 @@ export const load: PageLoad = async ({ fetch, url, params, parent }) => {
 	const supplierId = reward.ok ? reward.data.supplierId : null;
 	const suppliers = reward.ok && supplierId ? await loadOptional(() => api.GET('/api/v1/catalogue/suppliers', { params: { query: { programId: reward.data.programId } } })) : null;
 	const supplier = suppliers?.items.find((s) => s.id === supplierId) ?? null;
+	// A plugin's provider is named by its own label.
+	const providers = reward.ok && !isBuiltinFulfilment(reward.data.fulfilment) ? await loadOptional(() => api.GET('/api/v1/catalogue/fulfilment-providers')) : null;
+	const providerLabel = providers?.items.find((p) => reward.ok && p.id === reward.data.fulfilment)?.label ?? null;
 	const initial = reward.ok
 		? rewardFormValues(reward.data, timeZone, dayIn, (minor, currency) => minorToPlain(minor, currencyFractionDigits(currency)))
 		: {};
-	return { reward, supplier, timeZone, initial, created: url.searchParams.has('created'), nonce: formNonce() };
+	return { reward, supplier, providerLabel, timeZone, initial, created: url.searchParams.has('created'), nonce: formNonce() };
 };

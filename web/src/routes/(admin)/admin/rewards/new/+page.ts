@@ -10,10 +10,11 @@ export const load: PageLoad = async ({ fetch, url, parent }) => {
 	const { session } = await parent();
 	if (!can(session, 'catalogue:manage')) error(403, 'Forbidden');
 	const api = createApiClient({ fetch, baseUrl: url.origin });
-	const [programs, suppliers] = await Promise.all([
+	const [programs, suppliers, providers] = await Promise.all([
 		loadFromApi(url, () => api.GET('/api/v1/programs/')),
-		loadOptional(() => api.GET('/api/v1/catalogue/suppliers'))
+		loadOptional(() => api.GET('/api/v1/catalogue/suppliers')),
+		loadOptional(() => api.GET('/api/v1/catalogue/fulfilment-providers'))
 	]);
 	const active = (suppliers?.items ?? []).filter((s) => s.status === 'active').map((s) => ({ id: s.id, programId: s.programId, name: s.name }));
-	return { programs, suppliers: active, nonce: formNonce() };
+	return { programs, suppliers: active, providers: providers?.items ?? [], nonce: formNonce() };
 };
