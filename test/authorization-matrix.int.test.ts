@@ -100,6 +100,8 @@ describe('authorization matrix: route × role × foreign partner', () => {
       if (name === 'userId') return ids.user!;
       if (name === 'orderId') return ids.order!;
       if (name === 'rewardId') return ids.reward!;
+      if (name === 'imageId') return ids.deadLetter!; // an unknown image of the reward
+      if (name === 'sha256') return '0'.repeat(64); // an image hash no reward has
       if (path.includes('/entries/')) return ids.entry!;
       if (path.includes('/adjustment-requests/')) return ids.adjustmentRequest!;
       if (path.includes('/partners/')) return ids.partner!;

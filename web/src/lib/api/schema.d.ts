@@ -1311,6 +1311,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/catalogue/images/{sha256}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A reward image's bytes by content hash (ETag; cached as immutable). Partner users reach their program's only */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    sha256: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
+                /** @description Not modified (If-None-Match) */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/catalogue/me/orders": {
         parameters: {
             query?: never;
@@ -1806,6 +1860,12 @@ export interface paths {
                                     fulfilment: string;
                                     /** Format: uuid */
                                     id: string;
+                                    /** @description In the order shown */
+                                    images: {
+                                        /** @description In the caller language, else the reward name */
+                                        alt: string;
+                                        url: string;
+                                    }[];
                                     labels: string[];
                                     limit: {
                                         /** @description Calendar period in the program time zone, or ever */
@@ -2698,6 +2758,25 @@ export interface paths {
                                 };
                                 /** Format: uuid */
                                 id: string;
+                                /** @description In the order shown */
+                                images: {
+                                    /** @description Alternative text per language (optional; the portal falls back to the reward name) */
+                                    alt: {
+                                        en?: string;
+                                        pl?: string;
+                                        ru?: string;
+                                    };
+                                    contentType: "image/png" | "image/jpeg" | "image/webp";
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** @description 0 is shown first */
+                                    position: number;
+                                    sha256: string;
+                                    /** @description Bytes */
+                                    size: number;
+                                    /** @description The bytes, by content hash: cached as immutable */
+                                    url: string;
+                                }[];
                                 /** @description Tier labels: only partners whose tier's catalogue benefit lists one may order it (empty: every tier) */
                                 labels: string[];
                                 limit: {
@@ -2840,6 +2919,25 @@ export interface paths {
                             };
                             /** Format: uuid */
                             id: string;
+                            /** @description In the order shown */
+                            images: {
+                                /** @description Alternative text per language (optional; the portal falls back to the reward name) */
+                                alt: {
+                                    en?: string;
+                                    pl?: string;
+                                    ru?: string;
+                                };
+                                contentType: "image/png" | "image/jpeg" | "image/webp";
+                                /** Format: uuid */
+                                id: string;
+                                /** @description 0 is shown first */
+                                position: number;
+                                sha256: string;
+                                /** @description Bytes */
+                                size: number;
+                                /** @description The bytes, by content hash: cached as immutable */
+                                url: string;
+                            }[];
                             /** @description Tier labels: only partners whose tier's catalogue benefit lists one may order it (empty: every tier) */
                             labels: string[];
                             limit: {
@@ -2940,6 +3038,25 @@ export interface paths {
                             };
                             /** Format: uuid */
                             id: string;
+                            /** @description In the order shown */
+                            images: {
+                                /** @description Alternative text per language (optional; the portal falls back to the reward name) */
+                                alt: {
+                                    en?: string;
+                                    pl?: string;
+                                    ru?: string;
+                                };
+                                contentType: "image/png" | "image/jpeg" | "image/webp";
+                                /** Format: uuid */
+                                id: string;
+                                /** @description 0 is shown first */
+                                position: number;
+                                sha256: string;
+                                /** @description Bytes */
+                                size: number;
+                                /** @description The bytes, by content hash: cached as immutable */
+                                url: string;
+                            }[];
                             /** @description Tier labels: only partners whose tier's catalogue benefit lists one may order it (empty: every tier) */
                             labels: string[];
                             limit: {
@@ -3075,6 +3192,25 @@ export interface paths {
                             };
                             /** Format: uuid */
                             id: string;
+                            /** @description In the order shown */
+                            images: {
+                                /** @description Alternative text per language (optional; the portal falls back to the reward name) */
+                                alt: {
+                                    en?: string;
+                                    pl?: string;
+                                    ru?: string;
+                                };
+                                contentType: "image/png" | "image/jpeg" | "image/webp";
+                                /** Format: uuid */
+                                id: string;
+                                /** @description 0 is shown first */
+                                position: number;
+                                sha256: string;
+                                /** @description Bytes */
+                                size: number;
+                                /** @description The bytes, by content hash: cached as immutable */
+                                url: string;
+                            }[];
                             /** @description Tier labels: only partners whose tier's catalogue benefit lists one may order it (empty: every tier) */
                             labels: string[];
                             limit: {
@@ -3103,6 +3239,239 @@ export interface paths {
                             type: "physical" | "voucher" | "service" | "training" | "event" | "cashback" | "privilege";
                             /** Format: date-time */
                             updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/catalogue/rewards/{rewardId}/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add an image to a reward (PNG, JPEG or WebP by its bytes, at most 5 MiB; after the others). The same bytes again return the image already there (200) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    rewardId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Alternative text per language (optional; the portal falls back to the reward name) */
+                        alt?: {
+                            en?: string;
+                            pl?: string;
+                            ru?: string;
+                        };
+                        /** @description The file, base64 */
+                        data: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Alternative text per language (optional; the portal falls back to the reward name) */
+                            alt: {
+                                en?: string;
+                                pl?: string;
+                                ru?: string;
+                            };
+                            contentType: "image/png" | "image/jpeg" | "image/webp";
+                            /** Format: uuid */
+                            id: string;
+                            /** @description 0 is shown first */
+                            position: number;
+                            sha256: string;
+                            /** @description Bytes */
+                            size: number;
+                            /** @description The bytes, by content hash: cached as immutable */
+                            url: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Alternative text per language (optional; the portal falls back to the reward name) */
+                            alt: {
+                                en?: string;
+                                pl?: string;
+                                ru?: string;
+                            };
+                            contentType: "image/png" | "image/jpeg" | "image/webp";
+                            /** Format: uuid */
+                            id: string;
+                            /** @description 0 is shown first */
+                            position: number;
+                            sha256: string;
+                            /** @description Bytes */
+                            size: number;
+                            /** @description The bytes, by content hash: cached as immutable */
+                            url: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalogue/rewards/{rewardId}/images/{imageId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an image; answers the reward's images left, in order */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    imageId: string;
+                    rewardId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description Alternative text per language (optional; the portal falls back to the reward name) */
+                                alt: {
+                                    en?: string;
+                                    pl?: string;
+                                    ru?: string;
+                                };
+                                contentType: "image/png" | "image/jpeg" | "image/webp";
+                                /** Format: uuid */
+                                id: string;
+                                /** @description 0 is shown first */
+                                position: number;
+                                sha256: string;
+                                /** @description Bytes */
+                                size: number;
+                                /** @description The bytes, by content hash: cached as immutable */
+                                url: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change an image's alternative text, or move it (position 0 is first); answers the reward's images in order */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    imageId: string;
+                    rewardId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Alternative text per language (optional; the portal falls back to the reward name) */
+                        alt?: {
+                            en?: string;
+                            pl?: string;
+                            ru?: string;
+                        };
+                        position?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description Alternative text per language (optional; the portal falls back to the reward name) */
+                                alt: {
+                                    en?: string;
+                                    pl?: string;
+                                    ru?: string;
+                                };
+                                contentType: "image/png" | "image/jpeg" | "image/webp";
+                                /** Format: uuid */
+                                id: string;
+                                /** @description 0 is shown first */
+                                position: number;
+                                sha256: string;
+                                /** @description Bytes */
+                                size: number;
+                                /** @description The bytes, by content hash: cached as immutable */
+                                url: string;
+                            }[];
                         };
                     };
                 };

@@ -235,3 +235,49 @@ export async function importVouchersAction(event: RequestEvent<{ id: string }>) 
 	}
 	return { action: 'vouchers', done: 'imported' as const, ...result.data };
 }
+
+/** The largest image file read before the API says it is too large (its limit is 5 MiB). */
+const MAX_IMAGE_FILE_BYTES = 6 * 1024 * 1024;
+
+/** The alternative texts typed in an image form (`alt.en`, `alt.pl`, `alt.ru`), empty ones left out. */
+function altOf(form: Awaited<ReturnType<typeof readForm>>): { en?: string; pl?: string; ru?: string } {
+	return Object.fromEntries((['en', 'pl', 'ru'] as const).map((lang) => [lang, form.text(`alt.${lang}`)]).filter(([, text]) => text));
+}
+
+/**
+ * `?/imageAdd` of a reward's page: the uploaded file goes to the API as it is (base64); the API checks its bytes (PNG,
+ * JPEG or WebP, at most 5 MiB) and its problems come back at the file field, in the person's language.
+ */
+export async function addImageAction(event: RequestEvent<{ id: string }>) {
+	const t = translatorOf(event);
+	const form = await readForm(event);
+	const values = { 'alt.en': form.text('alt.en'), 'alt.pl': form.text('alt.pl'), 'alt.ru': form.text('alt.ru') };
+	if (!UUID.test(event.params.id)) return badRequest(event, 'imageAdd', { values });
+	const file = form.data.get('file');
+	if (!(file instanceof File) || file.size === 0) return fail(400, { action: 'imageAdd', values, errors: { file: t('form.required') } });
+	if (file.size > MAX_IMAGE_FILE_BYTES) return fail(413, { action: 'imageAdd', values, errors: { file: t('catalogue:images.tooLarge') } });
+	const data = Buffer.from(await file.arrayBuffer()).toString('base64');
+	const result = await callApi(event, (api) =>
+		api.POST('/api/v1/catalogue/rewards/{rewardId}/images', { params: { path: { rewardId: event.params.id } }, body: { data, alt: altOf(form) } })
+	);
+	if (!result.ok) {
+		const errors = Object.fromEntries(Object.entries(result.state.errors ?? {}).map(([key, message]) => [key === 'data' ? 'file' : key, message]));
+		return fail(result.status, { ...result.state, errors, action: 'imageAdd', values });
+	}
+	return { action: 'imageAdd', done: 'added' as const };
+}
+
+/** `?/imageEdit` (alternative text), `?/imageMove` (one place up or down) and `?/imageRemove` of a reward's page. */
+export async function editImageAction(event: RequestEvent<{ id: string }>, action: 'imageEdit' | 'imageMove' | 'imageRemove') {
+	const form = await readForm(event);
+	const imageId = form.text('imageId');
+	if (!UUID.test(event.params.id) || !UUID.test(imageId)) return badRequest(event, action);
+	const path = { params: { path: { rewardId: event.params.id, imageId } } };
+	const result = await callApi(event, (api) => {
+		if (action === 'imageRemove') return api.DELETE('/api/v1/catalogue/rewards/{rewardId}/images/{imageId}', path);
+		if (action === 'imageMove') return api.PATCH('/api/v1/catalogue/rewards/{rewardId}/images/{imageId}', { ...path, body: { position: Math.max(0, Number(form.text('position')) || 0) } });
+		return api.PATCH('/api/v1/catalogue/rewards/{rewardId}/images/{imageId}', { ...path, body: { alt: { en: form.text('alt.en'), pl: form.text('alt.pl'), ru: form.text('alt.ru') } } });
+	});
+	if (!result.ok) return fail(result.status, { ...result.state, action, imageId, values: { 'alt.en': form.text('alt.en'), 'alt.pl': form.text('alt.pl'), 'alt.ru': form.text('alt.ru') } });
+	return { action, imageId, done: action };
+}

@@ -34,6 +34,21 @@ const ProviderSchema = Type.Object({
   settings: Nullable(Type.Record(Type.String(), Type.Unknown(), { description: 'JSON Schema of the settings a reward gives the provider (null: none)' })),
 });
 
+const AltText = Type.Object(
+  { en: Type.Optional(Type.String({ maxLength: 300 })), pl: Type.Optional(Type.String({ maxLength: 300 })), ru: Type.Optional(Type.String({ maxLength: 300 })) },
+  { additionalProperties: false, description: 'Alternative text per language (optional; the portal falls back to the reward name)' },
+);
+const ImageSchema = Type.Object({
+  id: Uuid,
+  url: Type.String({ description: 'The bytes, by content hash: cached as immutable' }),
+  contentType: literals(['image/png', 'image/jpeg', 'image/webp'] as const),
+  size: Type.Integer({ description: 'Bytes' }),
+  sha256: Type.String(),
+  position: Type.Integer({ description: '0 is shown first' }),
+  alt: AltText,
+});
+const ImageList = Type.Object({ items: Type.Array(ImageSchema) });
+
 const RewardSchema = Type.Object({
   id: Uuid,
   programId: Uuid,
@@ -55,6 +70,7 @@ const RewardSchema = Type.Object({
   segments: Type.Array(Type.String(), { description: 'Partner segments that see and may order it (empty: every partner)' }),
   approvalRequired: Type.Boolean(),
   status: RewardStatusSchema,
+  images: Type.Array(ImageSchema, { description: 'In the order shown' }),
   createdAt: DateTime,
   updatedAt: DateTime,
 });
@@ -123,6 +139,7 @@ const OfferItemSchema = Type.Object({
     stock: Nullable(Type.Integer()),
     fulfilment: FulfilmentId(),
     labels: Type.Array(Type.String()),
+    images: Type.Array(Type.Object({ url: Type.String(), alt: Type.String({ description: 'In the caller language, else the reward name' }) }), { description: 'In the order shown' }),
   }),
   orderable: Type.Boolean(),
   reasons: Type.Array(Type.Object({ code: literals(NOT_ORDERABLE_REASONS), message: Type.String() })),
@@ -232,6 +249,66 @@ export function catalogueRoutes(catalogue: () => CatalogueService) {
         schema: { tags: ['catalogue'], summary: 'Fulfilment providers a reward may choose: the built-in ones and those plugins register', response: { 200: Type.Object({ items: Type.Array(ProviderSchema) }) } },
       },
       async (request) => ({ items: catalogue().listProviders(request.ctx) }),
+    );
+
+    // ---- Admin: reward images (stored in PostgreSQL, served by content hash) ----
+    const ImageParams = Type.Object({ rewardId: Uuid, imageId: Uuid });
+    router.post(
+      '/rewards/:rewardId/images',
+      {
+        config: { access: 'catalogue:manage' },
+        bodyLimit: 8 * 1024 * 1024,
+        schema: {
+          tags: ['catalogue'],
+          summary: 'Add an image to a reward (PNG, JPEG or WebP by its bytes, at most 5 MiB; after the others). The same bytes again return the image already there (200)',
+          params: RewardIdParams,
+          body: Type.Object({ data: Type.String({ minLength: 1, maxLength: 7_100_000, description: 'The file, base64' }), alt: Type.Optional(AltText) }, { additionalProperties: false }),
+          response: { 200: ImageSchema, 201: ImageSchema },
+        },
+      },
+      async (request, reply) => {
+        const { image, created } = await catalogue().images.add(request.ctx, request.params.rewardId, request.body);
+        return reply.status(created ? 201 : 200).send(image);
+      },
+    );
+    router.patch(
+      '/rewards/:rewardId/images/:imageId',
+      {
+        config: { access: 'catalogue:manage' },
+        schema: {
+          tags: ['catalogue'],
+          summary: "Change an image's alternative text, or move it (position 0 is first); answers the reward's images in order",
+          params: ImageParams,
+          body: Type.Object({ alt: Type.Optional(AltText), position: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })) }, { additionalProperties: false }),
+          response: { 200: ImageList },
+        },
+      },
+      async (request) => ({ items: await catalogue().images.update(request.ctx, request.params.rewardId, request.params.imageId, request.body) }),
+    );
+    router.delete(
+      '/rewards/:rewardId/images/:imageId',
+      { config: { access: 'catalogue:manage' }, schema: { tags: ['catalogue'], summary: "Remove an image; answers the reward's images left, in order", params: ImageParams, response: { 200: ImageList } } },
+      async (request) => ({ items: await catalogue().images.remove(request.ctx, request.params.rewardId, request.params.imageId) }),
+    );
+    router.get(
+      '/images/:sha256',
+      {
+        config: { access: 'signed-in' },
+        schema: {
+          tags: ['catalogue'],
+          summary: "A reward image's bytes by content hash (ETag; cached as immutable). Partner users reach their program's only",
+          params: Type.Object({ sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }) }),
+          response: { 200: Type.Unsafe<Uint8Array>({ type: 'string', format: 'binary' }), 304: Type.Null({ description: 'Not modified (If-None-Match)' }) },
+        },
+      },
+      async (request, reply) => {
+        const image = await catalogue().readImage(request.ctx, request.params.sha256);
+        const etag = `"${request.params.sha256}"`;
+        void reply.header('etag', etag).header('cache-control', 'private, max-age=31536000, immutable').header('x-content-type-options', 'nosniff');
+        const match = request.headers['if-none-match'];
+        if (match && match.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) return reply.status(304).send(null);
+        return reply.type(image.contentType).send(image.bytes);
+      },
     );
 
     // ---- Admin: suppliers (fulfilment by signed HTTP requests) ----

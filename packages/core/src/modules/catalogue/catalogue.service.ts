@@ -22,6 +22,7 @@ import {
 import { createVoucherCipher, type VoucherCipher } from './voucher.crypto.ts';
 import { createSupplierService } from './catalogue.suppliers.ts';
 import { createProviderRegistry } from './catalogue.providers.ts';
+import { createImageService, type RewardImageView } from './catalogue.images.ts';
 
 type RewardRow = InferEntity<typeof Reward>;
 type OrderRow = InferEntity<typeof Order>;
@@ -86,6 +87,8 @@ export interface RewardView {
   segments: string[];
   approvalRequired: boolean;
   status: RewardStatus;
+  /** Its images in order (the bytes are at each `url`). */
+  images: RewardImageView[];
   createdAt: string;
   updatedAt: string;
 }
@@ -118,7 +121,12 @@ export const NOT_ORDERABLE_REASONS = ['tier-no-access', 'tier-required', 'out-of
 export type NotOrderableReason = (typeof NOT_ORDERABLE_REASONS)[number];
 
 export interface OfferItem {
-  reward: Omit<RewardView, 'programId' | 'createdAt' | 'updatedAt' | 'status' | 'approvalRequired' | 'name' | 'description' | 'supplierId' | 'segments' | 'fulfilmentSettings'> & { name: string; description: string };
+  reward: Omit<RewardView, 'programId' | 'createdAt' | 'updatedAt' | 'status' | 'approvalRequired' | 'name' | 'description' | 'supplierId' | 'segments' | 'fulfilmentSettings' | 'images'> & {
+    name: string;
+    description: string;
+    /** In order; `alt` in the caller's language, else the reward's name. */
+    images: { url: string; alt: string }[];
+  };
   orderable: boolean;
   /** Why the partner cannot order it now, most important first (empty when orderable). */
   reasons: { code: NotOrderableReason; message: string }[];
@@ -180,7 +188,7 @@ const FINAL: readonly OrderStatus[] = ['completed', 'cancelled', 'rejected', 'ex
 const CANCELLABLE: readonly OrderStatus[] = ['placed', 'awaiting-approval'];
 const DAY_MS = 86_400_000;
 
-function rewardView(r: RewardRow): RewardView {
+function rewardView(r: RewardRow, images: RewardImageView[] = []): RewardView {
   return {
     id: r.id,
     programId: r.programId,
@@ -202,6 +210,7 @@ function rewardView(r: RewardRow): RewardView {
     segments: r.segments ?? [],
     approvalRequired: r.approvalRequired,
     status: r.status,
+    images,
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
   };
@@ -423,11 +432,13 @@ export function createCatalogueService(deps: CatalogueDeps) {
 
   const suppliers = createSupplierService({ audit: deps.audit, cipher });
   const providers = createProviderRegistry();
+  const images = createImageService({ audit: deps.audit, rewardExists: async (ctx, id) => void (await loadReward(ctx, id)), inTransaction });
 
   const service = {
     suppliers,
     /** The fulfilment providers (`fulfilmentProvidersRef`): the built-in three and those plugins register. */
     providers,
+    images,
 
     async createReward(ctx: RequestContext, input: RewardInput): Promise<RewardView> {
       checkReward(input);
@@ -520,7 +531,16 @@ export function createCatalogueService(deps: CatalogueDeps) {
       }
       deps.audit().record(ctx, { action: 'catalogue.reward.updated', subjectType: 'reward', subjectId: id, data: { before, after: rewardView(row) } });
       await ctx.em.flush();
-      return rewardView(await loadRewardFresh(ctx, id));
+      return rewardView(await loadRewardFresh(ctx, id), await images.list(ctx, id));
+    },
+
+    /** A reward image's bytes by content hash: a partner user's only of its program's rewards; 404 otherwise. */
+    async readImage(ctx: RequestContext, sha256: string): Promise<{ bytes: Buffer; contentType: string }> {
+      const actor = ctx.actor;
+      const programId = actor.kind === 'user' && actor.partnerId ? (await deps.partners().get(ctx, actor.partnerId)).programId : null;
+      const image = await images.read(ctx, sha256, programId);
+      if (!image) throw new AppError('CATALOGUE_IMAGE_NOT_FOUND', 404, { params: { id: sha256 } });
+      return image;
     },
 
     /** The providers a reward may choose, labelled in the caller's language. */
@@ -529,7 +549,7 @@ export function createCatalogueService(deps: CatalogueDeps) {
     },
 
     async getReward(ctx: RequestContext, id: string): Promise<RewardView> {
-      return rewardView(await loadReward(ctx, id));
+      return rewardView(await loadReward(ctx, id), await images.list(ctx, id));
     },
 
     async listRewards(ctx: RequestContext, query: { programId?: string; status?: RewardStatus; type?: RewardType; q?: string }): Promise<RewardView[]> {
@@ -539,7 +559,8 @@ export function createCatalogueService(deps: CatalogueDeps) {
       if (query.type) where.type = query.type;
       if (query.q) where.$or = [{ sku: { $ilike: `%${query.q}%` } }, { category: { $ilike: `%${query.q}%` } }];
       const rows = await ctx.em.find(Reward, where, { orderBy: { createdAt: 'desc' }, limit: 500 });
-      return rows.map(rewardView);
+      const pictures = await images.ofRewards(ctx, rows.map((r) => r.id));
+      return rows.map((r) => rewardView(r, pictures.get(r.id)));
     },
 
     /** Import voucher codes: each sealed (AES-256-GCM); codes already in the pool are skipped; the stock grows by the new ones. */
@@ -589,6 +610,7 @@ export function createCatalogueService(deps: CatalogueDeps) {
       }
       const balance = (await deps.ledger().balances(ctx, partnerId)).available;
       const used = await usedInPeriod(ctx, partnerId, rewards, program.timeZone);
+      const pictures = await images.ofRewards(ctx, rewards.map((r) => r.id));
       const now = new Date();
       let items: OfferItem[] = rewards.map((r) => {
         const reasons: { code: NotOrderableReason; message: string }[] = [];
@@ -600,8 +622,10 @@ export function createCatalogueService(deps: CatalogueDeps) {
         const remaining = r.limitQuantity != null ? Math.max(0, r.limitQuantity - (used.get(r.id) ?? 0)) : null;
         if (remaining === 0) reasons.push({ code: 'limit-reached', message: reasonMessage(ctx, 'limit-reached', r, { count: r.limitQuantity, period: ctx.t(`catalogue:periods.${r.limitPeriod}`) }) });
         if (balance < Number(r.pricePoints)) reasons.push({ code: 'not-enough-points', message: reasonMessage(ctx, 'not-enough-points', r, { count: Number(r.pricePoints) - balance }) });
-        const { programId: _p, createdAt: _c, updatedAt: _u, status: _s, approvalRequired: _a, supplierId: _sup, segments: _seg, fulfilmentSettings: _fs, ...view } = rewardView(r);
-        return { reward: { ...view, name: r.name[locale] || r.name.en, description: r.description[locale] || r.description.en }, orderable: reasons.length === 0, reasons, remainingInPeriod: remaining };
+        const { programId: _p, createdAt: _c, updatedAt: _u, status: _s, approvalRequired: _a, supplierId: _sup, segments: _seg, fulfilmentSettings: _fs, images: _i, ...view } = rewardView(r);
+        const name = r.name[locale] || r.name.en;
+        const shown = (pictures.get(r.id) ?? []).map((i) => ({ url: i.url, alt: i.alt[locale] || name }));
+        return { reward: { ...view, name, description: r.description[locale] || r.description.en, images: shown }, orderable: reasons.length === 0, reasons, remainingInPeriod: remaining };
       });
       if (query.orderableOnly) items = items.filter((i) => i.orderable);
       const sort = query.sort ?? 'price-asc';

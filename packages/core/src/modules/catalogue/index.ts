@@ -11,6 +11,7 @@ import { migration as m0001 } from './migrations/0001_catalogue.ts';
 import { migration as m0002 } from './migrations/0002_suppliers.ts';
 import { migration as m0003 } from './migrations/0003_restrictions.ts';
 import { migration as m0004 } from './migrations/0004_providers.ts';
+import { migration as m0005 } from './migrations/0005_images.ts';
 import { tiersServiceRef } from '../tiers/index.ts';
 import en from './locales/en.json' with { type: 'json' };
 import pl from './locales/pl.json' with { type: 'json' };
@@ -44,7 +45,7 @@ export const catalogueModule = definePlugin({
   dependsOn: ['audit', 'programs', 'partners', 'ledger', 'tiers'],
   config: CatalogueConfig,
   entities: [Reward, Order, VoucherCode, Supplier],
-  migrations: [m0001, m0002, m0003, m0004],
+  migrations: [m0001, m0002, m0003, m0004, m0005],
   setup(ctx) {
     ctx.grant('catalogue:manage', ['admin', 'program-manager']);
     ctx.grant('catalogue:order', ['partner-admin', 'partner-user']);

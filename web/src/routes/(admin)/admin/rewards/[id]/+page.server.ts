@@ -1,5 +1,5 @@
 import { error } from '@sveltejs/kit';
-import { importVouchersAction, stockAction, updateRewardAction } from '#lib/server/catalogue.ts';
+import { addImageAction, editImageAction, importVouchersAction, stockAction, updateRewardAction } from '#lib/server/catalogue.ts';
 import { serverApi } from '#lib/server/api.ts';
 import type { Actions } from './$types';
 
@@ -15,5 +15,10 @@ export const actions: Actions = {
 	/** Set, add to, take from the stock, or make it unlimited. */
 	stock: (event) => stockAction(event),
 	/** Import voucher codes (pasted or uploaded). */
-	vouchers: (event) => importVouchersAction(event)
+	vouchers: (event) => importVouchersAction(event),
+	/** Images: add one (a file and its alternative texts), change an image's texts, move it, remove it. */
+	imageAdd: (event) => addImageAction(event),
+	imageEdit: (event) => editImageAction(event, 'imageEdit'),
+	imageMove: (event) => editImageAction(event, 'imageMove'),
+	imageRemove: (event) => editImageAction(event, 'imageRemove')
 };
