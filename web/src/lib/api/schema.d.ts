@@ -3792,6 +3792,528 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/earning/backtests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A program’s backtests, newest first (without results) */
+        get: {
+            parameters: {
+                query: {
+                    limit?: number;
+                    programId: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** @description Events evaluated so far (progress: done / total) */
+                                done: number;
+                                drafts: {
+                                    code: string;
+                                    /** Format: uuid */
+                                    ruleId: string;
+                                    /** @description unsaved: the rule of the editor, with the zero id and the version it would get */
+                                    status: "draft" | "unsaved" | "active";
+                                    version: number;
+                                }[];
+                                error: {
+                                    code: string;
+                                    params: {
+                                        [key: string]: unknown;
+                                    };
+                                } | null;
+                                finishedAt: string | null;
+                                /** Format: date-time */
+                                from: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                programId: string;
+                                replaced: {
+                                    code: string;
+                                    /** Format: uuid */
+                                    ruleId: string;
+                                    /** @description unsaved: the rule of the editor, with the zero id and the version it would get */
+                                    status: "draft" | "unsaved" | "active";
+                                    version: number;
+                                }[];
+                                /** @description Once done; the list leaves it out */
+                                result: {
+                                    currency: string;
+                                    eventsPerSecond: number;
+                                    /** @description How long the computation took */
+                                    millis: number;
+                                    pointValueMinorPerThousand: number;
+                                    /** @description Points per rule code */
+                                    rules: {
+                                        code: string;
+                                        difference: number;
+                                        draft: number;
+                                        live: number;
+                                    }[];
+                                    segments: {
+                                        costDifference: number;
+                                        /** @description draft − live */
+                                        difference: number;
+                                        /** @description Points with the drafts in force */
+                                        draft: number;
+                                        draftCost: number;
+                                        /** @description Events evaluated */
+                                        events: number;
+                                        /** @description Points under the rules in force */
+                                        live: number;
+                                        /** @description What the live points are worth, in minor units of the program currency (at its point value, half to even) */
+                                        liveCost: number;
+                                        /** @description Partners with at least one event */
+                                        partners: number;
+                                        /** @description draft / live to 4 decimal places; null when live is 0 */
+                                        ratio: number | null;
+                                        /** @description null: partners in no segment; a partner in several counts in each */
+                                        segment: string | null;
+                                    }[];
+                                    /** @description Events left out, by reason (no exchange rate, partner not found) */
+                                    skipped: {
+                                        code: string;
+                                        count: number;
+                                    }[];
+                                    total: {
+                                        costDifference: number;
+                                        /** @description draft − live */
+                                        difference: number;
+                                        /** @description Points with the drafts in force */
+                                        draft: number;
+                                        draftCost: number;
+                                        /** @description Events evaluated */
+                                        events: number;
+                                        /** @description Points under the rules in force */
+                                        live: number;
+                                        /** @description What the live points are worth, in minor units of the program currency (at its point value, half to even) */
+                                        liveCost: number;
+                                        /** @description Partners with at least one event */
+                                        partners: number;
+                                        /** @description draft / live to 4 decimal places; null when live is 0 */
+                                        ratio: number | null;
+                                    };
+                                    types: {
+                                        costDifference: number;
+                                        /** @description draft − live */
+                                        difference: number;
+                                        /** @description Points with the drafts in force */
+                                        draft: number;
+                                        draftCost: number;
+                                        /** @description Events evaluated */
+                                        events: number;
+                                        /** @description Points under the rules in force */
+                                        live: number;
+                                        /** @description What the live points are worth, in minor units of the program currency (at its point value, half to even) */
+                                        liveCost: number;
+                                        /** @description Partners with at least one event */
+                                        partners: number;
+                                        /** @description draft / live to 4 decimal places; null when live is 0 */
+                                        ratio: number | null;
+                                        /** @description Partner type */
+                                        type: string;
+                                    }[];
+                                } | null;
+                                startedBy: {
+                                    [key: string]: unknown;
+                                };
+                                status: "running" | "done" | "failed";
+                                /**
+                                 * Format: date-time
+                                 * @description Exclusive
+                                 */
+                                to: string;
+                                /** @description Events of the period to evaluate */
+                                total: number;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Backtest draft rules over a past period: points and cost against the rules in force, per partner segment and type. Runs in the background; audited; posts nothing
+         * @description The stored events of the period (issued invoices and activities, processed or held for review) are evaluated under the active rules and under the rule set the drafts make (each replacing the active versions of its code it overlaps), with the evaluator a posting runs, in the order they were received; caps count from zero at the start of the period, on each side. Answers 202 with the backtest (status running, total); GET it for progress (done / total) and, once done, the result.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        from: string;
+                        /** @description A replay returns the first answer; the same key for another request is a 409 */
+                        idempotencyKey?: string;
+                        /** Format: uuid */
+                        programId: string;
+                        /** @description Draft versions to test (of the program) */
+                        ruleIds: string[];
+                        /**
+                         * Format: date-time
+                         * @description Exclusive
+                         */
+                        to: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description Events evaluated so far (progress: done / total) */
+                            done: number;
+                            drafts: {
+                                code: string;
+                                /** Format: uuid */
+                                ruleId: string;
+                                /** @description unsaved: the rule of the editor, with the zero id and the version it would get */
+                                status: "draft" | "unsaved" | "active";
+                                version: number;
+                            }[];
+                            error: {
+                                code: string;
+                                params: {
+                                    [key: string]: unknown;
+                                };
+                            } | null;
+                            finishedAt: string | null;
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            programId: string;
+                            replaced: {
+                                code: string;
+                                /** Format: uuid */
+                                ruleId: string;
+                                /** @description unsaved: the rule of the editor, with the zero id and the version it would get */
+                                status: "draft" | "unsaved" | "active";
+                                version: number;
+                            }[];
+                            /** @description Once done; the list leaves it out */
+                            result: {
+                                currency: string;
+                                eventsPerSecond: number;
+                                /** @description How long the computation took */
+                                millis: number;
+                                pointValueMinorPerThousand: number;
+                                /** @description Points per rule code */
+                                rules: {
+                                    code: string;
+                                    difference: number;
+                                    draft: number;
+                                    live: number;
+                                }[];
+                                segments: {
+                                    costDifference: number;
+                                    /** @description draft − live */
+                                    difference: number;
+                                    /** @description Points with the drafts in force */
+                                    draft: number;
+                                    draftCost: number;
+                                    /** @description Events evaluated */
+                                    events: number;
+                                    /** @description Points under the rules in force */
+                                    live: number;
+                                    /** @description What the live points are worth, in minor units of the program currency (at its point value, half to even) */
+                                    liveCost: number;
+                                    /** @description Partners with at least one event */
+                                    partners: number;
+                                    /** @description draft / live to 4 decimal places; null when live is 0 */
+                                    ratio: number | null;
+                                    /** @description null: partners in no segment; a partner in several counts in each */
+                                    segment: string | null;
+                                }[];
+                                /** @description Events left out, by reason (no exchange rate, partner not found) */
+                                skipped: {
+                                    code: string;
+                                    count: number;
+                                }[];
+                                total: {
+                                    costDifference: number;
+                                    /** @description draft − live */
+                                    difference: number;
+                                    /** @description Points with the drafts in force */
+                                    draft: number;
+                                    draftCost: number;
+                                    /** @description Events evaluated */
+                                    events: number;
+                                    /** @description Points under the rules in force */
+                                    live: number;
+                                    /** @description What the live points are worth, in minor units of the program currency (at its point value, half to even) */
+                                    liveCost: number;
+                                    /** @description Partners with at least one event */
+                                    partners: number;
+                                    /** @description draft / live to 4 decimal places; null when live is 0 */
+                                    ratio: number | null;
+                                };
+                                types: {
+                                    costDifference: number;
+                                    /** @description draft − live */
+                                    difference: number;
+                                    /** @description Points with the drafts in force */
+                                    draft: number;
+                                    draftCost: number;
+                                    /** @description Events evaluated */
+                                    events: number;
+                                    /** @description Points under the rules in force */
+                                    live: number;
+                                    /** @description What the live points are worth, in minor units of the program currency (at its point value, half to even) */
+                                    liveCost: number;
+                                    /** @description Partners with at least one event */
+                                    partners: number;
+                                    /** @description draft / live to 4 decimal places; null when live is 0 */
+                                    ratio: number | null;
+                                    /** @description Partner type */
+                                    type: string;
+                                }[];
+                            } | null;
+                            startedBy: {
+                                [key: string]: unknown;
+                            };
+                            status: "running" | "done" | "failed";
+                            /**
+                             * Format: date-time
+                             * @description Exclusive
+                             */
+                            to: string;
+                            /** @description Events of the period to evaluate */
+                            total: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/backtests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One backtest: progress and, once done, its result */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description Events evaluated so far (progress: done / total) */
+                            done: number;
+                            drafts: {
+                                code: string;
+                                /** Format: uuid */
+                                ruleId: string;
+                                /** @description unsaved: the rule of the editor, with the zero id and the version it would get */
+                                status: "draft" | "unsaved" | "active";
+                                version: number;
+                            }[];
+                            error: {
+                                code: string;
+                                params: {
+                                    [key: string]: unknown;
+                                };
+                            } | null;
+                            finishedAt: string | null;
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            programId: string;
+                            replaced: {
+                                code: string;
+                                /** Format: uuid */
+                                ruleId: string;
+                                /** @description unsaved: the rule of the editor, with the zero id and the version it would get */
+                                status: "draft" | "unsaved" | "active";
+                                version: number;
+                            }[];
+                            /** @description Once done; the list leaves it out */
+                            result: {
+                                currency: string;
+                                eventsPerSecond: number;
+                                /** @description How long the computation took */
+                                millis: number;
+                                pointValueMinorPerThousand: number;
+                                /** @description Points per rule code */
+                                rules: {
+                                    code: string;
+                                    difference: number;
+                                    draft: number;
+                                    live: number;
+                                }[];
+                                segments: {
+                                    costDifference: number;
+                                    /** @description draft − live */
+                                    difference: number;
+                                    /** @description Points with the drafts in force */
+                                    draft: number;
+                                    draftCost: number;
+                                    /** @description Events evaluated */
+                                    events: number;
+                                    /** @description Points under the rules in force */
+                                    live: number;
+                                    /** @description What the live points are worth, in minor units of the program currency (at its point value, half to even) */
+                                    liveCost: number;
+                                    /** @description Partners with at least one event */
+                                    partners: number;
+                                    /** @description draft / live to 4 decimal places; null when live is 0 */
+                                    ratio: number | null;
+                                    /** @description null: partners in no segment; a partner in several counts in each */
+                                    segment: string | null;
+                                }[];
+                                /** @description Events left out, by reason (no exchange rate, partner not found) */
+                                skipped: {
+                                    code: string;
+                                    count: number;
+                                }[];
+                                total: {
+                                    costDifference: number;
+                                    /** @description draft − live */
+                                    difference: number;
+                                    /** @description Points with the drafts in force */
+                                    draft: number;
+                                    draftCost: number;
+                                    /** @description Events evaluated */
+                                    events: number;
+                                    /** @description Points under the rules in force */
+                                    live: number;
+                                    /** @description What the live points are worth, in minor units of the program currency (at its point value, half to even) */
+                                    liveCost: number;
+                                    /** @description Partners with at least one event */
+                                    partners: number;
+                                    /** @description draft / live to 4 decimal places; null when live is 0 */
+                                    ratio: number | null;
+                                };
+                                types: {
+                                    costDifference: number;
+                                    /** @description draft − live */
+                                    difference: number;
+                                    /** @description Points with the drafts in force */
+                                    draft: number;
+                                    draftCost: number;
+                                    /** @description Events evaluated */
+                                    events: number;
+                                    /** @description Points under the rules in force */
+                                    live: number;
+                                    /** @description What the live points are worth, in minor units of the program currency (at its point value, half to even) */
+                                    liveCost: number;
+                                    /** @description Partners with at least one event */
+                                    partners: number;
+                                    /** @description draft / live to 4 decimal places; null when live is 0 */
+                                    ratio: number | null;
+                                    /** @description Partner type */
+                                    type: string;
+                                }[];
+                            } | null;
+                            startedBy: {
+                                [key: string]: unknown;
+                            };
+                            status: "running" | "done" | "failed";
+                            /**
+                             * Format: date-time
+                             * @description Exclusive
+                             */
+                            to: string;
+                            /** @description Events of the period to evaluate */
+                            total: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/earning/disputes": {
         parameters: {
             query?: never;

@@ -1249,6 +1249,9 @@ export function createEarningService(deps: EarningDeps) {
     /** An admin request under an optional idempotency key (see `once`). */
     once,
 
+    /** A partner's tier multiplier as postings apply it (1 without a tiers plugin); a backtest reads it too. */
+    tierMultiplier: tierOf,
+
     /** The review queue: events held back by a guardrail, newest first. */
     async listReviews(ctx: RequestContext, query: { programId?: string; status?: ReviewView['status']; limit: number; before?: string }) {
       const filters: [string, unknown][] = [['program_id = ?', query.programId], ['status = ?', query.status], ['id < ?', query.before]];

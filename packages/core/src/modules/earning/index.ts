@@ -17,6 +17,7 @@ import { migration as m0002 } from './migrations/0002_fx_rates.ts';
 import { migration as m0003 } from './migrations/0003_caps_review.ts';
 import { migration as m0004 } from './migrations/0004_invoice_number_idx.ts';
 import { migration as m0010 } from './migrations/0010_disputes.ts';
+import { migration as m0020 } from './migrations/0020_backtest.ts';
 import en from './locales/en.json' with { type: 'json' };
 import pl from './locales/pl.json' with { type: 'json' };
 import ru from './locales/ru.json' with { type: 'json' };
@@ -37,7 +38,7 @@ export const earningModule = definePlugin({
   compatibility: `^${CORE_VERSION}`,
   dependsOn: ['audit', 'access', 'programs', 'partners', 'ledger'],
   entities: [EarningEvent, EarningRule, EarningDispute],
-  migrations: [m0001, m0002, m0003, m0004, m0010],
+  migrations: [m0001, m0002, m0003, m0004, m0010, m0020],
   setup(ctx) {
     ctx.grant('events:write', ['admin'], { apiKeys: true });
     ctx.grant('earning:manage', ['admin', 'program-manager']);
