@@ -7,7 +7,8 @@ import { haveChromium, launchChromium, listen, plain, validNip, WEB_DIR } from '
 
 /**
  * A backtest in a real browser (Russian): the admin chooses a draft and a period, starts the backtest, follows its
- * progress on its page (running in the background) and reads the totals per segment and type; nothing is posted.
+ * progress on its page (running in the background) and reads the totals per segment and type; nothing is posted. A
+ * draft's page links to a backtest of that draft.
  * Chromium driven by playwright-core against the real app.
  */
 describe.skipIf(!haveChromium && !process.env.CI)('web app: backtest of draft rules', () => {
@@ -15,6 +16,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: backtest of draft ru
   let browser: Browser;
   let base = '';
   let programId = '';
+  let draftId = '';
   const partners: Record<string, string> = {};
   const api = async (method: 'GET' | 'POST', url: string, payload?: unknown) => {
     const res = await t.app.inject({ method, url, headers: t.adminHeaders, ...(payload ? { payload: payload as Record<string, unknown> } : {}) });
@@ -38,10 +40,10 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: backtest of draft ru
       n += 1;
       await api('POST', '/api/v1/earning/events', { type: 'invoice.issued', source: 'erp-web', externalId: `bt-${n}`, occurredAt: `2025-05-0${n}T10:00:00Z`, programId, partner: { partnerId: partners[name] }, number: `FV/${n}`, currency: 'PLN', lines: [{ sku: 'S', quantity: 1, netAmount: minor, category }] });
     }
-    await api('POST', '/api/v1/earning/rules', {
+    draftId = (await api('POST', '/api/v1/earning/rules', {
       programId, code: 'base', name: 'Кабели ×3', validFrom: '2025-01-01T00:00:00Z', eventTypes: ['invoice.issued'], condition: true,
       effect: { type: 'per-amount', pointsPerUnit: 1, target: 'pending', multipliers: { strategic: [{ categories: ['cables'], multiplier: 3 }] } },
-    });
+    })).id;
     browser = await launchChromium();
   }, 120_000);
 
@@ -89,7 +91,15 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: backtest of draft ru
     const segments = page.locator('main [data-result="segments"] table tbody tr');
     expect(plain(await segments.filter({ hasText: 'retail' }).innerText())).toMatch(/300[\s\S]*500[\s\S]*\+200/);
     expect(plain(await segments.filter({ hasText: 'wholesale' }).innerText())).toMatch(/400[\s\S]*1 200[\s\S]*\+800[\s\S]*× 3/);
+    expect(plain(await page.locator('main [data-result="types"] table tbody tr').innerText())).toMatch(/Дилер[\s\S]*2 партнёра/);
     expect(await api('GET', `/api/v1/ledger/partners/${partners['Бета']}/balances`)).toEqual(before);
+
+    // The draft's own page leads to a backtest of it, the draft already chosen.
+    await page.goto(`${base}/admin/earning/rules/${draftId}`);
+    await page.locator('main a[data-backtest-draft]').click();
+    await page.waitForURL(/\/admin\/earning\/backtests\?program=/);
+    expect(await page.locator(`main input[name="ruleIds"][value="${draftId}"]`).isChecked()).toBe(true);
+    expect(await page.locator('main table tbody tr').count()).toBe(1);
     await context.close();
   }, 120_000);
 });

@@ -1,6 +1,6 @@
 import { createApiClient } from '#lib/api/client.ts';
 import { loadFromApi } from '#lib/api/load.ts';
-import { dayIn } from '#lib/earning/earning.ts';
+import { UUID, dayIn } from '#lib/earning/earning.ts';
 import { formNonce } from '#lib/ledger/ledger.ts';
 import type { PageLoad } from './$types';
 
@@ -24,5 +24,7 @@ export const load: PageLoad = async ({ fetch, url }) => {
 	const first = new Date(Date.UTC(y, m - 2, 1));
 	const last = new Date(Date.UTC(y, m - 1, 0));
 	const day = (d: Date) => d.toISOString().slice(0, 10);
-	return { programs, program: program ?? null, backtests, drafts, period: { from: today ? day(first) : '', to: today ? day(last) : '' }, nonce: formNonce() };
+	// `?rule=`: a draft's page links here with that draft chosen.
+	const chosen = url.searchParams.getAll('rule').filter((id) => UUID.test(id));
+	return { programs, program: program ?? null, backtests, drafts, chosen, period: { from: today ? day(first) : '', to: today ? day(last) : '' }, nonce: formNonce() };
 };
