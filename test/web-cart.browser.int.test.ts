@@ -115,7 +115,9 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: the partner’s cart
     // A physical good: the delivery address is asked for (and required).
     const checkout = p.locator('main form[action="?/checkout"]');
     await checkout.locator('button[type="submit"]').click();
-    await expect.poll(() => checkout.locator('input[name="shipping.name"][aria-invalid="true"]').count()).toBe(1);
+    // The company's name is filled in from its profile; the street is still to be given.
+    await expect.poll(() => checkout.locator('input[name="shipping.street"][aria-invalid="true"]').count()).toBe(1);
+    expect(await checkout.locator('input[name="shipping.name"]').inputValue()).toBe('Koszykowa Hurtownia Sp. z o.o.');
     expect(await orderCount()).toBe(0);
     await checkout.locator('input[name="shipping.name"]').fill('Anna Nowak');
     await checkout.locator('input[name="shipping.street"]').fill('ul. Prosta 1');

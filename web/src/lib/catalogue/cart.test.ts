@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addToCart, cartTotals, lineErrors, MAX_CART_LINES, parseCart, reconcileCart, removeLine, serializeCart, setQuantity, type CartLine } from './cart.ts';
+import { addToCart, cartTotals, lineErrors, MAX_CART_LINES, parseCart, reconcileCart, removeLine, serializeCart, setQuantity, shippingDefaults, type CartLine } from './cart.ts';
 import type { OfferItem } from './catalogue.ts';
 
 const user = '11111111-1111-4111-8111-111111111111';
@@ -83,5 +83,23 @@ describe('cart cookie helpers', () => {
 			byReward: { [id(2)]: 'Wyprzedane', [id(1)]: 'Za dużo' },
 			other: { 'shipping.city': 'Required', 'items.7': 'x' }
 		});
+	});
+});
+
+describe('the checkout address', () => {
+	it('starts from the company’s last delivery, else its profile, else only the country', () => {
+		const last = { name: 'Jan Kowalski', street: 'Prosta 1', postalCode: '00-001', city: 'Warszawa', country: 'PL', phone: '+48 600 000 000' };
+		expect(shippingDefaults(last, { legalName: 'Acme', country: 'DE' })).toEqual({
+			source: 'last-order',
+			values: { 'shipping.name': 'Jan Kowalski', 'shipping.street': 'Prosta 1', 'shipping.postalCode': '00-001', 'shipping.city': 'Warszawa', 'shipping.country': 'PL', 'shipping.phone': '+48 600 000 000' }
+		});
+		expect(shippingDefaults({ ...last, phone: undefined }, null).values['shipping.phone']).toBe('');
+		expect(shippingDefaults(null, { legalName: 'Acme Sp. z o.o.', country: 'CZ', applicant: { phone: '+420 1' } })).toEqual({
+			source: 'profile',
+			values: { 'shipping.name': 'Acme Sp. z o.o.', 'shipping.country': 'CZ', 'shipping.phone': '+420 1' }
+		});
+		// A delivery without a street (malformed) does not count; a country the form cannot take falls back to PL.
+		expect(shippingDefaults({ name: 'X' }, { legalName: 'Acme', country: 'Polska', applicant: null })).toMatchObject({ source: 'profile', values: { 'shipping.country': 'PL', 'shipping.phone': '' } });
+		expect(shippingDefaults(null, null)).toEqual({ source: null, values: { 'shipping.country': 'PL' } });
 	});
 });

@@ -108,3 +108,31 @@ export function lineErrors(errors: Record<string, string> | undefined, lines: Ca
 	}
 	return { byReward, other };
 }
+
+/** The delivery address fields of a checkout, as the form names them. */
+export const SHIPPING_FIELDS = ['name', 'street', 'postalCode', 'city', 'country', 'phone'] as const;
+
+/** Where a checkout's address was filled in from: the company's last delivery, its profile, or nowhere. */
+export type ShippingSource = 'last-order' | 'profile' | null;
+
+/**
+ * The address a checkout starts with, one for every physical line: the company's last delivery address (its newest
+ * order with one) when there is one, else what its profile holds (the company's name, its country, the applicant's
+ * phone). The person can change any of it; `PL` when nothing says the country.
+ */
+export function shippingDefaults(
+	lastShipping: Record<string, unknown> | null | undefined,
+	profile: { legalName: string; country: string; applicant?: { phone?: string | null } | null } | null | undefined
+): { values: Record<string, string>; source: ShippingSource } {
+	const text = (value: unknown) => (typeof value === 'string' ? value : '');
+	if (lastShipping && text(lastShipping.street)) {
+		return { values: Object.fromEntries(SHIPPING_FIELDS.map((field) => [`shipping.${field}`, text(lastShipping[field])])), source: 'last-order' };
+	}
+	if (profile) {
+		return {
+			values: { 'shipping.name': profile.legalName, 'shipping.country': /^[A-Z]{2}$/.test(profile.country) ? profile.country : 'PL', 'shipping.phone': profile.applicant?.phone ?? '' },
+			source: 'profile'
+		};
+	}
+	return { values: { 'shipping.country': 'PL' }, source: null };
+}

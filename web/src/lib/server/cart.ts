@@ -1,5 +1,5 @@
 import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
-import { addToCart, CART_COOKIE, lineErrors, MAX_CART_LINES, parseCart, removeLine, serializeCart, setQuantity, type CartLine } from '#lib/catalogue/cart.ts';
+import { addToCart, CART_COOKIE, lineErrors, MAX_CART_LINES, parseCart, removeLine, serializeCart, setQuantity, shippingDefaults, type CartLine } from '#lib/catalogue/cart.ts';
 import { parseQuantity } from '#lib/catalogue/catalogue.ts';
 import { UUID } from '#lib/earning/earning.ts';
 import { callApi } from './api.ts';
@@ -107,4 +107,16 @@ export async function checkoutAction(event: RequestEvent) {
 	const ordered = new Set(lines.map((line) => line.rewardId));
 	writeCart(event, readCart(event).filter((line) => !ordered.has(line.rewardId)));
 	redirect(303, `/portal/cart/placed?orders=${result.data.orders.map((o) => o.id).join(',')}`);
+}
+
+/**
+ * The address a checkout with physical goods starts with (see `shippingDefaults`): the company's newest order with a
+ * delivery address, else its profile. Either read failing leaves the form empty rather than the page broken.
+ */
+export async function loadShippingDefaults(event: RequestEvent): Promise<ReturnType<typeof shippingDefaults>> {
+	const orders = await callApi(event, (api) => api.GET('/api/v1/catalogue/me/orders', { params: { query: { limit: 50 } } })).catch(() => null);
+	const last = orders?.ok ? (orders.data.items.find((order) => order.shipping && typeof order.shipping.street === 'string')?.shipping ?? null) : null;
+	if (last) return shippingDefaults(last, null);
+	const me = await callApi(event, (api) => api.GET('/api/v1/partners/me')).catch(() => null);
+	return shippingDefaults(null, me?.ok ? me.data.partner : null);
 }

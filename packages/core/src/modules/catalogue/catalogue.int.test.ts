@@ -198,6 +198,14 @@ describe('catalogue: rewards, offer, orders, stock and voucher pools', () => {
     expect(unshipped.json()).toMatchObject({ status: 422, code: 'CATALOGUE_SHIPPING_REQUIRED', errors: [{ field: '/body/items/1/shipping' }] });
     expect((await checkout({ items: [], idempotencyKey: 'cart-6' })).json().errors[0].field).toBe('/body/items');
     expect(await balances(partnerId)).toEqual(mid);
+    // One address for the cart: every physical line carries it, the others none (nothing to deliver).
+    const address = { name: 'Jan Kowalski', street: 'Prosta 1', postalCode: '00-001', city: 'Warszawa', country: 'PL' };
+    const goods2 = await reward({ type: 'physical', pricePoints: 5 });
+    const shipped = await checkout({ items: [{ rewardId: goods.id, quantity: 1 }, { rewardId: a.id, quantity: 1 }, { rewardId: goods2.id, quantity: 2 }], idempotencyKey: 'cart-7', shipping: address });
+    expect(shipped.statusCode, shipped.body).toBe(201);
+    expect(shipped.json().orders.map((o: Json) => o.shipping)).toEqual([address, null, address]);
+    const replay = await checkout({ items: [{ rewardId: goods.id, quantity: 1 }, { rewardId: a.id, quantity: 1 }, { rewardId: goods2.id, quantity: 2 }], idempotencyKey: 'cart-7', shipping: address });
+    expect(replay.json()).toMatchObject({ replayed: true });
   });
 
   it('keeps each partner to its own orders', async () => {

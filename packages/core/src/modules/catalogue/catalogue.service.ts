@@ -714,7 +714,8 @@ export function createCatalogueService(deps: CatalogueDeps) {
             pointsState: 'reserved',
             stockState: 'reserved',
             approvalRequired,
-            shipping: input.shipping ?? null,
+            // A cart's one address goes to its physical lines only: nothing else is delivered.
+            shipping: reward.type === 'physical' ? (input.shipping ?? null) : null,
             trackingNumber: null,
             carrier: null,
             reason: null,

@@ -3,7 +3,7 @@ import { loadFromApi } from '#lib/api/load.ts';
 import { reconcileCart } from '#lib/catalogue/cart.ts';
 import { formNonce } from '#lib/ledger/ledger.ts';
 import { serverApi } from '#lib/server/api.ts';
-import { addToCartAction, checkoutAction, readCart, removeLineAction, updateLineAction, writeCart } from '#lib/server/cart.ts';
+import { addToCartAction, checkoutAction, loadShippingDefaults, readCart, removeLineAction, updateLineAction, writeCart } from '#lib/server/cart.ts';
 import { can } from '#lib/session.ts';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -18,13 +18,16 @@ export const load: PageServerLoad = async (event) => {
 	const stored = readCart(event);
 	const nonce = formNonce();
 	const added = event.url.searchParams.get('added');
-	if (stored.length === 0) return { offer: null, lines: [], dropped: 0, balance: 0, nonce, added: null, cartLines: 0 };
+	if (stored.length === 0) return { offer: null, lines: [], dropped: 0, balance: 0, nonce, added: null, cartLines: 0, shipping: null };
 	const api = serverApi(event);
 	const offer = await loadFromApi(event.url, () => api.GET('/api/v1/catalogue/offer', { params: { query: { sort: 'name' } } }));
-	if (!offer.ok) return { offer, lines: [], dropped: 0, balance: 0, nonce, added: null, cartLines: stored.length };
+	if (!offer.ok) return { offer, lines: [], dropped: 0, balance: 0, nonce, added: null, cartLines: stored.length, shipping: null };
 	const { lines, dropped } = reconcileCart(stored, offer.data.items);
 	if (dropped.length > 0) writeCart(event, lines.map(({ rewardId, quantity }) => ({ rewardId, quantity })));
+	// One delivery address for every physical line, filled in from the company's last delivery or its profile.
+	const shipping = lines.some((line) => line.item.reward.type === 'physical') ? await loadShippingDefaults(event) : null;
 	return {
+		shipping,
 		offer: { ok: true as const },
 		lines,
 		dropped: dropped.length,

@@ -16,8 +16,8 @@ export const load: PageLoad = async ({ fetch, url, params, parent, data }) => {
 	if (quantity === null) redirect(307, `/portal/rewards/${params.id}`);
 	const api = createApiClient({ fetch, baseUrl: url.origin });
 	const offer = await loadFromApi(url, () => api.GET('/api/v1/catalogue/offer', { params: { query: { sort: 'name' } } }));
-	if (!offer.ok) return { offer, item: null, quantity, totals: null, nonce: data.nonce };
+	if (!offer.ok) return { offer, item: null, quantity, totals: null, nonce: data.nonce, shipping: data.shipping };
 	const item = offer.data.items.find((i) => i.reward.id === params.id);
 	if (!item) error(404, 'Not found');
-	return { offer, item, quantity, totals: orderTotals(item.reward, quantity, offer.data.balance), nonce: data.nonce };
+	return { offer, item, quantity, totals: orderTotals(item.reward, quantity, offer.data.balance), nonce: data.nonce, shipping: data.shipping };
 };
