@@ -246,7 +246,7 @@ async function programCurrency(ctx: RequestContext, program: ProgramView, event:
 }
 
 /** Points worth in minor units: points × value of 1000 points / 1000, rounded half to even. */
-function costOf(points: number, perThousand: number): number {
+export function costOf(points: number, perThousand: number): number {
   const n = BigInt(points) * BigInt(perThousand);
   const q = n / 1000n;
   const r = n % 1000n;
@@ -405,26 +405,37 @@ export function createBacktestService(deps: BacktestDeps) {
       const tally = createTally();
       const granted = { live: new Map<string, number>(), draft: new Map<string, number>() };
       const rates = new Map<string, Promise<{ numerator: bigint; denominator: bigint } | null>>();
-      let after = '00000000-0000-0000-0000-000000000000';
-      for (;;) {
-        const events = await ctx.em.execute<{ id: string; partner_id: string; occurred_at: Date; payload: EarningEventInput }[]>(
+      const chunkAfter = (after: string) => {
+        const chunk = ctx.em.execute<{ id: string; partner_id: string; occurred_at: Date; payload: EarningEventInput }[]>(
           `select id, partner_id, occurred_at, payload from earning_event
             where program_id = ? and id > ? and ${EVENTS_OF_PERIOD} order by id limit ?`,
           [program.id, after, row.period_from, row.period_to, CHUNK],
         );
+        chunk.catch(() => {}); // awaited in turn
+        return chunk;
+      };
+      const factsOf = new Map<string, PartnerFacts>();
+      let next = chunkAfter('00000000-0000-0000-0000-000000000000');
+      for (;;) {
+        const events = await next;
         if (events.length === 0) break;
+        // The next chunk is read while this one is evaluated.
+        const more = events.length === CHUNK;
+        if (more) next = chunkAfter(events[events.length - 1]!.id);
         for (const e of events) {
           const partner = partners.get(e.partner_id);
           if (!partner) {
             tally.problem('EARNING_PARTNER_UNKNOWN');
             continue;
           }
-          const invoice = await programCurrency(ctx, program, linesOf(e.payload, program.currency), rates);
+          const lines = linesOf(e.payload, program.currency);
+          const invoice = lines.currency === program.currency ? lines : await programCurrency(ctx, program, lines, rates);
           if (!invoice) {
             tally.problem('EARNING_FX_RATE_MISSING');
             continue;
           }
-          const facts: PartnerFacts = { id: partner.id, partnerCode: partner.partnerCode, type: partner.type, country: partner.country, region: partner.region, salesChannel: partner.salesChannel, segments: partner.segments };
+          let facts = factsOf.get(partner.id);
+          if (!facts) factsOf.set(partner.id, (facts = { id: partner.id, partnerCode: partner.partnerCode, type: partner.type, country: partner.country, region: partner.region, salesChannel: partner.salesChannel, segments: partner.segments }));
           const periods = periodsOf(calendarDay(new Date(e.occurred_at), program.timeZone));
           const points = (rules: RuleForEvaluation[], counters: Map<string, number>) => {
             const c = computeInvoice(rules, invoice, facts, { tierMultiplier: tiers.get(partner.id) ?? 1, caps: { partnerId: partner.id, periods, granted: counters }, skipped: false });
@@ -433,9 +444,8 @@ export function createBacktestService(deps: BacktestDeps) {
           };
           tally.add(partner, points(live, granted.live), points(drafts, granted.draft));
         }
-        after = events[events.length - 1]!.id;
         await ctx.em.execute(`update earning_backtest set done = done + ?, updated_at = now() where id = ?`, [events.length, id]);
-        if (events.length < CHUNK) break;
+        if (!more) break;
       }
       const millis = Math.round(performance.now() - started);
       const result = tally.result(program, millis);
