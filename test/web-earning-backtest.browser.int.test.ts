@@ -102,4 +102,27 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: backtest of draft ru
     expect(await page.locator('main table tbody tr').count()).toBe(1);
     await context.close();
   }, 120_000);
+
+  it('without JavaScript a backtest starts from the form and its page refreshes itself until it is done (ru)', async () => {
+    const admin = await t.signInAs(['admin'], { locale: 'ru' });
+    const context = await browser.newContext({ locale: 'en-US', javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`${base}/sign-in`);
+    await page.locator('main input[name="email"]').fill(admin.email);
+    await page.locator('main input[name="password"]').fill(TEST_PASSWORD);
+    await page.locator('main form button[type="submit"]').click();
+    await page.waitForURL(/\/admin$/);
+    await page.goto(`${base}/admin/earning/backtests?program=${programId}&rule=${draftId}`);
+    const form = page.locator('main form[aria-label="Запустить расчёт"]');
+    await form.locator('input[name="from"]').fill('2025-05-02');
+    await form.locator('input[name="to"]').fill('2025-05-03');
+    await form.locator('button[type="submit"]').click();
+    await page.waitForURL(/\/admin\/earning\/backtests\/[0-9a-f-]{36}$/);
+    expect(plain(await page.locator('main [data-progress]').innerText())).toContain('0 из 2 событий (0%)');
+    await t.outbox.drainUntilIdle();
+    await expect.poll(() => page.locator('main [data-backtest-status]').getAttribute('data-backtest-status'), { timeout: 10_000 }).toBe('done');
+    // Альфа's tools invoice (200) and Бета's cables (400 → 1,200)
+    expect(plain(await page.locator('main [data-result-total] [data-total="draft"]').innerText())).toContain('1 400');
+    await context.close();
+  }, 120_000);
 });
