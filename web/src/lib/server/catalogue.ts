@@ -237,7 +237,7 @@ export async function importVouchersAction(event: RequestEvent<{ id: string }>) 
 }
 
 /** The largest image file read before the API says it is too large (its limit is 5 MiB). */
-const MAX_IMAGE_FILE_BYTES = 6 * 1024 * 1024;
+const MAX_IMAGE_FILE_BYTES = Math.floor(5.5 * 1024 * 1024);
 
 /** The alternative texts typed in an image form (`alt.en`, `alt.pl`, `alt.ru`), empty ones left out. */
 function altOf(form: Awaited<ReturnType<typeof readForm>>): { en?: string; pl?: string; ru?: string } {

@@ -164,13 +164,14 @@ export function createImageService(deps: { audit: () => AuditService; rewardExis
      * The bytes of an image by content hash. A partner user reaches only images of its own program's rewards (another
      * hash is a 404, whether or not it exists); staff reach every image.
      */
-    async read(ctx: RequestContext, sha256: string, programId: string | null): Promise<{ bytes: Buffer; contentType: ImageType } | null> {
-      const rows = await ctx.em.execute<{ bytes: Buffer; content_type: ImageType }[]>(
-        `select i.bytes, i.content_type from catalogue_reward_image i join catalogue_reward r on r.id = i.reward_id
+    async read(ctx: RequestContext, sha256: string, programId: string | null, withBytes = true): Promise<{ bytes: Buffer; contentType: ImageType } | null> {
+      // Without the bytes (a browser that has them asks If-None-Match): the same check, nothing large read.
+      const rows = await ctx.em.execute<{ bytes: Buffer | null; content_type: ImageType }[]>(
+        `select case when ? then i.bytes end as bytes, i.content_type from catalogue_reward_image i join catalogue_reward r on r.id = i.reward_id
           where i.sha256 = ? and (?::uuid is null or r.program_id = ?::uuid) limit 1`,
-        [sha256, programId, programId],
+        [withBytes, sha256, programId, programId],
       );
-      return rows[0] ? { bytes: Buffer.from(rows[0].bytes), contentType: rows[0].content_type } : null;
+      return rows[0] ? { bytes: rows[0].bytes ? Buffer.from(rows[0].bytes) : Buffer.alloc(0), contentType: rows[0].content_type } : null;
     },
   };
 }

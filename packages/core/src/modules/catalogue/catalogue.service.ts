@@ -535,10 +535,10 @@ export function createCatalogueService(deps: CatalogueDeps) {
     },
 
     /** A reward image's bytes by content hash: a partner user's only of its program's rewards; 404 otherwise. */
-    async readImage(ctx: RequestContext, sha256: string): Promise<{ bytes: Buffer; contentType: string }> {
+    async readImage(ctx: RequestContext, sha256: string, withBytes = true): Promise<{ bytes: Buffer; contentType: string }> {
       const actor = ctx.actor;
       const programId = actor.kind === 'user' && actor.partnerId ? (await deps.partners().get(ctx, actor.partnerId)).programId : null;
-      const image = await images.read(ctx, sha256, programId);
+      const image = await images.read(ctx, sha256, programId, withBytes);
       if (!image) throw new AppError('CATALOGUE_IMAGE_NOT_FOUND', 404, { params: { id: sha256 } });
       return image;
     },
