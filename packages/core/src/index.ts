@@ -11,7 +11,7 @@ export type { PluginHost } from './platform/host.ts';
 export { MigrationError, assertMigrated, pendingMigrations, runMigrations } from './platform/migrations.ts';
 export type { MigrationReport } from './platform/migrations.ts';
 export { createTemporalGateway, temporalGatewayRef } from './platform/temporal.ts';
-export type { TemporalGateway, TemporalStatus } from './platform/temporal.ts';
+export type { TemporalGateway, TemporalStatus, WorkflowRunState } from './platform/temporal.ts';
 export type { DrainResult, OutboxDispatcher } from './platform/outbox.ts';
 export { CORE_VERSION } from './version.ts';
 export { coreModules } from './modules/index.ts';

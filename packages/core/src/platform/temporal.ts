@@ -9,8 +9,15 @@ export interface TemporalGateway {
   /** Start a workflow; an already running workflow with the same id counts as started (idempotent). */
   startWorkflow(request: StartWorkflowRequest): Promise<{ started: boolean }>;
   signalWorkflow(request: SignalWorkflowRequest): Promise<void>;
+  /**
+   * Whether a workflow runs: `running`, how it ended, or `not-found` (never started, or gone past retention). Throws
+   * when Temporal cannot be asked; optional for gateways that cannot tell.
+   */
+  describeWorkflow?(workflowId: string): Promise<WorkflowRunState>;
   close(): Promise<void>;
 }
+
+export type WorkflowRunState = 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed-out' | 'continued-as-new' | 'not-found';
 
 export const temporalGatewayRef = createServiceRef<TemporalGateway>('platform.temporal');
 
@@ -76,6 +83,18 @@ export function createTemporalGateway(settings: TemporalSettings, log: Logger): 
     async signalWorkflow(request) {
       const wf = await client();
       await wf.getHandle(request.workflowId).signal(request.signal, ...request.args);
+    },
+    async describeWorkflow(workflowId) {
+      const wf = await client();
+      try {
+        const described = await wf.getHandle(workflowId).describe();
+        const name = described.status.name;
+        if (name === 'RUNNING' || name === 'PAUSED' || name === 'UNSPECIFIED' || name === 'UNKNOWN') return 'running';
+        return name.toLowerCase().replaceAll('_', '-') as WorkflowRunState;
+      } catch (error) {
+        if (error instanceof Error && error.name === 'WorkflowNotFoundError') return 'not-found';
+        throw error;
+      }
     },
     async close() {
       await connection?.close();

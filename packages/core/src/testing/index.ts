@@ -7,7 +7,7 @@ import { accessServiceRef } from '../modules/access/index.ts';
 import { buildApp, type LaurelApp } from '../app.ts';
 import { loadConfig, type LaurelConfig } from '../config/config.ts';
 import { runMigrations } from '../platform/migrations.ts';
-import type { TemporalGateway } from '../platform/temporal.ts';
+import type { TemporalGateway, WorkflowRunState } from '../platform/temporal.ts';
 
 /** The password of every user the harness creates. */
 export const TEST_PASSWORD = 'correct horse battery staple';
@@ -88,16 +88,25 @@ export async function startTestApp(options: StartTestAppOptions): Promise<TestAp
   };
 }
 
-/** A Temporal gateway that records what it was asked and can be told to be unreachable. */
+/**
+ * A Temporal gateway that records what it was asked and can be told to be unreachable. A workflow it started is
+ * `running` until a test says how it ended (`ended.set(workflowId, 'terminated')`); one it never started is `not-found`.
+ */
 export function recordingTemporalGateway(): TemporalGateway & {
   starts: { workflowType: string; workflowId: string; args: unknown[] }[];
   signals: { workflowId: string; signal: string; args: unknown[] }[];
   reachable: boolean;
+  ended: Map<string, WorkflowRunState>;
 } {
   const gateway = {
     starts: [] as { workflowType: string; workflowId: string; args: unknown[] }[],
     signals: [] as { workflowId: string; signal: string; args: unknown[] }[],
     reachable: true,
+    ended: new Map<string, WorkflowRunState>(),
+    async describeWorkflow(workflowId: string): Promise<WorkflowRunState> {
+      if (!gateway.reachable) throw new Error('Temporal is unreachable');
+      return gateway.ended.get(workflowId) ?? (gateway.starts.some((s) => s.workflowId === workflowId) ? 'running' : 'not-found');
+    },
     async status() {
       return gateway.reachable ? ({ status: 'up', address: 'recording' } as const) : ({ status: 'down', address: 'recording', reason: 'unreachable' } as const);
     },

@@ -64,6 +64,7 @@ describe('the sweep of orders without a workflow, on real PostgreSQL', () => {
     const stocked = await reward({ stock: 10, pricePoints: 150 });
     const unlimited = await reward({ pricePoints: 200 });
     const before = await balances();
+    temporal.reachable = false;
     const stuck = await place(stocked.id);
     const expiredHold = await place(unlimited.id);
     const recent = await place(stocked.id);
@@ -101,6 +102,46 @@ describe('the sweep of orders without a workflow, on real PostgreSQL', () => {
     expect(await balances()).toEqual({ available: before.available - 600, reserved: before.reserved + 600 });
     expect(await audits()).toHaveLength(2);
     expect((await orderOf(stuck.id)).history.filter((h: Json) => h.status === 'failed')).toHaveLength(1);
+  });
+
+  it('compensates an order whose workflow ended without finishing, once Temporal can say so; leaves running, handed-over and unknown ones', async () => {
+    const r = await reward({ stock: 10, pricePoints: 50 });
+    const a = createRedemptionActivities(activityDeps(t));
+    const before = await balances();
+    temporal.reachable = true;
+    const terminated = await place(r.id);
+    const running = await place(r.id);
+    const handedOver = await place(r.id);
+    const recent = await place(r.id);
+    await t.outbox.drainUntilIdle();
+    for (const o of [terminated, running, handedOver, recent]) await a.recordRedemptionStatus({ orderId: o.id, status: 'fulfilling', note: null });
+    // The voucher-less stand-in for a hand-over: an admin's shipment consumed this order's units.
+    await t.orm.em.fork().getConnection().execute(`update catalogue_order set stock_state = 'consumed' where id = ?`, [handedOver.id]);
+    const old = (id: string) => t.orm.em.fork().getConnection().execute(`update catalogue_order set updated_at = now() - interval '7 hours', created_at = now() - interval '7 hours' where id = ?`, [id]);
+    for (const o of [terminated, running, handedOver]) await old(o.id);
+    temporal.ended.set(`redemption-${terminated.id}`, 'terminated');
+    temporal.ended.set(`redemption-${handedOver.id}`, 'terminated');
+    temporal.ended.set(`redemption-${recent.id}`, 'terminated');
+    expect(await stock(r.id)).toBe(2);
+
+    // Temporal cannot be asked: nothing is told, nothing moves.
+    temporal.reachable = false;
+    await sweep();
+    expect((await orderOf(terminated.id)).status).toBe('fulfilling');
+    temporal.reachable = true;
+    await sweep();
+    expect(await orderOf(terminated.id)).toMatchObject({ status: 'failed', pointsState: 'released', stockState: 'released', reason: 'its workflow ended (terminated) without finishing: points and stock given back' });
+    expect(await orderOf(running.id)).toMatchObject({ status: 'fulfilling', pointsState: 'reserved' });
+    expect(await orderOf(handedOver.id)).toMatchObject({ status: 'fulfilling', pointsState: 'reserved', stockState: 'consumed' });
+    expect(await orderOf(recent.id)).toMatchObject({ status: 'fulfilling', pointsState: 'reserved' });
+    // 2 units back: the terminated order's.
+    expect(await stock(r.id)).toBe(4);
+    expect(await balances()).toEqual({ available: before.available - 6 * 50, reserved: before.reserved + 6 * 50 });
+    const records = ((await inject('GET', `/api/v1/audit/records?subjectId=${terminated.id}`)).json().items as Json[]).filter((x) => x.action === 'catalogue.order.abandoned');
+    expect(records).toHaveLength(1);
+    expect(records[0]!.data).toMatchObject({ workflow: 'terminated', statusBefore: 'fulfilling', pointsBefore: 'reserved', stockState: 'released' });
+    await sweep();
+    expect(await stock(r.id)).toBe(4);
   });
 
   it('a workflow that starts after the sweep finds the order compensated and gives nothing back twice', async () => {

@@ -6,6 +6,7 @@ import type { LedgerService } from '../ledger/index.ts';
 import type { PartnerService } from '../partners/index.ts';
 import type { ProgramService } from '../programs/index.ts';
 import type { TiersService } from '../tiers/index.ts';
+import type { TemporalGateway, WorkflowRunState } from '../../platform/temporal.ts';
 import {
   Order,
   REWARD_TYPES,
@@ -267,6 +268,8 @@ export const orderLedgerKey = {
 };
 
 export interface CatalogueDeps {
+  /** Asked whether a workflow still runs (the sweep of orders left behind); absent in some tests. */
+  temporal?: () => TemporalGateway;
   partners: () => PartnerService;
   programs: () => ProgramService;
   ledger: () => LedgerService;
@@ -1007,37 +1010,68 @@ export function createCatalogueService(deps: CatalogueDeps) {
     },
 
     /**
-     * The sweep for orders no workflow ever picked up (Temporal unreachable for longer than the outbox keeps trying, a
-     * start parked as a dead letter): each order still `placed` more than `abandonedOrderHours` after it was placed gets
-     * its points released (a hold the ledger's expiry sweep already released counts) and its stock back, once, in one
-     * transaction with its status (`failed`) and an audit record. A workflow that starts later finds the points gone and
-     * compensates nothing twice. At most `limit` orders per run, oldest first.
+     * The sweep for orders no workflow looks after any more, older than `abandonedOrderHours`:
+     *  - still `placed`: no workflow ever picked it up (Temporal unreachable for longer than the outbox keeps trying, a
+     *    start parked as a dead letter);
+     *  - moved by a workflow (`awaiting-approval`, `fulfilling`, `awaiting-shipment`) with nothing handed over yet
+     *    (stock and points still reserved), whose workflow Temporal says ended without finishing the saga
+     *    (terminated, failed, timed out, cancelled) or does not know. Asked only when Temporal can be asked.
+     * Each gets its points released (a hold the ledger's expiry sweep already released counts) and its stock back,
+     * once, in one transaction with its status (`failed`) and an audit record. A workflow that runs later finds the
+     * points gone and compensates nothing twice. At most `limit` orders of each kind per run, oldest first.
      */
     async compensateAbandoned(ctx: RequestContext, options: { now?: Date; limit?: number } = {}): Promise<{ compensated: string[] }> {
       const hours = deps.options.abandonedOrderHours;
       const before = new Date((options.now ?? new Date()).getTime() - hours * 3_600_000);
-      const due = await ctx.em.execute<{ id: string }[]>(
-        `select id from catalogue_order where status = 'placed' and created_at < ? order by created_at, id limit ?`,
-        [before, options.limit ?? 200],
-      );
+      const limit = options.limit ?? 200;
       const compensated: string[] = [];
-      for (const { id } of due) {
+      const compensate = async (id: string, still: (order: OrderRow) => boolean, note: string, data: Record<string, unknown>) => {
         const done = await inTransaction(ctx, async () => {
           const order = await loadOrder(ctx, id, true);
-          if (order.status !== 'placed') return false;
+          if (!still(order)) return false;
           const ageHours = Math.floor((Date.now() - order.createdAt.getTime()) / 3_600_000);
+          const statusBefore = order.status;
           const pointsBefore = order.pointsState;
           await service.releasePoints(ctx, id);
           const { stockState } = await service.restock(ctx, id);
           const again = await loadOrder(ctx, id, true);
-          const note = `no workflow ran within ${hours} h: points and stock given back`;
           setStatus(again, 'failed', note);
           again.reason = note;
-          deps.audit().record(ctx, { action: 'catalogue.order.abandoned', subjectType: 'order', subjectId: id, data: { ageHours, afterHours: hours, points: Number(again.points), pointsBefore, quantity: again.quantity, stockState } });
+          deps.audit().record(ctx, { action: 'catalogue.order.abandoned', subjectType: 'order', subjectId: id, data: { ageHours, afterHours: hours, statusBefore, points: Number(again.points), pointsBefore, quantity: again.quantity, stockState, ...data } });
           await ctx.em.flush();
           return true;
         });
         if (done) compensated.push(id);
+      };
+
+      const unstarted = await ctx.em.execute<{ id: string }[]>(`select id from catalogue_order where status = 'placed' and created_at < ? order by created_at, id limit ?`, [before, limit]);
+      for (const { id } of unstarted) {
+        await compensate(id, (o) => o.status === 'placed', `no workflow ran within ${hours} h: points and stock given back`, { workflow: 'never ran' });
+      }
+
+      const describe = deps.temporal?.().describeWorkflow?.bind(deps.temporal());
+      if (!describe) return { compensated };
+      const moved = await ctx.em.execute<{ id: string; status: OrderStatus }[]>(
+        `select id, status from catalogue_order
+          where status in ('awaiting-approval', 'fulfilling', 'awaiting-shipment') and points_state = 'reserved' and stock_state = 'reserved' and updated_at < ?
+          order by updated_at, id limit ?`,
+        [before, limit],
+      );
+      for (const { id, status } of moved) {
+        let state: WorkflowRunState;
+        try {
+          state = await describe(redemptionWorkflowId(id));
+        } catch {
+          // Temporal cannot be asked now: nothing can be told about any of them; the next run asks again.
+          break;
+        }
+        if (state === 'running' || state === 'completed' || state === 'continued-as-new') continue;
+        await compensate(
+          id,
+          (o) => o.status === status && o.pointsState === 'reserved' && o.stockState === 'reserved',
+          `its workflow ended (${state}) without finishing: points and stock given back`,
+          { workflow: state },
+        );
       }
       return { compensated };
     },

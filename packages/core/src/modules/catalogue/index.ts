@@ -13,6 +13,7 @@ import { migration as m0003 } from './migrations/0003_restrictions.ts';
 import { migration as m0004 } from './migrations/0004_providers.ts';
 import { migration as m0005 } from './migrations/0005_images.ts';
 import { tiersServiceRef } from '../tiers/index.ts';
+import { temporalGatewayRef } from '../../platform/temporal.ts';
 import en from './locales/en.json' with { type: 'json' };
 import pl from './locales/pl.json' with { type: 'json' };
 import ru from './locales/ru.json' with { type: 'json' };
@@ -51,6 +52,7 @@ export const catalogueModule = definePlugin({
     ctx.grant('catalogue:order', ['partner-admin', 'partner-user']);
     ctx.locales({ en, pl, ru });
     const catalogue = createCatalogueService({
+      temporal: ctx.inject(temporalGatewayRef),
       partners: ctx.inject(partnerServiceRef),
       programs: ctx.inject(programServiceRef),
       ledger: ctx.inject(ledgerServiceRef),
