@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, type Page } from 'playwright-core';
 import { Type, definePlugin, fulfilmentProvidersRef } from '@laurel/plugin-sdk';
 import { ledgerServiceRef } from '@laurel/core';
+import { activityDeps, createRedemptionActivities } from '@laurel/workflows';
 import { recordingTemporalGateway, startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
 import { createTestDatabase } from './database.ts';
 import { haveChromium, launchChromium, listen, plain, validNip, WEB_DIR } from './browser.ts';
@@ -186,5 +187,25 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: reward images and pl
     expect(how).toContain('Gift cards (API)');
     expect(how).toContain('productCode: EMPIK-100');
     await context.close();
+
+    // An order of it: the redemption workflow's fulfil step hands it to the plugin; the partner sees its reference.
+    const giftId = new URL(page.url()).pathname.split('/').pop()!;
+    await api('PATCH', `/api/v1/catalogue/rewards/${giftId}`, { status: 'active' });
+    const partner = await t.signInAs(['partner-user'], { partnerId, locale: 'pl' });
+    const placed = await t.app.inject({ method: 'POST', url: '/api/v1/catalogue/orders', headers: partner, payload: { rewardId: giftId, quantity: 1, idempotencyKey: 'web-gift-1' } });
+    expect(placed.statusCode, placed.body).toBe(201);
+    const orderId = placed.json().id as string;
+    const activities = createRedemptionActivities(activityDeps(t));
+    expect(await activities.fulfilRedemption({ orderId, attempt: 1 })).toEqual({ result: 'done' });
+    await activities.captureRedemption({ orderId });
+    await activities.recordRedemptionStatus({ orderId, status: 'completed', note: null });
+    const partnerContext = await browser.newContext({ locale: 'pl-PL', viewport: { width: 1280, height: 900 } });
+    const portal = await partnerContext.newPage();
+    await signIn(portal, partner.email, /\/portal/);
+    await portal.goto(`${base}/portal/orders/${orderId}`);
+    const details = plain(await portal.locator('main').innerText());
+    expect(details).toContain('Numer realizacji');
+    expect(details).toContain('GC-1');
+    await partnerContext.close();
   });
 });
