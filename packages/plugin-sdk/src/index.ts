@@ -76,3 +76,7 @@ export type {
   PartnerSummary,
   PartnerType,
 } from './services.ts';
+// Signed webhooks (Standard Webhooks): signing, verifying with several secrets and a replay window, secrets at rest.
+export * as StandardWebhooks from './standard-webhooks.ts';
+export { createSecretBox, generateSecret as generateWebhookSecret, signatureHeader as webhookSignatureHeader, sign as signWebhook, verifyWebhook, WEBHOOK_SECRET_PREFIX } from './standard-webhooks.ts';
+export type { SecretBox, WebhookHeaders, WebhookVerification, WebhookVerifyFailure } from './standard-webhooks.ts';
