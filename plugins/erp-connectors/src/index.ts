@@ -1,7 +1,9 @@
 import { auditTrailRef, definePlugin, earningInboxRef, partnerDirectoryRef } from '@laurel/plugin-sdk';
+import { ErpConnectorsConfig, setupWebhooks, withWebhookLocales } from './webhooks/index.ts';
 import { documentRoutes } from './documents.routes.ts';
 import { createDocumentService } from './documents.service.ts';
 import { migration as m0001 } from './migrations/0001_documents.ts';
+import { migration as m0002wh } from './migrations/0002_webhook_sources.ts';
 import en from './locales/en.json' with { type: 'json' };
 import pl from './locales/pl.json' with { type: 'json' };
 import ru from './locales/ru.json' with { type: 'json' };
@@ -12,6 +14,8 @@ declare module '@laurel/plugin-sdk' {
     'erp:write': true;
     /** See received ERP documents, what was read from them and why one was refused. */
     'erp:read': true;
+    /** Add webhook sources, change their mappings, rotate their secrets. */
+    'erp:webhooks': true;
   }
 }
 
@@ -24,11 +28,13 @@ export default definePlugin({
   version: '0.1.0',
   compatibility: '^0.1.0',
   dependsOn: ['audit', 'earning', 'partners'],
-  migrations: [m0001],
+  config: ErpConnectorsConfig,
+  migrations: [m0001, m0002wh],
   setup(ctx) {
     ctx.grant('erp:write', ['admin'], { apiKeys: true });
     ctx.grant('erp:read', ['admin', 'program-manager', 'finance', 'support'], { apiKeys: true });
-    ctx.locales({ en, pl, ru });
+    ctx.locales(withWebhookLocales({ en, pl, ru }));
+    setupWebhooks(ctx);
     const documents = createDocumentService({ inbox: ctx.inject(earningInboxRef), partners: ctx.inject(partnerDirectoryRef), audit: ctx.inject(auditTrailRef) });
     ctx.routes(documentRoutes(() => documents));
     // A payment or correction refused while its invoice waited (unmatched partner, sent out of order) follows it.
