@@ -53,6 +53,7 @@ const DeliveryError = Nullable(
 const Delivery = Type.Object({
   id: Uuid,
   sourceId: Uuid,
+  sourceName: Type.String(),
   webhookId: Nullable(Type.String()),
   webhookTimestamp: Nullable(Type.Integer()),
   receivedAt: Type.String({ format: 'date-time' }),
@@ -162,19 +163,51 @@ export function webhookRoutes(sources: () => WebhookSourceService) {
       async (request) => sources().update(request.ctx, request.params.id, request.body),
     );
 
+    const Expiry = Type.String({ maxLength: 40, description: 'date-time, or a date (the start of that day, UTC): until then the previous secret is accepted too (now to 30 days; a time already past ends it at once)' });
     router.post(
       '/webhook-sources/:id/rotate-secret',
       {
         config: { access: 'erp:webhooks' },
         schema: {
           tags: ['erp-connectors'],
-          summary: 'A new secret, shown once; the previous one is accepted until previousSecretExpiresAt (now to 30 days; a time past ends it at once)',
+          summary: 'A new secret, shown once; the previous one is accepted until previousSecretExpiresAt',
           params: Type.Object({ id: Uuid }),
-          body: Type.Object({ previousSecretExpiresAt: Type.String({ format: 'date-time' }) }),
+          body: Type.Object({ previousSecretExpiresAt: Expiry }),
           response: { 200: WithSecret },
         },
       },
       async (request) => sources().rotateSecret(request.ctx, request.params.id, request.body),
+    );
+
+    router.post(
+      '/webhook-secret-rotations',
+      {
+        config: { access: 'erp:webhooks' },
+        schema: {
+          tags: ['erp-connectors'],
+          summary: 'The same as /webhook-sources/:id/rotate-secret with the source in the body (for forms)',
+          body: Type.Object({ sourceId: Uuid, previousSecretExpiresAt: Expiry }),
+          response: { 200: Type.Object({ ...WithSecret.properties, sourceId: Uuid, sourceName: Type.String() }) },
+        },
+      },
+      async (request) => {
+        const r = await sources().rotateSecret(request.ctx, request.body.sourceId, request.body);
+        return { ...r, sourceId: r.source.id, sourceName: r.source.name };
+      },
+    );
+
+    router.get(
+      '/webhook-deliveries',
+      {
+        config: { access: 'erp:read' },
+        schema: {
+          tags: ['erp-connectors'],
+          summary: 'The delivery log of every webhook source you see (or of one: sourceId), newest first',
+          querystring: Type.Object({ sourceId: Type.Optional(Uuid), result: Type.Optional(Result), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })), before: Type.Optional(Uuid) }),
+          response: { 200: Type.Object({ items: Type.Array(Delivery), nextBefore: Nullable(Uuid) }) },
+        },
+      },
+      async (request) => sources().deliveries(request.ctx, request.query.sourceId ?? null, { ...request.query, limit: request.query.limit ?? 50 }),
     );
 
     router.get(

@@ -138,7 +138,8 @@ export interface WebhookSourceService {
   update(ctx: RequestContext, id: string, patch: SourcePatch): Promise<SourceView>;
   /** A new secret, returned once; the previous one is accepted until `previousSecretExpiresAt` (now or later, at most 30 days). */
   rotateSecret(ctx: RequestContext, id: string, input: { previousSecretExpiresAt: string }): Promise<{ source: SourceView; secret: string }>;
-  deliveries(ctx: RequestContext, id: string, query: { result?: DeliveryResult; limit: number; before?: string }): Promise<{ items: DeliveryView[]; nextBefore: string | null }>;
+  /** The delivery log of one source (or, with null, of every source the caller sees), newest first. */
+  deliveries(ctx: RequestContext, id: string | null, query: { result?: DeliveryResult; limit: number; before?: string }): Promise<{ items: (DeliveryView & { sourceName: string })[]; nextBefore: string | null }>;
   /** Try a mapping on a body without posting anything. */
   tryMapping(ctx: RequestContext, id: string, body: unknown): Promise<{ result: 'event' | 'ignored' | 'failed'; event: Record<string, unknown> | null; error: DeliveryError | null }>;
   receive(ctx: RequestContext, sourceId: string, headers: Record<string, string | string[] | undefined>, body: Buffer): Promise<ReceiveAnswer>;
@@ -356,7 +357,9 @@ export function createWebhookSourceService(deps: { inbox: () => EarningInbox; au
     },
 
     async rotateSecret(ctx, id, input) {
-      const expires = new Date(input.previousSecretExpiresAt);
+      // A date alone is the start of that day (UTC).
+      const text = input.previousSecretExpiresAt;
+      const expires = new Date(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00.000Z` : text);
       const now = Date.now();
       if (Number.isNaN(expires.getTime()) || expires.getTime() > now + MAX_OVERLAP_DAYS * 86_400_000) throw field('ERP_WEBHOOK_EXPIRY_INVALID', '/body/previousSecretExpiresAt', { days: MAX_OVERLAP_DAYS });
       // An expiry in the past means: the old secret stops now.
@@ -380,12 +383,17 @@ export function createWebhookSourceService(deps: { inbox: () => EarningInbox; au
     },
 
     async deliveries(ctx, id, query) {
-      await byId(ctx, id);
-      const rows = await ctx.em.execute<DeliveryRow[]>(
-        `select ${DELIVERY_COLUMNS} from erp_webhook_delivery where source_id = ? and (?::text is null or result = ?) and (?::uuid is null or id < ?) order by id desc limit ?`,
-        [id, query.result ?? null, query.result ?? null, query.before ?? null, query.before ?? null, query.limit + 1],
+      if (id !== null) await byId(ctx, id);
+      const scope = scopeOf(ctx);
+      const rows = await ctx.em.execute<(DeliveryRow & { source_name: string })[]>(
+        `select ${DELIVERY_COLUMNS.split(', ').map((c) => `d.${c}`).join(', ')}, s.name as source_name
+           from erp_webhook_delivery d join erp_webhook_source s on s.id = d.source_id
+          where (?::uuid is null or d.source_id = ?) and (?::uuid[] is null or s.program_id = any(?::uuid[]))
+            and (?::text is null or d.result = ?) and (?::uuid is null or d.id < ?)
+          order by d.id desc limit ?`,
+        [id, id, scope, scope, query.result ?? null, query.result ?? null, query.before ?? null, query.before ?? null, query.limit + 1],
       );
-      const items = rows.slice(0, query.limit).map(deliveryView);
+      const items = rows.slice(0, query.limit).map((r) => ({ ...deliveryView(r), sourceName: r.source_name }));
       return { items, nextBefore: rows.length > query.limit ? items.at(-1)!.id : null };
     },
 

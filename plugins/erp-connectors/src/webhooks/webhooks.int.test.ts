@@ -201,6 +201,10 @@ describe('POST /api/v1/erp-connectors/webhooks/:sourceId', () => {
     for (const r of ['posted', 'replayed', 'unauthorized', 'rejected', 'ignored']) expect(results).toContain(r);
     const rejected = log.body.items.find((d: { error: { field: string } | null }) => d.error?.field === '/properties/amount');
     expect(rejected).toMatchObject({ result: 'rejected', httpStatus: 422, secretUsed: 'current', webhookId: expect.stringMatching(/^msg_/), receivedAt: expect.any(String), error: { code: 'ERP_WEBHOOK_MAPPING_FAILED', eventField: '/amount' } });
+    const all = await t.get('/api/v1/erp-connectors/webhook-deliveries', { query: { sourceId: hubspot.source.id, result: 'rejected' } });
+    expect(all.status).toBe(200);
+    expect(all.body.items.length).toBeGreaterThan(0);
+    expect(all.body.items.every((d: { sourceId: string; sourceName: string; result: string }) => d.sourceId === hubspot.source.id && d.sourceName === 'hubspot-deal-won source' && d.result === 'rejected')).toBe(true);
     const stale = await t.get(`/api/v1/erp-connectors/webhook-sources/${hubspot.source.id}/deliveries`, { query: { result: 'unauthorized' } });
     expect(stale.body.items.map((d: { error: { reason: string } }) => d.error.reason)).toEqual(expect.arrayContaining(['timestamp-stale', 'signature-mismatch', 'headers-missing']));
   });
@@ -226,6 +230,15 @@ describe('POST /api/v1/erp-connectors/webhooks/:sourceId', () => {
     const audit = await t.sql(`select data from audit_record where action = 'erp-connectors.webhook-source.secret-rotated' and subject_id = $1`, [source.id]);
     expect(audit).toHaveLength(1);
     expect(JSON.stringify(audit[0])).not.toContain(fresh.slice(6));
+    // The form's route: the source in the body, a date alone is the start of that day; a date that is not one is named.
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const viaForm = await t.post('/api/v1/erp-connectors/webhook-secret-rotations', { sourceId: source.id, previousSecretExpiresAt: tomorrow });
+    expect(viaForm.status).toBe(200);
+    expect(viaForm.body).toMatchObject({ sourceId: source.id, sourceName: 'hubspot-deal-won source', secret: expect.stringMatching(/^whsec_/), source: { previousSecretExpiresAt: `${tomorrow}T00:00:00.000Z` } });
+    expect((await deliver(source.id, fresh, deal())).status).toBe(200);
+    const notADate = await t.post('/api/v1/erp-connectors/webhook-secret-rotations', { sourceId: source.id, previousSecretExpiresAt: 'soon' });
+    expect(notADate.status).toBe(400);
+    expect(notADate.body.errors[0].field).toBe('/body/previousSecretExpiresAt');
     // An expiry too far ahead is refused at its field.
     const far = await t.post(`/api/v1/erp-connectors/webhook-sources/${source.id}/rotate-secret`, { previousSecretExpiresAt: new Date(Date.now() + 40 * 86_400_000).toISOString() });
     expect(far.status).toBe(400);
