@@ -52,6 +52,8 @@ export type { PartnerScopeArgs, ProgramScopeArgs } from './scoping.ts';
 export { isStorableInstant, storableFormats } from './formats.ts';
 export { fulfilmentProvidersRef } from './fulfilment.ts';
 export type { FulfilmentOrderLine, FulfilmentOutcome, FulfilmentProvider, FulfilmentProviderRegistry, FulfilmentRewardType } from './fulfilment.ts';
+export { earningRuleExtensionsRef } from './earning-rules.ts';
+export type { EarningEffectResult, EarningEffectType, EarningEvaluationContext, EarningOperator, EarningRuleExtensions } from './earning-rules.ts';
 export { tierMetricsRef } from './tiers.ts';
 export type { TierMetric, TierMetricQuery, TierMetricRegistry, TierMetricUnit } from './tiers.ts';
 // The canonical business events of the earning inbox (TypeBox schemas and their types): CanonicalEvents.InvoiceIssued …

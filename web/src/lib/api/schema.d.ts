@@ -6419,6 +6419,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/earning/rule-extensions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Condition operators and effect types plugins registered, effect labels in the caller’s language */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            effects: {
+                                id: string;
+                                label: string;
+                                /** @description JSON Schema of the effect’s params */
+                                params: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            operators: {
+                                /** @description JSON Schema of the argument list */
+                                args: {
+                                    [key: string]: unknown;
+                                };
+                                name: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/earning/rules": {
         parameters: {
             query?: never;
@@ -6553,6 +6614,14 @@ export interface paths {
                                      * @enum {string}
                                      */
                                     type: "fixed";
+                                } | {
+                                    /** @description The effect type's parameters, checked against its schema when the rule is saved */
+                                    params?: {
+                                        [key: string]: unknown;
+                                    };
+                                    target: "pending" | "available";
+                                    /** @description An effect type a plugin registered, <plugin id>.<name> (GET /earning/rule-extensions lists them) */
+                                    type: string;
                                 };
                                 eventTypes: string[];
                                 /** Format: uuid */
@@ -6708,6 +6777,14 @@ export interface paths {
                              * @enum {string}
                              */
                             type: "fixed";
+                        } | {
+                            /** @description The effect type's parameters, checked against its schema when the rule is saved */
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            target: "pending" | "available";
+                            /** @description An effect type a plugin registered, <plugin id>.<name> (GET /earning/rule-extensions lists them) */
+                            type: string;
                         };
                         eventTypes: ("invoice.issued" | "invoice.paid" | "deal.won" | "lead.registered" | "lead.accepted" | "training.completed" | "certification.earned" | string)[];
                         /** @description Idempotency key: a replay returns the first answer; the same key for another request is a 409 */
@@ -6846,6 +6923,14 @@ export interface paths {
                                  * @enum {string}
                                  */
                                 type: "fixed";
+                            } | {
+                                /** @description The effect type's parameters, checked against its schema when the rule is saved */
+                                params?: {
+                                    [key: string]: unknown;
+                                };
+                                target: "pending" | "available";
+                                /** @description An effect type a plugin registered, <plugin id>.<name> (GET /earning/rule-extensions lists them) */
+                                type: string;
                             };
                             eventTypes: string[];
                             /** Format: uuid */
@@ -7019,6 +7104,14 @@ export interface paths {
                                  * @enum {string}
                                  */
                                 type: "fixed";
+                            } | {
+                                /** @description The effect type's parameters, checked against its schema when the rule is saved */
+                                params?: {
+                                    [key: string]: unknown;
+                                };
+                                target: "pending" | "available";
+                                /** @description An effect type a plugin registered, <plugin id>.<name> (GET /earning/rule-extensions lists them) */
+                                type: string;
                             };
                             eventTypes: string[];
                             /** Format: uuid */
@@ -7203,6 +7296,14 @@ export interface paths {
                                  * @enum {string}
                                  */
                                 type: "fixed";
+                            } | {
+                                /** @description The effect type's parameters, checked against its schema when the rule is saved */
+                                params?: {
+                                    [key: string]: unknown;
+                                };
+                                target: "pending" | "available";
+                                /** @description An effect type a plugin registered, <plugin id>.<name> (GET /earning/rule-extensions lists them) */
+                                type: string;
                             };
                             eventTypes: string[];
                             /** Format: uuid */
@@ -7385,6 +7486,14 @@ export interface paths {
                                  * @enum {string}
                                  */
                                 type: "fixed";
+                            } | {
+                                /** @description The effect type's parameters, checked against its schema when the rule is saved */
+                                params?: {
+                                    [key: string]: unknown;
+                                };
+                                target: "pending" | "available";
+                                /** @description An effect type a plugin registered, <plugin id>.<name> (GET /earning/rule-extensions lists them) */
+                                type: string;
                             };
                             eventTypes: string[];
                             /** Format: uuid */
@@ -8015,6 +8124,8 @@ export interface paths {
                                         };
                                         code: string;
                                         computation: string;
+                                        /** @description A plugin effect type's id, when the rule's effect is one; computation is then its explanation */
+                                        effect?: string;
                                         fixed?: number;
                                         multipliers?: {
                                             strategic?: number;
@@ -8052,6 +8163,8 @@ export interface paths {
                                         };
                                         code: string;
                                         computation: string;
+                                        /** @description A plugin effect type's id, when the rule's effect is one; computation is then its explanation */
+                                        effect?: string;
                                         fixed?: number;
                                         multipliers?: {
                                             strategic?: number;
@@ -8109,6 +8222,8 @@ export interface paths {
                                     };
                                     code: string;
                                     computation: string;
+                                    /** @description A plugin effect type's id, when the rule's effect is one; computation is then its explanation */
+                                    effect?: string;
                                     fixed?: number;
                                     multipliers?: {
                                         strategic?: number;
@@ -8142,7 +8257,7 @@ export interface paths {
                                     };
                                     /** @description best-of: the points the rule would have given */
                                     points?: number;
-                                    reason: "event-type" | "not-yet-valid" | "no-longer-valid" | "condition" | "condition-error" | "best-of";
+                                    reason: "event-type" | "not-yet-valid" | "no-longer-valid" | "condition" | "condition-error" | "effect-error" | "best-of";
                                     /** Format: uuid */
                                     ruleId: string;
                                     version: number;
@@ -8309,6 +8424,14 @@ export interface paths {
                                  * @enum {string}
                                  */
                                 type: "fixed";
+                            } | {
+                                /** @description The effect type's parameters, checked against its schema when the rule is saved */
+                                params?: {
+                                    [key: string]: unknown;
+                                };
+                                target: "pending" | "available";
+                                /** @description An effect type a plugin registered, <plugin id>.<name> (GET /earning/rule-extensions lists them) */
+                                type: string;
                             };
                             eventTypes: ("invoice.issued" | "invoice.paid" | "deal.won" | "lead.registered" | "lead.accepted" | "training.completed" | "certification.earned" | string)[];
                             name: string;
@@ -8392,6 +8515,8 @@ export interface paths {
                                         };
                                         code: string;
                                         computation: string;
+                                        /** @description A plugin effect type's id, when the rule's effect is one; computation is then its explanation */
+                                        effect?: string;
                                         fixed?: number;
                                         multipliers?: {
                                             strategic?: number;
@@ -8429,6 +8554,8 @@ export interface paths {
                                         };
                                         code: string;
                                         computation: string;
+                                        /** @description A plugin effect type's id, when the rule's effect is one; computation is then its explanation */
+                                        effect?: string;
                                         fixed?: number;
                                         multipliers?: {
                                             strategic?: number;
@@ -8486,6 +8613,8 @@ export interface paths {
                                     };
                                     code: string;
                                     computation: string;
+                                    /** @description A plugin effect type's id, when the rule's effect is one; computation is then its explanation */
+                                    effect?: string;
                                     fixed?: number;
                                     multipliers?: {
                                         strategic?: number;
@@ -8519,7 +8648,7 @@ export interface paths {
                                     };
                                     /** @description best-of: the points the rule would have given */
                                     points?: number;
-                                    reason: "event-type" | "not-yet-valid" | "no-longer-valid" | "condition" | "condition-error" | "best-of";
+                                    reason: "event-type" | "not-yet-valid" | "no-longer-valid" | "condition" | "condition-error" | "effect-error" | "best-of";
                                     /** Format: uuid */
                                     ruleId: string;
                                     version: number;

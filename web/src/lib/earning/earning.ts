@@ -28,7 +28,7 @@ export const EVENT_STATUSES: readonly EventStatus[] = ['received', 'processed', 
 export const EVENT_TYPES = ['invoice.issued', 'invoice.paid'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 export const TARGETS = ['pending', 'available'] as const;
-export const SKIP_REASONS: readonly SkipReason[] = ['event-type', 'not-yet-valid', 'no-longer-valid', 'condition', 'condition-error'];
+export const SKIP_REASONS: readonly SkipReason[] = ['event-type', 'not-yet-valid', 'no-longer-valid', 'condition', 'condition-error', 'effect-error'];
 
 export function isRuleStatus(value: unknown): value is RuleStatus {
 	return typeof value === 'string' && (RULE_STATUSES as readonly string[]).includes(value);
@@ -48,7 +48,7 @@ export function eventTypeKey(type: string): 'invoiceIssued' | 'invoicePaid' | nu
 }
 
 /** i18n key of a skip reason: `not-yet-valid` → `notYetValid`. */
-export function skipReasonKey(reason: SkipReason): 'eventType' | 'notYetValid' | 'noLongerValid' | 'condition' | 'conditionError' {
+export function skipReasonKey(reason: SkipReason): 'eventType' | 'notYetValid' | 'noLongerValid' | 'condition' | 'conditionError' | 'effectError' {
 	return reason.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as ReturnType<typeof skipReasonKey>;
 }
 

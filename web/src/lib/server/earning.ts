@@ -28,12 +28,13 @@ function once<D>(event: RequestEvent, kind: string, nonce: string, run: () => Pr
 	return guard(event.locals.session?.user.id ?? 'anonymous', kind, nonce, run);
 }
 
-const RULE_FIELDS = ['programId', 'code', 'name', 'validFrom', 'validTo', 'priority', 'condition', 'effect.pointsPerUnit', 'effect.target'] as const;
+const RULE_FIELDS = ['programId', 'code', 'name', 'validFrom', 'validTo', 'priority', 'condition', 'effect.type', 'effect.pointsPerUnit', 'effect.target'] as const;
 
 /** The rule form's values as typed, to fill it again after a failure. */
 function ruleValues(form: SubmittedForm): Record<string, string | string[]> {
 	const values: Record<string, string | string[]> = Object.fromEntries(RULE_FIELDS.map((name) => [name, form.text(name)]));
 	values.condition = form.raw('condition');
+	values['effect.params'] = form.raw('effect.params');
 	values.eventTypes = form.all('eventTypes');
 	return values;
 }
@@ -48,7 +49,10 @@ export interface RuleBody {
 	priority: number;
 	eventTypes: EventType[];
 	condition: unknown;
-	effect: { type: 'per-amount'; pointsPerUnit: number; target: (typeof TARGETS)[number]; rounding: 'floor' };
+	/** Per currency unit (built in), or an effect type a plugin registered (`<plugin>.<name>`) with its params. */
+	effect:
+		| { type: 'per-amount'; pointsPerUnit: number; target: (typeof TARGETS)[number]; rounding: 'floor' }
+		| { type: string; params: Record<string, unknown>; target: (typeof TARGETS)[number] };
 }
 
 /**
@@ -63,15 +67,23 @@ export async function readRuleForm(
 	const form = await readForm(event);
 	const values = ruleValues(form);
 	const text = (name: string) => String(values[name] ?? '');
+	// A plugin's effect type (`<plugin>.<name>`) takes JSON params instead of points per unit.
+	const pluginEffect = text('effect.type').includes('.') ? text('effect.type') : null;
 	const errors: Record<string, string> =
-		requireFields(t, values, ['programId', 'code', 'name', 'validFrom', 'eventTypes', 'condition', 'effect.pointsPerUnit', 'effect.target']) ?? {};
+		requireFields(t, values, ['programId', 'code', 'name', 'validFrom', 'eventTypes', 'condition', ...(pluginEffect ? [] : ['effect.pointsPerUnit']), 'effect.target']) ?? {};
 	const eventTypes = (values.eventTypes as string[]).filter(isEventType) as EventType[];
 	if ((values.eventTypes as string[]).length > 0 && eventTypes.length !== (values.eventTypes as string[]).length) errors.eventTypes = t('earning:rules.form.eventTypesInvalid');
 	if (text('code') && !/^[a-z0-9][a-z0-9._-]{0,79}$/.test(text('code'))) errors.code = t('earning:rules.form.codeInvalid');
 	const priority = text('priority') ? parseInteger(text('priority')) : 0;
 	if (priority === null || priority < -1000 || priority > 1000) errors.priority = t('earning:rules.form.priorityInvalid');
-	const pointsPerUnit = parsePointsPerUnit(text('effect.pointsPerUnit'));
-	if (text('effect.pointsPerUnit') && pointsPerUnit === null) errors['effect.pointsPerUnit'] = t('earning:rules.form.pointsPerUnitInvalid');
+	let params: Record<string, unknown> = {};
+	if (pluginEffect && text('effect.params').trim()) {
+		const parsed = parseJsonText(text('effect.params'));
+		if (parsed.ok && parsed.value !== null && typeof parsed.value === 'object' && !Array.isArray(parsed.value)) params = parsed.value as Record<string, unknown>;
+		else errors['effect.params'] = t('earning:rules.form.effectParamsInvalid', parsed.ok ? { line: 1, column: 1 } : { line: parsed.line, column: parsed.column });
+	}
+	const pointsPerUnit = pluginEffect ? null : parsePointsPerUnit(text('effect.pointsPerUnit'));
+	if (!pluginEffect && text('effect.pointsPerUnit') && pointsPerUnit === null) errors['effect.pointsPerUnit'] = t('earning:rules.form.pointsPerUnitInvalid');
 	const target = text('effect.target');
 	if (target && !(TARGETS as readonly string[]).includes(target)) errors['effect.target'] = t('form.required');
 	let condition: unknown;
@@ -98,7 +110,9 @@ export async function readRuleForm(
 		priority: priority!,
 		eventTypes,
 		condition,
-		effect: { type: 'per-amount', pointsPerUnit: pointsPerUnit!, target: target as (typeof TARGETS)[number], rounding: 'floor' }
+		effect: pluginEffect
+			? { type: pluginEffect, params, target: target as (typeof TARGETS)[number] }
+			: { type: 'per-amount', pointsPerUnit: pointsPerUnit!, target: target as (typeof TARGETS)[number], rounding: 'floor' }
 	};
 	return { form, values, errors, body };
 }

@@ -105,8 +105,9 @@ function backtestRoutes(backtests: () => BacktestService, earning: () => Earning
         const checked = validateEvent(event);
         if (!checked.ok) throw Object.assign(new Error('invalid event'), { validation: checked.errors, validationContext: 'body/event' });
         if (rule) {
-          if (rule.effect.type !== 'fixed') fourPlaces(rule.effect.pointsPerUnit, '/body/rule/effect/pointsPerUnit');
-          rule.effect.multipliers?.strategic?.forEach((m, i) => fourPlaces(m.multiplier, `/body/rule/effect/multipliers/strategic/${i}/multiplier`));
+          const effect = rule.effect;
+          if ('pointsPerUnit' in effect) fourPlaces(effect.pointsPerUnit, '/body/rule/effect/pointsPerUnit');
+          if ('multipliers' in effect) effect.multipliers?.strategic?.forEach((m, i) => fourPlaces(m.multiplier, `/body/rule/effect/multipliers/strategic/${i}/multiplier`));
         }
         return backtests().simulateDraft(request.ctx, checked.event, { ruleIds, rule: (rule as UnsavedRule | undefined) ?? null });
       },

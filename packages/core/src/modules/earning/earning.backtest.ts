@@ -4,6 +4,7 @@ import type { AuditService } from '../audit/index.ts';
 import type { PartnerService, PartnerView } from '../partners/index.ts';
 import type { ProgramService, ProgramView } from '../programs/index.ts';
 import { convertMinor } from './earning.fx.ts';
+import { checkRuleExtensions } from './earning.extensions.ts';
 import { computeInvoice, currencyScale, grantKey, periodsOf, unknownOperatorOf, type PartnerFacts, type RuleCaps, type RuleEffect, type RuleForEvaluation, type Stacking } from './earning.rules.ts';
 import { isActivity, type ActivityEvent, type EarningEventInput, type InvoiceIssuedEvent } from './earning.schemas.ts';
 import type { EarningService, RuleView } from './earning.service.ts';
@@ -92,6 +93,7 @@ function checkUnsaved(rule: UnsavedRule, prefix: string) {
   if (JSON.stringify(rule.condition ?? null).length > CONDITION_LIMIT) throw invalid('EARNING_CONDITION_TOO_LARGE', `${prefix}/condition`, { limit: CONDITION_LIMIT });
   const operator = unknownOperatorOf(rule.condition);
   if (operator) throw invalid('EARNING_CONDITION_OPERATOR', `${prefix}/condition`, { operator });
+  checkRuleExtensions(rule, prefix);
   if (rule.validTo && new Date(rule.validTo) <= new Date(rule.validFrom)) throw invalid('EARNING_RULE_PERIOD', `${prefix}/validTo`, { validFrom: rule.validFrom, validTo: rule.validTo });
 }
 

@@ -83,7 +83,15 @@ const Fixed = Type.Object(
   },
   { additionalProperties: false },
 );
-const Effect = Type.Union([PerAmount, PerQuantity, PerMargin, Fixed]);
+const PluginEffectSchema = Type.Object(
+  {
+    type: Type.String({ pattern: '^[a-z][a-z0-9-]{0,39}\\.[a-z0-9][a-z0-9_-]{0,59}$', description: 'An effect type a plugin registered, <plugin id>.<name> (GET /earning/rule-extensions lists them)' }),
+    params: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "The effect type's parameters, checked against its schema when the rule is saved" })),
+    target: Target,
+  },
+  { additionalProperties: false },
+);
+const Effect = Type.Union([PerAmount, PerQuantity, PerMargin, Fixed, PluginEffectSchema]);
 const StackingSchema = Type.Union(
   [Type.Object({ mode: Type.Literal('additive') }, { additionalProperties: false }), Type.Object({ mode: Type.Literal('best-of'), group: Type.String({ minLength: 1, maxLength: 80 }) }, { additionalProperties: false })],
   { description: 'additive (the default): adds its points; best-of: of the rules of its group that fire on a line only the one giving the most points applies (ties: higher priority, then lower code)' },
@@ -122,6 +130,7 @@ const CapKind = Type.Union([Type.Literal('event'), Type.Literal('period'), Type.
 const Fired = Type.Object({
   ...RuleRef,
   target: Target,
+  effect: Type.Optional(Type.String({ description: "A plugin effect type's id, when the rule's effect is one; computation is then its explanation" })),
   pointsPerUnit: Type.Optional(Type.Number()),
   fixed: Type.Optional(Type.Integer()),
   multipliers: Type.Optional(Type.Object({ strategic: Type.Optional(Type.Number()), tier: Type.Optional(Type.Number()) })),
@@ -131,7 +140,7 @@ const Fired = Type.Object({
 });
 const Skipped = Type.Object({
   ...RuleRef,
-  reason: Type.Union([Type.Literal('event-type'), Type.Literal('not-yet-valid'), Type.Literal('no-longer-valid'), Type.Literal('condition'), Type.Literal('condition-error'), Type.Literal('best-of')]),
+  reason: Type.Union([Type.Literal('event-type'), Type.Literal('not-yet-valid'), Type.Literal('no-longer-valid'), Type.Literal('condition'), Type.Literal('condition-error'), Type.Literal('effect-error'), Type.Literal('best-of')]),
   detail: Type.Optional(Type.String()),
   group: Type.Optional(Type.String()),
   points: Type.Optional(Type.Integer({ description: 'best-of: the points the rule would have given' })),
@@ -516,8 +525,8 @@ export function earningRoutes(earning: () => EarningService) {
       async (request, reply) => {
         const { idempotencyKey, ...body } = request.body;
         const effect = body.effect;
-        if (effect.type !== 'fixed') fourPlaces(effect.pointsPerUnit, '/body/effect/pointsPerUnit');
-        effect.multipliers?.strategic?.forEach((m, i) => fourPlaces(m.multiplier, `/body/effect/multipliers/strategic/${i}/multiplier`));
+        if ('pointsPerUnit' in effect) fourPlaces(effect.pointsPerUnit, '/body/effect/pointsPerUnit');
+        if ('multipliers' in effect) effect.multipliers?.strategic?.forEach((m, i) => fourPlaces(m.multiplier, `/body/effect/multipliers/strategic/${i}/multiplier`));
         if (body.condition === undefined) {
           throw new AppError('EARNING_CONDITION_REQUIRED', 422, { fields: [{ field: '/body/condition', messageKey: 'errors.EARNING_CONDITION_REQUIRED' }] });
         }

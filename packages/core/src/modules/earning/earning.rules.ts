@@ -1,5 +1,6 @@
 import jsonLogic from 'json-logic-js';
 import type { InvoiceIssuedEvent } from './earning.schemas.ts';
+import { applyOperator, pluginEffect, pluginOperator } from './earning.extensions.ts';
 
 /*
  * Rule evaluation: pure, no I/O. The same function computes what an event earns when it is processed and when it is
@@ -45,7 +46,19 @@ export interface FixedEffect extends EffectCommon {
   type: 'fixed';
   points: number;
 }
-export type RuleEffect = PerAmountEffect | PerQuantityEffect | PerMarginEffect | FixedEffect;
+export type BuiltinEffect = PerAmountEffect | PerQuantityEffect | PerMarginEffect | FixedEffect;
+/**
+ * An effect type a plugin registered (earningRuleExtensionsRef): `type` is its id (`<plugin id>.<name>`), `params`
+ * what its schema takes. Its function gives the points of a line and the explanation; caps and stacking apply as to
+ * any rule, multipliers and rounding are the effect's own business.
+ */
+export interface PluginEffect {
+  type: `${string}.${string}`;
+  params?: Record<string, unknown>;
+  target: Target;
+}
+export type RuleEffect = BuiltinEffect | PluginEffect;
+export const isPluginEffect = (effect: RuleEffect): effect is PluginEffect => effect.type.includes('.');
 
 /** How a rule stacks with the others on a line: added, or the best of its group only. */
 export type Stacking = { mode: 'additive' } | { mode: 'best-of'; group: string };
@@ -104,6 +117,8 @@ export interface FiredRule {
   code: string;
   version: number;
   target: 'pending' | 'available';
+  /** A plugin effect type's id, when the rule's effect is one. */
+  effect?: string;
   /** per-amount, per-quantity, per-margin: points per unit. */
   pointsPerUnit?: number;
   /** fixed: the points the rule gives. */
@@ -117,7 +132,7 @@ export interface FiredRule {
   capped?: CapNote;
 }
 
-export type SkipReason = 'event-type' | 'not-yet-valid' | 'no-longer-valid' | 'condition' | 'condition-error' | 'best-of';
+export type SkipReason = 'event-type' | 'not-yet-valid' | 'no-longer-valid' | 'condition' | 'condition-error' | 'effect-error' | 'best-of';
 export interface SkippedRule {
   ruleId: string;
   code: string;
@@ -247,6 +262,7 @@ export function perAmountPoints(netAmount: number, scale: number, pointsPerUnit:
 // Operators json-logic-js knows, found by asking it (a plugin's add_operation is seen too).
 const knownOps = new Map<string, boolean>();
 function isKnownOperator(op: string): boolean {
+  if (pluginOperator(op)) return true;
   let known = knownOps.get(op);
   if (known === undefined) {
     try {
@@ -395,6 +411,12 @@ function compileNode(logic: unknown): CompiledCondition {
       return current;
     };
   }
+  // A plugin's operator: its arguments compiled like any other, the function called with their values.
+  const plugin = pluginOperator(op);
+  if (plugin) {
+    const args = raw.map(compileNode);
+    return (d) => applyOperator(plugin, args.map((f) => f(d)));
+  }
   const make = Object.hasOwn(compiledOps, op) ? compiledOps[op] : undefined;
   if (!make) return (d) => jsonLogic.apply(logic as never, d as never);
   const args = raw.map(compileNode);
@@ -452,7 +474,7 @@ function strategicOf(m: Multipliers | undefined, sku: string, category: string |
 
 /** The points of one effect on one line, exactly (BigInt), multiplied and rounded once, with the arithmetic in words. */
 export function effectPoints(
-  effect: RuleEffect,
+  effect: BuiltinEffect,
   line: { sku: string; quantity: number; netAmount: number; category: string | null; margin: number | null },
   currency: string,
   tierMultiplier = 1,
@@ -504,6 +526,21 @@ export function effectPoints(
     computation: plain ? `fixed ${effect.points}` : `${rounding === 'floor' ? 'floor' : 'round-half-even'}(${base}) = ${points}`,
   };
 }
+
+/** A plugin effect's points and explanation on one line, or why it gave none (a throw, or not a whole number of points). */
+function pluginEffectPoints(effect: PluginEffect, context: { line: LineFacts; event: EventFacts; partner: PartnerFacts | null }, tierMultiplier: number): { points: number; computation: string } | string {
+  const type = pluginEffect(effect.type);
+  if (!type) return `effect type ${effect.type} is not registered`;
+  try {
+    const result = type.compute({ ...context, params: effect.params ?? {}, tierMultiplier });
+    if (!Number.isSafeInteger(result?.points) || result.points < 0) return `${effect.type} gave ${String(result?.points)} points, not a whole number of at least 0`;
+    return { points: result.points, computation: String(result.explanation ?? '').slice(0, 500) };
+  } catch (error) {
+    return `${effect.type}: ${String((error as Error)?.message ?? error).slice(0, 200)}`;
+  }
+}
+type LineFacts = { index: number; sku: string; quantity: number; netAmount: number; category: string | null; margin: number | null };
+type EventFacts = { type: string; source: string; externalId: string; occurredAt: string; number?: string; currency: string; netTotal: number; data?: unknown };
 
 /** True when a's claim beats b's in a best-of group: more points, then higher priority, then lower code. */
 function beats(a: { points: number; rule: RuleForEvaluation }, b: { points: number; rule: RuleForEvaluation }): boolean {
@@ -563,7 +600,17 @@ export function computeInvoice(rules: RuleForEvaluation[], event: Omit<InvoiceIs
         if (explain) skipped.push({ ...ref, reason: 'condition' });
         continue;
       }
-      fired.push({ ...ref, target: rule.effect.target, ...effectPoints(rule.effect, line, event.currency, options.tierMultiplier ?? 1) });
+      const effect = rule.effect;
+      if (isPluginEffect(effect)) {
+        const result = pluginEffectPoints(effect, { line, event: eventFacts, partner }, options.tierMultiplier ?? 1);
+        if (typeof result === 'string') {
+          if (explain) skipped.push({ ...ref, reason: 'effect-error', detail: result });
+          continue;
+        }
+        fired.push({ ...ref, target: effect.target, effect: effect.type, ...result });
+        continue;
+      }
+      fired.push({ ...ref, target: effect.target, ...effectPoints(effect, line, event.currency, options.tierMultiplier ?? 1) });
     }
     // Best-of groups: the winner of each group stays, the others are skipped naming it.
     const winners = new Map<string, FiredRule>();

@@ -9,6 +9,7 @@ import type { PartnerService, PartnerView } from '../partners/index.ts';
 import type { ProgramService, ProgramView } from '../programs/index.ts';
 import { EarningEvent, EarningRule, type EventStatus, type RuleStatus } from './earning.entity.ts';
 import { convertMinor, parseRates, rateText, FxParseError, type FxFormat } from './earning.fx.ts';
+import { checkRuleExtensions } from './earning.extensions.ts';
 import { computeInvoice, currencyScale, explanationLines, grantKey, isCurrency, periodsOf, unknownOperatorOf, type CapState, type ComputeOptions, type Computation, type Grant, type PartnerFacts, type RuleCaps, type RuleEffect, type RuleForEvaluation, type Stacking } from './earning.rules.ts';
 import { isActivity, type ActivityEvent, type EarningEventInput, type InvoiceCorrectedEvent, type InvoiceIssuedEvent, type InvoicePaidEvent, type OrderReturnedEvent } from './earning.schemas.ts';
 
@@ -1519,6 +1520,7 @@ export function createEarningService(deps: EarningDeps) {
       if (size > CONDITION_LIMIT) throw invalid('EARNING_CONDITION_TOO_LARGE', '/body/condition', { limit: CONDITION_LIMIT });
       const operator = unknownOperatorOf(input.condition);
       if (operator) throw invalid('EARNING_CONDITION_OPERATOR', '/body/condition', { operator });
+      checkRuleExtensions(input, '/body');
       const validFrom = new Date(input.validFrom);
       const validTo = input.validTo ? new Date(input.validTo) : null;
       if (validTo && validTo <= validFrom) throw invalid('EARNING_RULE_PERIOD', '/body/validTo', { validFrom: input.validFrom, validTo: input.validTo });

@@ -9,6 +9,7 @@ import { EarningEvent, EarningRule } from './earning.entity.ts';
 import { EarningDispute } from './earning.disputes.entity.ts';
 import { setupBacktest } from './earning.backtest.routes.ts';
 import { setupDisputes } from './earning.disputes.routes.ts';
+import { setupRuleExtensions } from './earning.extensions.routes.ts';
 import { createEarningInbox } from './earning.inbox.ts';
 import { earningRoutes } from './earning.routes.ts';
 import { createEarningService, earningServiceRef } from './earning.service.ts';
@@ -56,6 +57,7 @@ export const earningModule = definePlugin({
     ctx.routes(earningRoutes(() => earning));
     setupDisputes(ctx);
     setupBacktest(ctx, () => earning);
+    setupRuleExtensions(ctx);
   },
 });
 

@@ -12,10 +12,12 @@ import type { PageLoad } from './$types';
 export const load: PageLoad = async ({ fetch, url }) => {
 	const api = createApiClient({ fetch, baseUrl: url.origin });
 	const from = url.searchParams.get('from') ?? '';
-	const [programs, base] = await Promise.all([
+	const [programs, base, extensions] = await Promise.all([
 		loadFromApi(url, () => api.GET('/api/v1/programs/')),
-		UUID.test(from) ? loadOptional(() => api.GET('/api/v1/earning/rules/{id}', { params: { path: { id: from } } })) : Promise.resolve(null)
+		UUID.test(from) ? loadOptional(() => api.GET('/api/v1/earning/rules/{id}', { params: { path: { id: from } } })) : Promise.resolve(null),
+		loadOptional(() => api.GET('/api/v1/earning/rule-extensions'))
 	]);
+	const effectTypes = (extensions?.effects ?? []).map((e) => ({ id: e.id, label: e.label }));
 	const programId = base?.programId ?? url.searchParams.get('program') ?? (programs.ok ? (programs.data.items[0]?.id ?? '') : '');
 	const timeZone = (programs.ok ? programs.data.items.find((p) => p.id === programId)?.timeZone : undefined) ?? 'UTC';
 	// The program's recent events that earn (invoices, deals …), to simulate the rule as typed against one of them.
@@ -36,9 +38,11 @@ export const load: PageLoad = async ({ fetch, url }) => {
 				validTo: base.validTo ? (dayIn(base.validTo, timeZone) ?? '') : '',
 				priority: String(base.priority),
 				condition: prettyJson(base.condition),
+				'effect.type': base.effect.type,
+				'effect.params': 'params' in base.effect ? prettyJson(base.effect.params ?? {}) : '',
 				'effect.pointsPerUnit': 'pointsPerUnit' in base.effect ? String(base.effect.pointsPerUnit) : '',
 				'effect.target': base.effect.target
 			}
 		: { programId };
-	return { programs, base, initial, samples, nonce: formNonce() };
+	return { programs, base, initial, samples, effectTypes, nonce: formNonce() };
 };
