@@ -23,9 +23,20 @@ export const PartnerIdentification = Type.Object(
   { additionalProperties: false, minProperties: 1, description: 'How to find the partner: the first given of partnerId, nip, euVat, regon, partnerCode decides' },
 );
 
+/**
+ * The seller's own item code and the item's GTIN on a line: when a line carries either, the inbox looks it up in the
+ * program's SKU mapping and the rules see the program SKU and category it maps to (an unmapped code stays in `sku` and
+ * is listed for an admin to map). Leave them out when `sku` is already the program's SKU.
+ */
+const itemCodes = {
+  sellerCode: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: "The seller's own item code (UBL SellersItemIdentification, KSeF Indeks): mapped to a program SKU and category by the program's SKU mapping" })),
+  gtin: Type.Optional(Type.String({ pattern: '^[0-9]{8,14}$', description: 'The GTIN (EAN/UPC, 8 to 14 digits) of the item: mapped when the seller code is not' })),
+};
+
 export const InvoiceLine = Type.Object(
   {
-    sku: Type.String({ minLength: 1, maxLength: 100 }),
+    sku: Type.String({ minLength: 1, maxLength: 100, description: 'The program SKU, or the seller code when sellerCode/gtin are given (then the SKU mapping decides)' }),
+    ...itemCodes,
     quantity: Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000_000 }),
     netAmount: Type.Integer({ minimum: 0, maximum: 1_000_000_000_000, description: "Net value of the line in the invoice currency's minor units (grosze, cents)" }),
     category: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
@@ -42,6 +53,7 @@ export const InvoiceIssued = Type.Object(
     repEmail: Type.Optional(Type.String({ format: 'email', maxLength: 254, description: "The selling rep (one of the partner's people) by e-mail" })),
     repUserId: Type.Optional(Type.String({ format: 'uuid', description: 'The selling rep by user id' })),
     number: Type.String({ minLength: 1, maxLength: 100, description: 'The invoice number as printed' }),
+    seller: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: "The seller as the source names it (e.g. PL5270103391): its item codes are its own, so SKU mappings may be scoped to it" })),
     currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217; for now the program currency (other currencies are refused until FX rates exist)' }),
     lines: Type.Array(InvoiceLine, { minItems: 1, maxItems: 1000 }),
   },
@@ -59,7 +71,8 @@ export const InvoicePaid = Type.Object(
 
 const ChangedLine = Type.Object(
   {
-    sku: Type.String({ minLength: 1, maxLength: 100 }),
+    sku: Type.String({ minLength: 1, maxLength: 100, description: "The SKU as the invoice's line had it (a seller code matches the line it was mapped from)" }),
+    ...itemCodes,
     quantity: Type.Optional(Type.Number({ minimum: 0, maximum: 1_000_000_000 })),
     netAmount: Type.Integer({ minimum: 0, maximum: 1_000_000_000_000, description: "In the invoice currency's minor units" }),
     category: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
@@ -84,7 +97,7 @@ export const OrderReturned = Type.Object(
     type: Type.Literal('order.returned'),
     ...common,
     invoiceExternalId: Type.String({ minLength: 1, maxLength: 200, description: 'externalId of the invoice.issued event the goods were sold on (same source)' }),
-    lines: Type.Array(Type.Object({ sku: Type.String({ minLength: 1, maxLength: 100 }), quantity: Type.Optional(Type.Number({ minimum: 0, maximum: 1_000_000_000 })), netAmount: Type.Integer({ minimum: 0, maximum: 1_000_000_000_000, description: 'Net value returned, in minor units' }) }, { additionalProperties: false }), { minItems: 1, maxItems: 1000 }),
+    lines: Type.Array(Type.Object({ sku: Type.String({ minLength: 1, maxLength: 100 }), ...itemCodes, quantity: Type.Optional(Type.Number({ minimum: 0, maximum: 1_000_000_000 })), netAmount: Type.Integer({ minimum: 0, maximum: 1_000_000_000_000, description: 'Net value returned, in minor units' }) }, { additionalProperties: false }), { minItems: 1, maxItems: 1000 }),
   },
   { additionalProperties: false, title: 'order.returned', description: 'Goods were returned: the points of the returned lines are reversed' },
 );

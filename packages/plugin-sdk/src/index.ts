@@ -59,7 +59,7 @@ export type { TierMetric, TierMetricQuery, TierMetricRegistry, TierMetricUnit } 
 // The canonical business events of the earning inbox (TypeBox schemas and their types): CanonicalEvents.InvoiceIssued …
 export * as CanonicalEvents from './canonical-events.ts';
 // Public services of the core modules, reached with ctx.inject(ref).
-export { auditTrailRef, earningInboxRef, mailerRef, partnerDirectoryRef } from './services.ts';
+export { auditTrailRef, earningInboxRef, mailerRef, partnerDirectoryRef, skuMappingRef } from './services.ts';
 export type {
   AuditRecordInput,
   AuditTrail,
@@ -77,6 +77,9 @@ export type {
   PartnerStatus,
   PartnerSummary,
   PartnerType,
+  SkuCode,
+  SkuMapping,
+  SkuResolution,
 } from './services.ts';
 // Signed webhooks (Standard Webhooks): signing, verifying with several secrets and a replay window, secrets at rest.
 export * as StandardWebhooks from './standard-webhooks.ts';

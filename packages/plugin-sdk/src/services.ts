@@ -98,6 +98,38 @@ export interface EarningInbox {
 /** Provided by the core module `earning` (`dependsOn: ['earning']`). */
 export const earningInboxRef: ServiceRef<EarningInbox> = createServiceRef<EarningInbox>('earning.inbox');
 
+/** One item code to resolve: the seller's code and/or the GTIN of a line, as a connector reads them. */
+export interface SkuCode {
+  sellerCode?: string | null;
+  gtin?: string | null;
+}
+
+/** What a code maps to in a program, or `null` in `mapping` when nothing maps it (the line keeps the seller code). */
+export interface SkuResolution {
+  /** The program SKU the rules see; the seller code (else the GTIN) when unmapped. */
+  sku: string;
+  category: string | null;
+  /** The mapping that decided, or null. */
+  mapping: { id: string; matchedBy: 'seller-code' | 'gtin'; source: string | null; seller: string | null } | null;
+}
+
+/**
+ * The program's SKU mapping (core module `earning`): (source or seller scope, seller code or GTIN) → program SKU and
+ * category, with validity dates, maintained by admins. The inbox applies it by itself to every invoice line that
+ * carries `sellerCode` or `gtin`, so a connector only has to send those; `resolve` lets it show what a document's
+ * lines will map to (e.g. in a parse result) — all codes in one query. It records nothing.
+ */
+export interface SkuMapping {
+  /**
+   * Resolve codes of one program as of `at` (default now): a seller-scoped mapping wins over a source-scoped one,
+   * which wins over one for any source; a seller code over a GTIN. One answer per code, in order.
+   */
+  resolve(ctx: RequestContext, input: { programId: string; source: string; seller?: string | null; at?: string; codes: readonly SkuCode[] }): Promise<SkuResolution[]>;
+}
+
+/** Provided by the core module `earning` (`dependsOn: ['earning']`). */
+export const skuMappingRef: ServiceRef<SkuMapping> = createServiceRef<SkuMapping>('earning.sku-mapping');
+
 export type PartnerStatus = 'applied' | 'active' | 'suspended' | 'closed';
 export type PartnerType = 'distributor' | 'wholesaler' | 'reseller' | 'dealer' | 'integrator';
 

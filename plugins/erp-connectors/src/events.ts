@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { allocate, formatMinor, isValidNip, minorUnitsOf } from './money.ts';
 import type { CanonicalEvent as InboxEvent } from '@laurel/plugin-sdk';
-import type { CanonicalEvent, DocumentReading, DocumentResult, InvoiceCorrected, InvoiceIssued, LineReading, PartnerIdentification } from './types.ts';
+import type { CanonicalEvent, DocumentReading, DocumentResult, InvoiceCorrected, InvoiceIssued, ItemCodes, LineReading, PartnerIdentification } from './types.ts';
 import { DocumentRejection } from './xml.ts';
 
 /*
@@ -28,6 +28,9 @@ function keyOf(prefix: string, reading: DocumentReading, number: string): string
   const hash = createHash('sha256').update(key).digest('hex').slice(0, 32);
   return `${key.slice(0, MAX_ID - 34)}~${hash}`;
 }
+
+/** The seller's key on invoice.issued (it scopes SKU mappings), when it fits the inbox's 100 characters. */
+const sellerOf = (r: DocumentReading) => (r.seller.key.length <= 100 ? { seller: r.seller.key } : {});
 
 export const invoiceKey = (r: DocumentReading, number: string) => keyOf('inv', r, number);
 
@@ -65,19 +68,31 @@ interface SkuTotal {
   net: number;
   quantity: string | null;
   line: number;
+  codes: ItemCodes;
+}
+
+/**
+ * The codes the core's SKU mapping resolves: the seller's item id, and the standard id when it is a GTIN (8, 12, 13 or
+ * 14 digits; UBL scheme 0160 GTIN, or 0088 as the Peppol examples write it). A line named only by its item name has none.
+ */
+export function itemCodesOf(l: Pick<LineReading, 'sellerItemId' | 'standardItemId'>): ItemCodes {
+  const id = l.standardItemId;
+  const gtin = id && /^([0-9]{8}|[0-9]{12,14})$/.test(id.id) && (id.scheme === null || id.scheme === '0160' || id.scheme === '0088' || id.scheme === 'GTIN') ? id.id : null;
+  const seller = l.sellerItemId && l.sellerItemId.length <= 100 ? l.sellerItemId : null;
+  return { ...(seller ? { sellerCode: seller } : {}), ...(gtin ? { gtin } : {}) };
 }
 
 /** Lines summed per SKU, in the order each SKU first appears. */
 function perSku(lines: LineReading[]): SkuTotal[] {
-  const map = new Map<string, { sku: string; net: number; quantities: string[]; line: number; missing: boolean }>();
+  const map = new Map<string, { sku: string; net: number; quantities: string[]; line: number; missing: boolean; codes: ItemCodes }>();
   for (const l of lines) {
-    const t = map.get(l.sku) ?? { sku: l.sku, net: 0, quantities: [], line: l.line, missing: false };
+    const t = map.get(l.sku) ?? { sku: l.sku, net: 0, quantities: [], line: l.line, missing: false, codes: itemCodesOf(l) };
     t.net += l.netAmount;
     if (l.quantity === null) t.missing = true;
     else t.quantities.push(l.quantity);
     map.set(l.sku, t);
   }
-  return [...map.values()].map((t) => ({ sku: t.sku, net: t.net, quantity: t.missing || t.quantities.length === 0 ? null : addDecimals(t.quantities), line: t.line }));
+  return [...map.values()].map((t) => ({ sku: t.sku, net: t.net, quantity: t.missing || t.quantities.length === 0 ? null : addDecimals(t.quantities), line: t.line, codes: t.codes }));
 }
 
 /** A quantity the inbox takes (> 0): the summed quantity, its absolute value, or 1 when the document gives none. */
@@ -121,15 +136,16 @@ export function toEvents(r: DocumentReading, source: string, programId?: string)
       occurredAt: occurredAt(r.issueDate),
       partner,
       number: r.number,
+      ...sellerOf(r),
       currency: r.currency,
-      lines: positive.map((t) => ({ sku: t.sku, quantity: positiveQuantity(t.quantity), netAmount: t.net })),
+      lines: positive.map((t) => ({ sku: t.sku, ...t.codes, quantity: positiveQuantity(t.quantity), netAmount: t.net })),
     };
     events.push(issued);
     if (negative.length > 0) {
       if (!r.corrects) {
         throw new DocumentRejection('ERP_UNSUPPORTED', `SKU ${negative[0]!.sku} has a negative net value (${money(negative[0]!.net)}) and the invoice names no invoice it corrects (BillingReference)`, { line: negative[0]!.line });
       }
-      events.push(correctionOf('credit-note', negative.map((t) => ({ sku: t.sku, ...(t.quantity ? { quantity: Math.abs(Number(t.quantity)) } : {}), netAmount: -t.net })), 'cor'));
+      events.push(correctionOf('credit-note', negative.map((t) => ({ sku: t.sku, ...t.codes, ...(t.quantity ? { quantity: Math.abs(Number(t.quantity)) } : {}), netAmount: -t.net })), 'cor'));
       notes.push(`Negative lines (${negative.map((t) => t.sku).join(', ')}) are credited back on invoice ${r.corrects.number}`);
     }
     if (r.paid) {
@@ -152,7 +168,7 @@ export function toEvents(r: DocumentReading, source: string, programId?: string)
       notes.push('The document changes no amount: nothing is reversed');
       return { reading: r, events: made, documentKey, notes };
     }
-    events.push(correctionOf('credit-note', changed.map((t) => ({ sku: t.sku, ...(t.quantity ? { quantity: Math.abs(Number(t.quantity)) } : {}), netAmount: t.credited })), r.kind === 'credit-note' ? 'cn' : 'cor'));
+    events.push(correctionOf('credit-note', changed.map((t) => ({ sku: t.sku, ...t.codes, ...(t.quantity ? { quantity: Math.abs(Number(t.quantity)) } : {}), netAmount: t.credited })), r.kind === 'credit-note' ? 'cn' : 'cor'));
     return { reading: r, events: made, documentKey, notes };
   }
 
@@ -168,7 +184,7 @@ export function toEvents(r: DocumentReading, source: string, programId?: string)
     const changes = skus.map((sku) => {
       const a = after.find((t) => t.sku === sku);
       const b = before.find((t) => t.sku === sku);
-      return { sku, delta: (a?.net ?? 0) - (b?.net ?? 0), after: a, line: (a ?? b)!.line };
+      return { sku, codes: (a ?? b)!.codes, delta: (a?.net ?? 0) - (b?.net ?? 0), after: a, line: (a ?? b)!.line };
     });
     const changed = changes.filter((c) => c.delta !== 0);
     if (changed.length === 0) {
@@ -177,7 +193,7 @@ export function toEvents(r: DocumentReading, source: string, programId?: string)
       return { reading: r, events: made, documentKey, notes };
     }
     if (changed.every((c) => c.delta < 0)) {
-      events.push(correctionOf('credit-note', changed.map((c) => ({ sku: c.sku, netAmount: -c.delta })), 'cor'));
+      events.push(correctionOf('credit-note', changed.map((c) => ({ sku: c.sku, ...c.codes, netAmount: -c.delta })), 'cor'));
       return { reading: r, events: made, documentKey, notes };
     }
     const up = changed.find((c) => c.delta > 0)!;
@@ -189,7 +205,7 @@ export function toEvents(r: DocumentReading, source: string, programId?: string)
     events.push(
       correctionOf(
         'correction',
-        changed.map((c) => ({ sku: c.sku, ...(c.after?.quantity ? { quantity: Math.abs(Number(c.after.quantity)) } : {}), netAmount: c.after?.net ?? 0 })),
+        changed.map((c) => ({ sku: c.sku, ...c.codes, ...(c.after?.quantity ? { quantity: Math.abs(Number(c.after.quantity)) } : {}), netAmount: c.after?.net ?? 0 })),
         'cor',
       ),
     );
@@ -214,7 +230,7 @@ export function toEvents(r: DocumentReading, source: string, programId?: string)
         // The order's quantity in the proportion this document pays, to 4 decimal places (at least 0.0001).
         const q = positiveQuantity(t.quantity);
         const quantity = t.net > 0 ? Math.max(0.0001, Math.round((q * Math.abs(share)) / t.net * 10_000) / 10_000) : q;
-        return { sku: t.sku, quantity, netAmount: share };
+        return { sku: t.sku, ...t.codes, quantity, netAmount: share };
       });
   };
 
@@ -226,7 +242,7 @@ export function toEvents(r: DocumentReading, source: string, programId?: string)
       notes.push(r.kind === 'settlement' ? 'The advances paid the whole order: the settlement earns nothing more' : 'The advance is of no net value: nothing is posted');
       return { reading: r, events: made, documentKey, notes };
     }
-    const issued: InvoiceIssued = { type: 'invoice.issued', source, externalId: documentKey, occurredAt: occurredAt(r.issueDate), partner, number: r.number, currency: r.currency, lines: spread(net) };
+    const issued: InvoiceIssued = { type: 'invoice.issued', source, externalId: documentKey, occurredAt: occurredAt(r.issueDate), partner, number: r.number, ...sellerOf(r), currency: r.currency, lines: spread(net) };
     events.push(issued);
     notes.push(
       r.kind === 'advance'

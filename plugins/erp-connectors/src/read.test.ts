@@ -50,8 +50,9 @@ describe('Peppol BIS 3.0 (UBL 2.1), the published examples', () => {
         occurredAt: '2017-11-13T00:00:00.000Z',
         partner: { euVat: BUYER_SE },
         number: 'Snippet1',
+        seller: 'GB1232434',
         currency: 'EUR',
-        lines: [{ sku: '21382183120983', quantity: 4, netAmount: 130000 }],
+        lines: [{ sku: '21382183120983', gtin: '21382183120983', quantity: 4, netAmount: 130000 }],
       },
     ]);
   });
@@ -69,7 +70,7 @@ describe('Peppol BIS 3.0 (UBL 2.1), the published examples', () => {
         originalExternalId: `inv:${SELLER_GB}:${BUYER_SE}:Snippet1`,
         number: 'Snippet1',
         kind: 'credit-note',
-        lines: [{ sku: '21382183120983', quantity: 4, netAmount: 130000 }],
+        lines: [{ sku: '21382183120983', gtin: '21382183120983', quantity: 4, netAmount: 130000 }],
       },
     ]);
   });
@@ -86,8 +87,9 @@ describe('Peppol BIS 3.0 (UBL 2.1), the published examples', () => {
         occurredAt: '2018-08-30T00:00:00.000Z',
         partner: { partnerCode: '0192:987654325' },
         number: 'Vat-O',
+        seller: '0088:7300010000001',
         currency: 'SEK',
-        lines: [{ sku: 'RT3000', quantity: 1, netAmount: 320000 }],
+        lines: [{ sku: 'RT3000', sellerCode: 'RT3000', quantity: 1, netAmount: 320000 }],
       },
     ]);
   });
@@ -100,7 +102,7 @@ describe('Peppol BIS 3.0 (UBL 2.1), the published examples', () => {
     const r = read(xml);
     expect(r.reading.kind).toBe('correction');
     expect(r.events).toEqual([
-      expect.objectContaining({ type: 'invoice.corrected', externalId: 'cor:0088:7300010000001:0192:987654325:Vat-O', originalExternalId: 'inv:0088:7300010000001:0192:987654325:Vat-1', kind: 'credit-note', lines: [{ sku: 'RT3000', quantity: 1, netAmount: 320000 }] }),
+      expect.objectContaining({ type: 'invoice.corrected', externalId: 'cor:0088:7300010000001:0192:987654325:Vat-O', originalExternalId: 'inv:0088:7300010000001:0192:987654325:Vat-1', kind: 'credit-note', lines: [{ sku: 'RT3000', sellerCode: 'RT3000', quantity: 1, netAmount: 320000 }] }),
     ]);
     const unreferenced = rejection(xml.replace(/<cac:BillingReference>.*<\/cac:BillingReference>/, ''));
     expect(unreferenced.code).toBe('ERP_CORRECTION_REFERENCE_MISSING');
@@ -133,6 +135,7 @@ describe('KSeF FA(3), the published examples', () => {
         occurredAt: '2026-02-15T00:00:00.000Z',
         partner: { nip: '1111111111' },
         number: 'FV2026/02/150',
+        seller: 'PL9999999999',
         currency: 'PLN',
         lines: [
           { sku: 'lodówka Zimnotech mk1', quantity: 1, netAmount: 162601 },
@@ -181,6 +184,7 @@ describe('KSeF FA(3), the published examples', () => {
         occurredAt: '2026-02-15T00:00:00.000Z',
         partner: { nip: '1111111111' },
         number: 'FV2026/02/150',
+        seller: 'PL9999999999',
         currency: 'EUR',
         lines: [
           { sku: 'lodówka Zimnotech mk1', quantity: 10, netAmount: 406000 },
@@ -207,8 +211,9 @@ describe('KSeF FA(3), the published examples', () => {
         occurredAt: '2026-02-11T00:00:00.000Z',
         partner: { nip: '1111111111' },
         number: '5t4343trgfds',
+        seller: 'PL5451824119',
         currency: 'PLN',
-        lines: [{ sku: '55', quantity: 2, netAmount: 77700 }],
+        lines: [{ sku: '55', sellerCode: '55', quantity: 2, netAmount: 77700 }],
       },
     ]);
   });
@@ -243,10 +248,11 @@ describe('KSeF: corrections, advances and settlements (derived from FA_3_Przykla
         occurredAt: '2026-02-01T00:00:00.000Z',
         partner: { nip: '1111111111' },
         number: 'FZ/2026/1',
+        seller: 'PL9999999999',
         currency: 'PLN',
         lines: [
-          { sku: 'LOD-1', quantity: 0.5, netAmount: 75000 },
-          { sku: 'ZMY-1', quantity: 0.25, netAmount: 25000 },
+          { sku: 'LOD-1', sellerCode: 'LOD-1', quantity: 0.5, netAmount: 75000 },
+          { sku: 'ZMY-1', sellerCode: 'ZMY-1', quantity: 0.25, netAmount: 25000 },
         ],
       },
     ]);
@@ -260,10 +266,11 @@ describe('KSeF: corrections, advances and settlements (derived from FA_3_Przykla
         occurredAt: '2026-03-01T00:00:00.000Z',
         partner: { nip: '1111111111' },
         number: 'FR/2026/1',
+        seller: 'PL9999999999',
         currency: 'PLN',
         lines: [
-          { sku: 'LOD-1', quantity: 1.5, netAmount: 225000 },
-          { sku: 'ZMY-1', quantity: 0.75, netAmount: 75000 },
+          { sku: 'LOD-1', sellerCode: 'LOD-1', quantity: 1.5, netAmount: 225000 },
+          { sku: 'ZMY-1', sellerCode: 'ZMY-1', quantity: 0.75, netAmount: 75000 },
         ],
       },
       { type: 'invoice.paid', source: 'erp-test', externalId: `paid:${KSEF}:FR/2026/1`, occurredAt: '2026-03-10T00:00:00.000Z', invoiceExternalId: `inv:${KSEF}:FR/2026/1` },
@@ -291,8 +298,8 @@ describe('KSeF: corrections, advances and settlements (derived from FA_3_Przykla
         number: 'FZK/2026/1',
         kind: 'credit-note',
         lines: [
-          { sku: 'LOD-1', quantity: 0.1, netAmount: 15000 },
-          { sku: 'ZMY-1', quantity: 0.05, netAmount: 5000 },
+          { sku: 'LOD-1', sellerCode: 'LOD-1', quantity: 0.1, netAmount: 15000 },
+          { sku: 'ZMY-1', sellerCode: 'ZMY-1', quantity: 0.05, netAmount: 5000 },
         ],
       },
     ]);

@@ -84,8 +84,16 @@ export interface InvoiceIssued {
   occurredAt: string;
   partner: PartnerIdentification;
   number: string;
+  /** The seller's key (PL<NIP>, VAT number, scheme:id): the core's SKU mapping may be scoped to it. */
+  seller?: string;
   currency: string;
-  lines: { sku: string; quantity: number; netAmount: number }[];
+  lines: ({ sku: string; quantity: number; netAmount: number } & ItemCodes)[];
+}
+
+/** A line's codes for the core's SKU mapping: the seller's item id (Indeks, SellersItemIdentification) and its GTIN. */
+export interface ItemCodes {
+  sellerCode?: string;
+  gtin?: string;
 }
 
 export interface InvoicePaid {
@@ -106,7 +114,7 @@ export interface InvoiceCorrected {
   originalExternalId: string;
   number: string;
   kind: 'correction' | 'credit-note';
-  lines: { sku: string; quantity?: number; netAmount: number }[];
+  lines: ({ sku: string; quantity?: number; netAmount: number } & ItemCodes)[];
 }
 
 export type CanonicalEvent = InvoiceIssued | InvoicePaid | InvoiceCorrected;

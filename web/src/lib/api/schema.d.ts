@@ -5046,11 +5046,16 @@ export interface paths {
                         externalId: string;
                         lines: {
                             category?: string;
+                            /** @description The GTIN (EAN/UPC, 8 to 14 digits) of the item: mapped when the seller code is not */
+                            gtin?: string;
                             /** @description Margin of the line in minor units */
                             margin?: number;
                             /** @description Net value of the line in the invoice currency's minor units (grosze, cents) */
                             netAmount: number;
                             quantity: number;
+                            /** @description The seller's own item code (UBL SellersItemIdentification, KSeF Indeks): mapped to a program SKU and category by the program's SKU mapping */
+                            sellerCode?: string;
+                            /** @description The program SKU, or the seller code when sellerCode/gtin are given (then the SKU mapping decides) */
                             sku: string;
                         }[];
                         /** @description The invoice number as printed */
@@ -5090,6 +5095,8 @@ export interface paths {
                          * @description The selling rep by user id
                          */
                         repUserId?: string;
+                        /** @description The seller as the source names it (e.g. PL5270103391): its item codes are its own, so SKU mappings may be scoped to it */
+                        seller?: string;
                         /** @description The sending system (e.g. erp-acme); with externalId the key of the event */
                         source: string;
                         /** @enum {string} */
@@ -5120,9 +5127,14 @@ export interface paths {
                         kind?: "correction" | "credit-note";
                         lines: {
                             category?: string;
+                            /** @description The GTIN (EAN/UPC, 8 to 14 digits) of the item: mapped when the seller code is not */
+                            gtin?: string;
                             /** @description In the invoice currency's minor units */
                             netAmount: number;
                             quantity?: number;
+                            /** @description The seller's own item code (UBL SellersItemIdentification, KSeF Indeks): mapped to a program SKU and category by the program's SKU mapping */
+                            sellerCode?: string;
+                            /** @description The SKU as the invoice's line had it (a seller code matches the line it was mapped from) */
                             sku: string;
                         }[];
                         /** @description The number of the correction or credit note */
@@ -5149,9 +5161,13 @@ export interface paths {
                         /** @description externalId of the invoice.issued event the goods were sold on (same source) */
                         invoiceExternalId: string;
                         lines: {
+                            /** @description The GTIN (EAN/UPC, 8 to 14 digits) of the item: mapped when the seller code is not */
+                            gtin?: string;
                             /** @description Net value returned, in minor units */
                             netAmount: number;
                             quantity?: number;
+                            /** @description The seller's own item code (UBL SellersItemIdentification, KSeF Indeks): mapped to a program SKU and category by the program's SKU mapping */
+                            sellerCode?: string;
                             sku: string;
                         }[];
                         /**
@@ -7664,11 +7680,16 @@ export interface paths {
                         externalId: string;
                         lines: {
                             category?: string;
+                            /** @description The GTIN (EAN/UPC, 8 to 14 digits) of the item: mapped when the seller code is not */
+                            gtin?: string;
                             /** @description Margin of the line in minor units */
                             margin?: number;
                             /** @description Net value of the line in the invoice currency's minor units (grosze, cents) */
                             netAmount: number;
                             quantity: number;
+                            /** @description The seller's own item code (UBL SellersItemIdentification, KSeF Indeks): mapped to a program SKU and category by the program's SKU mapping */
+                            sellerCode?: string;
+                            /** @description The program SKU, or the seller code when sellerCode/gtin are given (then the SKU mapping decides) */
                             sku: string;
                         }[];
                         /** @description The invoice number as printed */
@@ -7708,6 +7729,8 @@ export interface paths {
                          * @description The selling rep by user id
                          */
                         repUserId?: string;
+                        /** @description The seller as the source names it (e.g. PL5270103391): its item codes are its own, so SKU mappings may be scoped to it */
+                        seller?: string;
                         /** @description The sending system (e.g. erp-acme); with externalId the key of the event */
                         source: string;
                         /** @enum {string} */
@@ -7738,9 +7761,14 @@ export interface paths {
                         kind?: "correction" | "credit-note";
                         lines: {
                             category?: string;
+                            /** @description The GTIN (EAN/UPC, 8 to 14 digits) of the item: mapped when the seller code is not */
+                            gtin?: string;
                             /** @description In the invoice currency's minor units */
                             netAmount: number;
                             quantity?: number;
+                            /** @description The seller's own item code (UBL SellersItemIdentification, KSeF Indeks): mapped to a program SKU and category by the program's SKU mapping */
+                            sellerCode?: string;
+                            /** @description The SKU as the invoice's line had it (a seller code matches the line it was mapped from) */
                             sku: string;
                         }[];
                         /** @description The number of the correction or credit note */
@@ -7767,9 +7795,13 @@ export interface paths {
                         /** @description externalId of the invoice.issued event the goods were sold on (same source) */
                         invoiceExternalId: string;
                         lines: {
+                            /** @description The GTIN (EAN/UPC, 8 to 14 digits) of the item: mapped when the seller code is not */
+                            gtin?: string;
                             /** @description Net value returned, in minor units */
                             netAmount: number;
                             quantity?: number;
+                            /** @description The seller's own item code (UBL SellersItemIdentification, KSeF Indeks): mapped to a program SKU and category by the program's SKU mapping */
+                            sellerCode?: string;
                             sku: string;
                         }[];
                         /**
@@ -8687,6 +8719,573 @@ export interface paths {
                                     version: number;
                                 }[];
                             };
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/sku-mappings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The program's SKU mapping table, searched in codes, program SKUs, categories, sources and sellers; latest changed first */
+        get: {
+            parameters: {
+                query: {
+                    limit?: number;
+                    offset?: number;
+                    programId: string;
+                    q?: string;
+                    status?: "active" | "retired";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                category: string | null;
+                                /** @description The seller code, or the GTIN as 14 digits */
+                                code: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                kind: "seller-code" | "gtin";
+                                note: string | null;
+                                /** Format: uuid */
+                                programId: string;
+                                programSku: string;
+                                seller: string | null;
+                                source: string | null;
+                                status: "active" | "retired";
+                                /** Format: date-time */
+                                updatedAt: string;
+                                validFrom: string | null;
+                                validTo: string | null;
+                            }[];
+                            limit: number;
+                            offset: number;
+                            total: number;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Map a seller code or a GTIN to a program SKU and category (audited)
+         * @description Exactly one of sellerCode and gtin. Applies to invoice lines of events evaluated from now on whose occurredAt is in its validity; events already posted are not evaluated again. A seller-scoped mapping wins over a source-scoped one, which wins over one for any source; a seller code over a GTIN. Two active mappings of the same code and scope may not overlap in time (409).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        category?: string | null;
+                        gtin?: string | null;
+                        note?: string | null;
+                        /** Format: uuid */
+                        programId: string;
+                        /** @description The program SKU the rules see */
+                        programSku: string;
+                        seller?: string | null;
+                        sellerCode?: string | null;
+                        source?: string | null;
+                        validFrom?: string | null;
+                        validTo?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            category: string | null;
+                            /** @description The seller code, or the GTIN as 14 digits */
+                            code: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            kind: "seller-code" | "gtin";
+                            note: string | null;
+                            /** Format: uuid */
+                            programId: string;
+                            programSku: string;
+                            seller: string | null;
+                            source: string | null;
+                            status: "active" | "retired";
+                            /** Format: date-time */
+                            updatedAt: string;
+                            validFrom: string | null;
+                            validTo: string | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/sku-mappings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One SKU mapping */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            category: string | null;
+                            /** @description The seller code, or the GTIN as 14 digits */
+                            code: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            kind: "seller-code" | "gtin";
+                            note: string | null;
+                            /** Format: uuid */
+                            programId: string;
+                            programSku: string;
+                            seller: string | null;
+                            source: string | null;
+                            status: "active" | "retired";
+                            /** Format: date-time */
+                            updatedAt: string;
+                            validFrom: string | null;
+                            validTo: string | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change the program SKU, category, validity or note of a mapping (its code and scope stay; audited) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        category?: string | null;
+                        note?: string | null;
+                        /** @description The program SKU the rules see */
+                        programSku?: string;
+                        validFrom?: string | null;
+                        validTo?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            category: string | null;
+                            /** @description The seller code, or the GTIN as 14 digits */
+                            code: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            kind: "seller-code" | "gtin";
+                            note: string | null;
+                            /** Format: uuid */
+                            programId: string;
+                            programSku: string;
+                            seller: string | null;
+                            source: string | null;
+                            status: "active" | "retired";
+                            /** Format: date-time */
+                            updatedAt: string;
+                            validFrom: string | null;
+                            validTo: string | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/earning/sku-mappings/{id}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retire a mapping: its code is unmapped again for events evaluated from now on (kept, audited) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            category: string | null;
+                            /** @description The seller code, or the GTIN as 14 digits */
+                            code: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            kind: "seller-code" | "gtin";
+                            note: string | null;
+                            /** Format: uuid */
+                            programId: string;
+                            programSku: string;
+                            seller: string | null;
+                            source: string | null;
+                            status: "active" | "retired";
+                            /** Format: date-time */
+                            updatedAt: string;
+                            validFrom: string | null;
+                            validTo: string | null;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/sku-mappings/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import a mapping list (CSV): all rows or none, with the problem of each bad cell (audited)
+         * @description A header row, then one mapping a row; comma or semicolon separated, UTF-8. Columns: seller_code or gtin (one of them per row), program_sku, and optionally category, source, seller, valid_from, valid_to (dates or date-times), note. A bad row is a 422 naming /csv/<line>/<column>. A row with the code, scope and valid_from of an active mapping updates it (or leaves it unchanged), so the same list can be imported again. dryRun: only the report.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        csv: string;
+                        /** @default false */
+                        dryRun?: boolean;
+                        /** Format: uuid */
+                        programId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            created: number;
+                            dryRun: boolean;
+                            rows: number;
+                            unchanged: number;
+                            updated: number;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/sku-unmapped": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Seller codes and GTINs that came in on invoice lines with no mapping (open by default), most recently seen first */
+        get: {
+            parameters: {
+                query: {
+                    limit?: number;
+                    offset?: number;
+                    programId: string;
+                    q?: string;
+                    status?: "open" | "mapped";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description Invoice lines that came with the code unmapped */
+                                count: number;
+                                /** Format: date-time */
+                                firstSeen: string;
+                                gtin: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: date-time */
+                                lastSeen: string;
+                                mappingId: string | null;
+                                /** Format: uuid */
+                                programId: string;
+                                /** Format: uuid */
+                                sampleEventId: string;
+                                sampleInvoice: string | null;
+                                seller: string | null;
+                                sellerCode: string | null;
+                                source: string;
+                                status: "open" | "mapped";
+                            }[];
+                            limit: number;
+                            offset: number;
+                            total: number;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/sku-unmapped/{id}/map": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Map an unmapped code in one step (its seller code, else its GTIN) for its source, its seller or any source (audited)
+         * @description Applies to events evaluated from now on; events already posted are not evaluated again.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        category?: string | null;
+                        /** @description The program SKU the rules see */
+                        programSku: string;
+                        /** @description source (default): this source only; seller: this seller only; any: every source */
+                        scope?: "source" | "seller" | "any";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            category: string | null;
+                            /** @description The seller code, or the GTIN as 14 digits */
+                            code: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            kind: "seller-code" | "gtin";
+                            note: string | null;
+                            /** Format: uuid */
+                            programId: string;
+                            programSku: string;
+                            seller: string | null;
+                            source: string | null;
+                            status: "active" | "retired";
+                            /** Format: date-time */
+                            updatedAt: string;
+                            validFrom: string | null;
+                            validTo: string | null;
                         };
                     };
                 };

@@ -11,6 +11,7 @@ import { EarningEvent, EarningRule, type EventStatus, type RuleStatus } from './
 import { convertMinor, parseRates, rateText, FxParseError, type FxFormat } from './earning.fx.ts';
 import { checkRuleExtensions } from './earning.extensions.ts';
 import { computeInvoice, currencyScale, explanationLines, grantKey, isCurrency, periodsOf, unknownOperatorOf, type CapState, type ComputeOptions, type Computation, type Grant, type PartnerFacts, type RuleCaps, type RuleEffect, type RuleForEvaluation, type Stacking } from './earning.rules.ts';
+import { alignChanges, createSkuApplier } from './earning.sku.ts';
 import { isActivity, type ActivityEvent, type EarningEventInput, type InvoiceCorrectedEvent, type InvoiceIssuedEvent, type InvoicePaidEvent, type OrderReturnedEvent } from './earning.schemas.ts';
 
 declare module '@laurel/plugin-sdk' {
@@ -274,6 +275,8 @@ const PROCESSED = `(status || '') = 'processed'`;
  * an invoice's points in the ledger (issued → pending, paid → available) and the simulation of an event.
  */
 export function createEarningService(deps: EarningDeps) {
+  /** SKU mapping of invoice lines that carry seller codes or GTINs (earning.sku.ts). */
+  const skus = createSkuApplier();
   /** The identifier that decides, normalized: the same order as `match`. */
   function identifierOf(who: InvoiceIssuedEvent['partner']): { kind: 'id' | 'nip' | 'euVat' | 'regon' | 'code'; value: string } | null {
     if (who.partnerId) return { kind: 'id', value: who.partnerId };
@@ -490,6 +493,7 @@ export function createEarningService(deps: EarningDeps) {
 
   /** `skipped` false: the plan of an event posted as it is (a held one is planned again, with the rules that did not apply). */
   async function planIssued(ctx: RequestContext, row: EventRecord, event: InvoiceIssuedEvent | ActivityEvent, partner: PartnerView, prefix: string, cache?: Cache, granted?: Map<string, number>, skipped = true, tier?: Promise<number>): Promise<IssuedPlan> {
+    event = await skus.apply(ctx, partner.programId, row.id, event);
     const computation = await evaluate(ctx, event, partner, prefix, cache, granted, skipped, tier);
     const rep = await repOf(ctx, partner, event);
     const earnings: IssuedPlan['earnings'] = [];
@@ -720,7 +724,7 @@ export function createEarningService(deps: EarningDeps) {
       const issued = await lockInvoice(tx, row, event.source, ref, `${prefix}/${event.type === 'invoice.corrected' ? 'originalExternalId' : 'invoiceExternalId'}`);
       const state = stateOf(issued);
       const original = issued.payload as InvoiceIssuedEvent;
-      const lines = applyChanges(state.lines, event, prefix);
+      const lines = applyChanges(state.lines, alignChanges(state.lines, event), prefix);
       const partner = await deps.partners().get(tx, issued.partner_id!);
       const program = await deps.programs().get(tx, partner.programId);
       const after = await computeIn(tx, freshCache(), program, lines.length ? { ...original, lines } : { ...original, lines: [{ sku: '-', quantity: 0, netAmount: 0 }] }, partnerFacts(partner), prefix);
@@ -1034,6 +1038,8 @@ export function createEarningService(deps: EarningDeps) {
       );
     }
     const partners = await Promise.allSettled(matched.values());
+    // The seller codes and GTINs of every invoice's lines, resolved in one query while the group goes on.
+    skus.prepare(ctx, [...matched.keys()].flatMap((k, j) => { const s = partners[j]!; return s.status === 'fulfilled' && s.value ? [{ programId: s.value.programId, row: rows[k]! }] : []; }));
     // Document numbers already credited, asked for every invoice of an active partner while the rules are evaluated.
     const numbersIn = new Map<string, Set<string>>();
     [...matched.keys()].forEach((k, j) => {
@@ -1371,6 +1377,7 @@ export function createEarningService(deps: EarningDeps) {
       checkIssued(event, prefix);
       const programId = programOf(ctx, event, prefix);
       const partner = await match(ctx, programId, event.partner, prefix);
+      if (partner || programId) event = await skus.apply(ctx, partner?.programId ?? programId!, null, event); // mapped as posting maps it, nothing recorded
       if (!partner) {
         if (!programId) throw invalid('EARNING_PROGRAM_REQUIRED', `${prefix}/programId`);
         const cache = cacheFor(programId);

@@ -10,6 +10,7 @@ import { EarningDispute } from './earning.disputes.entity.ts';
 import { setupBacktest } from './earning.backtest.routes.ts';
 import { setupDisputes } from './earning.disputes.routes.ts';
 import { setupRuleExtensions } from './earning.extensions.routes.ts';
+import { setupSkuMapping } from './earning.sku.routes.ts';
 import { createEarningInbox } from './earning.inbox.ts';
 import { earningRoutes } from './earning.routes.ts';
 import { createEarningService, earningServiceRef } from './earning.service.ts';
@@ -19,6 +20,7 @@ import { migration as m0003 } from './migrations/0003_caps_review.ts';
 import { migration as m0004 } from './migrations/0004_invoice_number_idx.ts';
 import { migration as m0010 } from './migrations/0010_disputes.ts';
 import { migration as m0020 } from './migrations/0020_backtest.ts';
+import { migration as m0021 } from './migrations/0021_sku_mapping.ts';
 import en from './locales/en.json' with { type: 'json' };
 import pl from './locales/pl.json' with { type: 'json' };
 import ru from './locales/ru.json' with { type: 'json' };
@@ -39,7 +41,7 @@ export const earningModule = definePlugin({
   compatibility: `^${CORE_VERSION}`,
   dependsOn: ['audit', 'access', 'programs', 'partners', 'ledger'],
   entities: [EarningEvent, EarningRule, EarningDispute],
-  migrations: [m0001, m0002, m0003, m0004, m0010, m0020],
+  migrations: [m0001, m0002, m0003, m0004, m0010, m0020, m0021],
   setup(ctx) {
     ctx.grant('events:write', ['admin'], { apiKeys: true });
     ctx.grant('earning:manage', ['admin', 'program-manager']);
@@ -58,6 +60,7 @@ export const earningModule = definePlugin({
     setupDisputes(ctx);
     setupBacktest(ctx, () => earning);
     setupRuleExtensions(ctx);
+    setupSkuMapping(ctx);
   },
 });
 
