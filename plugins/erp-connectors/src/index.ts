@@ -4,6 +4,10 @@ import { documentRoutes } from './documents.routes.ts';
 import { createDocumentService } from './documents.service.ts';
 import { migration as m0001 } from './migrations/0001_documents.ts';
 import { migration as m0002wh } from './migrations/0002_webhook_sources.ts';
+import { csvRoutes } from './csv/csv.routes.ts';
+import { createCsvService } from './csv/csv.service.ts';
+import { withCsvLocales } from './csv/locales.ts';
+import { migration as csvMigration } from './csv/migration.ts';
 import en from './locales/en.json' with { type: 'json' };
 import pl from './locales/pl.json' with { type: 'json' };
 import ru from './locales/ru.json' with { type: 'json' };
@@ -29,14 +33,18 @@ export default definePlugin({
   compatibility: '^0.1.0',
   dependsOn: ['audit', 'earning', 'partners'],
   config: ErpConnectorsConfig,
-  migrations: [m0001, m0002wh],
+  migrations: [m0001, m0002wh, csvMigration],
   setup(ctx) {
     ctx.grant('erp:write', ['admin'], { apiKeys: true });
     ctx.grant('erp:read', ['admin', 'program-manager', 'finance', 'support'], { apiKeys: true });
-    ctx.locales(withWebhookLocales({ en, pl, ru }));
+    ctx.locales(withCsvLocales(withWebhookLocales({ en, pl, ru })));
     setupWebhooks(ctx);
     const documents = createDocumentService({ inbox: ctx.inject(earningInboxRef), partners: ctx.inject(partnerDirectoryRef), audit: ctx.inject(auditTrailRef) });
     ctx.routes(documentRoutes(() => documents));
+    // CSV import: sources with their mappings, uploads worked through in the background (src/csv).
+    const csv = createCsvService({ inbox: ctx.inject(earningInboxRef), audit: ctx.inject(auditTrailRef) });
+    ctx.routes(csvRoutes(() => csv));
+    ctx.every('csv-imports', 1000, async (taskCtx) => void (await csv.runPending(taskCtx)));
     // A payment or correction refused while its invoice waited (unmatched partner, sent out of order) follows it.
     ctx.on(
       'earning.event.processed',
