@@ -21,7 +21,7 @@ const Mapping = Type.Object(
       Object.fromEntries(INVOICE_FIELDS.map((f) => [f, Type.Optional(Column)])),
       {
         description:
-          'Invoice files, one row per invoice line: invoiceNumber, issueDate, sku and netAmount are required; at least one of partnerCode (PartnerID), nip, regon, euVat (the first filled on a row identifies the partner); currency (or defaultCurrency); quantity (1 when absent); category; paymentDate (a filled one also posts invoice.paid)',
+          'Invoice files, one row per invoice line: invoiceNumber, issueDate and netAmount are required, and the item: sku (the program SKU) or sellerCode / gtin (mapped by the program’s SKU mapping); at least one of partnerCode (PartnerID), nip, regon, euVat (the first filled on a row identifies the partner); currency (or defaultCurrency); quantity (1 when absent); category; paymentDate (a filled one also posts invoice.paid)',
       },
     ),
     paymentColumns: Type.Optional(

@@ -18,7 +18,7 @@ export type DateFormat = (typeof DATE_FORMATS)[number];
 export type ColumnRef = string | number;
 
 /** The fields of an invoice file: one row per invoice line. */
-export const INVOICE_FIELDS = ['invoiceNumber', 'issueDate', 'partnerCode', 'nip', 'regon', 'euVat', 'currency', 'sku', 'quantity', 'netAmount', 'category', 'paymentDate'] as const;
+export const INVOICE_FIELDS = ['invoiceNumber', 'issueDate', 'partnerCode', 'nip', 'regon', 'euVat', 'currency', 'sku', 'sellerCode', 'gtin', 'quantity', 'netAmount', 'category', 'paymentDate'] as const;
 export type InvoiceField = (typeof INVOICE_FIELDS)[number];
 /** The fields of a payments file: one row per payment. */
 export const PAYMENT_FIELDS = ['invoiceNumber', 'paymentDate'] as const;
@@ -49,7 +49,9 @@ export interface MappingProblem {
   params?: Record<string, unknown>;
 }
 
-const REQUIRED_INVOICE: InvoiceField[] = ['invoiceNumber', 'issueDate', 'sku', 'netAmount'];
+const REQUIRED_INVOICE: InvoiceField[] = ['invoiceNumber', 'issueDate', 'netAmount'];
+/** What names the item: the program SKU, or the seller's code or GTIN for the program's SKU mapping. */
+export const ITEM_FIELDS = ['sku', 'sellerCode', 'gtin'] as const;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -136,6 +138,7 @@ export function checkMapping(input: unknown): { ok: true; mapping: CsvMapping } 
     if (!PARTNER_FIELDS.some((f) => columns[f] !== undefined) && !PARTNER_FIELDS.some((f) => input.columns && (input.columns as Record<string, unknown>)[f])) {
       problems.push({ field: '/columns/partnerCode', key: 'csv.mapping.partner' });
     }
+    if (!ITEM_FIELDS.some((f) => columns[f] !== undefined || (input.columns as Record<string, unknown>)[f])) problems.push({ field: '/columns/sku', key: 'csv.mapping.item' });
     if (columns.currency === undefined && defaultCurrency === null && !(input.columns as Record<string, unknown>).currency) problems.push({ field: '/defaultCurrency', key: 'csv.mapping.currencyNeeded' });
   }
   let paymentColumns: CsvMapping['paymentColumns'] = null;

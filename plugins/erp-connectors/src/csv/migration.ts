@@ -6,7 +6,7 @@ import type { Migration } from '@laurel/plugin-sdk';
  * the validation report of each import (a problem per row and column, the rejected invoices, the inbox's refusals).
  */
 export const migration: Migration = {
-  name: '0002_csv_imports',
+  name: '0003_csv_imports',
   up: `
     create table erp_csv_source (
       id uuid primary key default uuidv7(),

@@ -72,6 +72,15 @@ describe('readCsv', () => {
     ]);
   });
 
+  it('a seller code or GTIN column is sent for the program’s SKU mapping; a bad GTIN is a problem at its column', async () => {
+    const mapping = checkMapping({ delimiter: ';', decimalSeparator: ',', dateFormat: 'YYYY-MM-DD', defaultCurrency: 'PLN', columns: { invoiceNumber: 'nr', issueDate: 'data', nip: 'nip', sellerCode: 'indeks', gtin: 'ean', netAmount: 'netto' } });
+    if (!mapping.ok) throw new Error(JSON.stringify(mapping.problems));
+    const text = 'nr;data;nip;indeks;ean;netto\nA;2026-01-01;5260250995;LOD-1;5901234123457;10,00\nA;2026-01-01;5260250995;;5901234123457;1,00\nB;2026-01-01;5260250995;X;123;1,00\n';
+    const read = await readCsv(Buffer.from(text), mapping.mapping, 'invoices', { code: 'c', programId: '00000000-0000-4000-8000-000000000001' });
+    expect(read.events).toMatchObject([{ externalId: 'inv:A', lines: [{ sku: 'LOD-1', sellerCode: 'LOD-1', gtin: '5901234123457', quantity: 1, netAmount: 1000 }, { sku: '5901234123457', gtin: '5901234123457', quantity: 1, netAmount: 100 }] }]);
+    expect(read.problems.map((p) => [p.row, p.column, p.code])).toEqual([[4, 'ean', 'gtin'], [4, null, 'invoiceLeftOut']]);
+  });
+
   it('a badly quoted row is reported on its line; the rows before it are read', async () => {
     const mapping = checkMapping({ delimiter: ',', decimalSeparator: '.', dateFormat: 'YYYY-MM-DD', defaultCurrency: 'PLN', columns: { invoiceNumber: 'n', issueDate: 'd', partnerCode: 'p', sku: 's', netAmount: 'a' } });
     if (!mapping.ok) throw new Error('mapping');

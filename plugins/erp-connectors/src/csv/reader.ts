@@ -160,7 +160,7 @@ interface Group {
   partner?: { key: string; value: PartnerIdentification; row: number; field: string };
   currency?: { code: string; row: number };
   paymentDate?: { date: string; row: number } | null;
-  lines: Map<string, { sku: string; net: number; quantity: bigint; scale: number; category: string | null }>;
+  lines: Map<string, { sku: string; sellerCode: string | null; gtin: string | null; net: number; quantity: bigint; scale: number; category: string | null }>;
 }
 
 /** Exact decimal quantity as a scaled integer (for summing rows of one SKU), and back. */
@@ -319,8 +319,22 @@ export async function readCsv(
       else fail('currency', 'currency', { value: currencyText.slice(0, 20) });
     }
 
-    const sku = needed('sku');
-    if (sku !== null) tooLong('sku', sku);
+    // The item: the program SKU, or the seller's code / GTIN for the program's SKU mapping (the inbox maps them).
+    const skuText = cell('sku');
+    const sellerCode = cell('sellerCode');
+    const gtin = cell('gtin').replace(/\s/g, '');
+    let sku: string | null = skuText || sellerCode || gtin || null;
+    if (sku === null) {
+      const f = (['sku', 'sellerCode', 'gtin'] as const).find((x) => cols.index[x] !== undefined)!;
+      needed(f);
+    } else {
+      if (skuText) tooLong('sku', skuText);
+      if (sellerCode) tooLong('sellerCode', sellerCode);
+      if (gtin && !/^([0-9]{8}|[0-9]{12,14})$/.test(gtin)) {
+        fail('gtin', 'gtin', { value: gtin.slice(0, 20) });
+        sku = null;
+      }
+    }
     const category = cell('category') || null;
     if (category) tooLong('category', category);
 
@@ -378,7 +392,7 @@ export async function readCsv(
     g.partner ??= partner!;
     g.currency ??= { code: currency!, row: line };
     if (g.paymentDate === undefined) g.paymentDate = paymentDate ? { date: paymentDate, row: line } : null;
-    const key = `${sku}\u0000${category ?? ''}`;
+    const key = `${sku}\u0000${sellerCode}\u0000${gtin}\u0000${category ?? ''}`;
     const l = g.lines.get(key);
     const q = scaled(quantity);
     if (l) {
@@ -393,7 +407,7 @@ export async function readCsv(
         badRows.add(line);
         continue;
       }
-      g.lines.set(key, { sku: sku!, net: net!, quantity: q.value, scale: q.scale, category });
+      g.lines.set(key, { sku: sku!, sellerCode: sellerCode || null, gtin: gtin || null, net: net!, quantity: q.value, scale: q.scale, category });
     }
   }
   if (first && mapping.headerRow) problem({ row: null, column: null, columnNumber: null, invoiceNumber: null, code: 'empty', params: {} });
@@ -421,7 +435,7 @@ export async function readCsv(
         partner: g.partner!.value,
         number: g.number,
         currency: g.currency!.code,
-        lines: [...g.lines.values()].map((l) => ({ sku: l.sku, quantity: Number(formatScaled(l.quantity, l.scale)), netAmount: l.net, ...(l.category ? { category: l.category } : {}) })),
+        lines: [...g.lines.values()].map((l) => ({ sku: l.sku, ...(l.sellerCode ? { sellerCode: l.sellerCode } : {}), ...(l.gtin ? { gtin: l.gtin } : {}), quantity: Number(formatScaled(l.quantity, l.scale)), netAmount: l.net, ...(l.category ? { category: l.category } : {}) })),
       });
     }
     if (g.paymentDate) {
