@@ -252,6 +252,24 @@ describe('CSV imports', () => {
     expect(await eventCount()).toBe(before);
   });
 
+  it('an ERP’s API key sends the CSV as the body; an import left by a runner that stopped is taken over once its lease runs out', async () => {
+    const key = await t.apiKey(['erp:write', 'erp:read']);
+    const crm = (await t.get('/api/v1/erp-connectors/csv/sources', { as: key })).body.items.find((s: { code: string }) => s.code === 'crm-export').id;
+    const csv = 'invoice_no,issue_date,partner_id,vat_number,sku,qty,net,currency\nINV-300,2026-03-12,,5250007738,SKU-A,1,"1,234.50",PLN\n';
+    const res = await t.app.inject({ method: 'POST', url: `/api/v1/erp-connectors/csv/sources/${crm}/imports?kind=invoices&fileName=crm.csv`, headers: { ...key, 'content-type': 'text/csv; charset=utf-8' }, payload: Buffer.from(csv) });
+    expect(res.statusCode, res.body).toBe(202);
+    const id = JSON.parse(res.body).id;
+    // A runner took it and stopped (a restart): it shows as reading, its lease not run out yet — nobody takes it.
+    await t.sql(`update erp_csv_import set status = 'reading', attempts = 1, lease_until = now() + interval '1 minute' where id = $1`, [id]);
+    await t.runScheduled(TASK);
+    expect((await t.get(`/api/v1/erp-connectors/csv/imports/${id}`, { as: key })).body).toMatchObject({ status: 'reading', attempts: 1 });
+    await t.sql(`update erp_csv_import set lease_until = now() - interval '1 second' where id = $1`, [id]);
+    await t.runScheduled(TASK);
+    const done = (await t.get(`/api/v1/erp-connectors/csv/imports/${id}`, { as: key })).body;
+    expect(done).toMatchObject({ status: 'done', attempts: 2, fileName: 'crm.csv', uploadedBy: { kind: 'api-key' }, progress: { eventsPosted: 1 } });
+    expect((await events('crm-export')).find((e) => e.external_id === 'inv:INV-300')).toMatchObject({ status: 'processed', payload: { lines: [{ sku: 'SKU-A', quantity: 1, netAmount: 123450 }] } });
+  });
+
   it('50,000 rows (10,000 invoices) run in the background while the status is polled, progress going up to done', async () => {
     const bulk = await createSource('erp-bulk', polishMapping);
     const nips = ['526-025-09-95', '5250007738', 'PL7740001454'];
