@@ -133,6 +133,34 @@ describe('SKU mapping: seller codes and GTINs → program SKUs and categories', 
     expect(list.items.every((i) => i.count === 200)).toBe(true);
   });
 
+  it('figures: 10,000 mappings imported as one list; a batch of 200 invoices × 5 lines with codes beside the same without', async () => {
+    const rows = Array.from({ length: 10_000 }, (_, i) => `BULK-${i},,SKU-${i % 50},cat-${i % 7}`);
+    const started = performance.now();
+    const imported = await inject('POST', '/api/v1/earning/sku-mappings/import', { programId, csv: `seller_code,gtin,program_sku,category\n${rows.join('\n')}\n` });
+    const importMs = performance.now() - started;
+    expect(imported.json()).toMatchObject({ rows: 10_000, created: 10_000 });
+    const batch = (prefix: string, coded: boolean) =>
+      Array.from({ length: 200 }, (_, i) => invoice(Array.from({ length: 5 }, (_, j) => ({ sku: `BULK-${(i * 5 + j) % 10_000}`, ...(coded ? { sellerCode: `BULK-${(i * 5 + j) % 10_000}` } : {}), quantity: 1, netAmount: 1_000 })), { externalId: `${prefix}-${i}` }));
+    const timed = async (prefix: string, coded: boolean) => {
+      const t0 = performance.now();
+      const res = await inject('POST', '/api/v1/earning/events/batch', { events: batch(prefix, coded) }, key);
+      expect(res.json().accepted).toBe(200);
+      return performance.now() - t0;
+    };
+    await timed('WARM', false);
+    const plainMs = [await timed('P1', false), await timed('P2', false), await timed('P3', false)];
+    sent.length = 0;
+    const codedMs = [await timed('C1', true), await timed('C2', true), await timed('C3', true)];
+    const lookups = sent.filter((q) => /\bearning_sku_map\b/.test(q));
+    const explain = await t.orm.em.fork().getConnection().execute<{ 'QUERY PLAN': string }[]>(
+      `explain analyze select count(*) from jsonb_to_recordset(?::jsonb) as x(i int, program_id uuid, kind text, code text) join earning_sku_map m on m.program_id = x.program_id and m.kind = x.kind and m.code = x.code and m.status = 'active'`,
+      [JSON.stringify(Array.from({ length: 1000 }, (_, i) => ({ i, program_id: programId, kind: 'seller-code', code: `BULK-${i}` })))],
+    );
+    const median = (a: number[]) => [...a].sort((x, y) => x - y)[1]!.toFixed(0);
+    console.log(`[sku-mapping figures] import of 10,000 rows: ${importMs.toFixed(0)} ms; batch of 200 invoices x 5 lines: without codes ${median(plainMs)} ms, with seller codes ${median(codedMs)} ms (median of 3); mapping lookups for 3 batches: ${lookups.length}; lookup of 1,000 codes in 10,000+ mappings: ${explain.at(-1)?.['QUERY PLAN']}`);
+    expect(lookups).toHaveLength(3);
+  }, 120_000);
+
   it('bad input is problem+json naming the field, in the caller\'s language; overlaps are refused; edits and retirements are audited', async () => {
     const both = await mapping({ sellerCode: 'Q', gtin: '5901234123457', programSku: 'P' });
     expect(both.statusCode).toBe(422);
@@ -160,6 +188,7 @@ describe('SKU mapping: seller codes and GTINs → program SKUs and categories', 
   });
 
   it('a mapping list imports all or nothing with a problem per bad cell, and imports again without changes', async () => {
+    const importsBefore = await audits('earning.sku-mapping.imported');
     const bad = await inject('POST', '/api/v1/earning/sku-mappings/import', { programId, csv: 'seller_code;gtin;program_sku;category;valid_from\nCSV-1;;ZT-MK1;fridges;\n;123456789;ZT-MK1;;\nCSV-3;;;;2026-13-01\n' }, await t.signInAs(['admin'], { locale: 'ru' }));
     expect(bad.statusCode).toBe(422);
     expect(bad.json().code).toBe('EARNING_SKU_IMPORT_INVALID');
@@ -173,7 +202,7 @@ describe('SKU mapping: seller codes and GTINs → program SKUs and categories', 
     expect(first.json()).toEqual({ rows: 3, created: 3, updated: 0, unchanged: 0, dryRun: false });
     const again = await inject('POST', '/api/v1/earning/sku-mappings/import', { programId, csv: csv.replace('CAB-1,cables', 'CAB-2,cables') });
     expect(again.json()).toEqual({ rows: 3, created: 0, updated: 1, unchanged: 2, dryRun: false });
-    expect(await audits('earning.sku-mapping.imported')).toBe(2);
+    expect(await audits('earning.sku-mapping.imported')).toBe(importsBefore + 2);
     const res = await send(invoice([{ sku: 'CSV,3', sellerCode: 'CSV,3', quantity: 1, netAmount: 1_000 }, { sku: 'x', gtin: '04006381333931', quantity: 1, netAmount: 50_000 }]));
     const lines = (await inject('GET', `/api/v1/earning/events/${res.json().id}`)).json().result.invoice.lines;
     expect(lines.map((l: Json) => l.sku)).toEqual(['CAB-2', 'ZT-MK2']);
