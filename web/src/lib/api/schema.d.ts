@@ -5821,6 +5821,162 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/earning/fx-fetches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The scheduled exchange-rate fetch: each configured source with its last day’s status (attempts, error) and last success */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            enabled: boolean;
+                            sources: {
+                                /** @description Fetched daily from this UTC time on */
+                                afterUtc: string;
+                                format: "nbp-json" | "nbp-xml" | "ecb-xml";
+                                last: {
+                                    attempts: number;
+                                    /**
+                                     * Format: date
+                                     * @description The UTC day of the fetch
+                                     */
+                                    date: string;
+                                    finishedAt: string | null;
+                                    imported: number | null;
+                                    lastError: string | null;
+                                    maxAttempts: number;
+                                    nextAttemptAt: string | null;
+                                    /** @description The days of the rates the file held */
+                                    rateDates: string[];
+                                    status: "pending" | "running" | "succeeded" | "retrying" | "failed";
+                                } | null;
+                                lastSuccess: {
+                                    /** Format: date */
+                                    date: string;
+                                    /** Format: date-time */
+                                    finishedAt: string;
+                                    rateDates: string[];
+                                } | null;
+                                source: string;
+                                url: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/fx-fetches/{source}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fetch a source now: today’s fetch starts again (attempts from zero) and runs at once; audited */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    source: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            enabled: boolean;
+                            sources: {
+                                /** @description Fetched daily from this UTC time on */
+                                afterUtc: string;
+                                format: "nbp-json" | "nbp-xml" | "ecb-xml";
+                                last: {
+                                    attempts: number;
+                                    /**
+                                     * Format: date
+                                     * @description The UTC day of the fetch
+                                     */
+                                    date: string;
+                                    finishedAt: string | null;
+                                    imported: number | null;
+                                    lastError: string | null;
+                                    maxAttempts: number;
+                                    nextAttemptAt: string | null;
+                                    /** @description The days of the rates the file held */
+                                    rateDates: string[];
+                                    status: "pending" | "running" | "succeeded" | "retrying" | "failed";
+                                } | null;
+                                lastSuccess: {
+                                    /** Format: date */
+                                    date: string;
+                                    /** Format: date-time */
+                                    finishedAt: string;
+                                    rateDates: string[];
+                                } | null;
+                                source: string;
+                                url: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/earning/fx-rates": {
         parameters: {
             query?: never;

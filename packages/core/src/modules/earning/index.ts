@@ -1,4 +1,4 @@
-import { definePlugin, earningInboxRef } from '@laurel/plugin-sdk';
+import { Type, definePlugin, earningInboxRef } from '@laurel/plugin-sdk';
 import { CORE_VERSION } from '../../version.ts';
 import { accessServiceRef } from '../access/index.ts';
 import { auditServiceRef } from '../audit/index.ts';
@@ -11,6 +11,8 @@ import { setupBacktest } from './earning.backtest.routes.ts';
 import { setupDisputes } from './earning.disputes.routes.ts';
 import { setupRuleExtensions } from './earning.extensions.routes.ts';
 import { setupSkuMapping } from './earning.sku.routes.ts';
+import { FxFetchConfig } from './earning.fx-fetch.ts';
+import { setupFxFetch } from './earning.fx-fetch.routes.ts';
 import { createEarningInbox } from './earning.inbox.ts';
 import { earningRoutes } from './earning.routes.ts';
 import { createEarningService, earningServiceRef } from './earning.service.ts';
@@ -21,6 +23,7 @@ import { migration as m0004 } from './migrations/0004_invoice_number_idx.ts';
 import { migration as m0010 } from './migrations/0010_disputes.ts';
 import { migration as m0020 } from './migrations/0020_backtest.ts';
 import { migration as m0021 } from './migrations/0021_sku_mapping.ts';
+import { migration as m0030 } from './migrations/0030_fx_fetch.ts';
 import en from './locales/en.json' with { type: 'json' };
 import pl from './locales/pl.json' with { type: 'json' };
 import ru from './locales/ru.json' with { type: 'json' };
@@ -41,7 +44,8 @@ export const earningModule = definePlugin({
   compatibility: `^${CORE_VERSION}`,
   dependsOn: ['audit', 'access', 'programs', 'partners', 'ledger'],
   entities: [EarningEvent, EarningRule, EarningDispute],
-  migrations: [m0001, m0002, m0003, m0004, m0010, m0020, m0021],
+  migrations: [m0001, m0002, m0003, m0004, m0010, m0020, m0021, m0030],
+  config: Type.Object({ fxFetch: FxFetchConfig }, { additionalProperties: false, default: {} }),
   setup(ctx) {
     ctx.grant('events:write', ['admin'], { apiKeys: true });
     ctx.grant('earning:manage', ['admin', 'program-manager']);
@@ -61,6 +65,7 @@ export const earningModule = definePlugin({
     setupBacktest(ctx, () => earning);
     setupRuleExtensions(ctx);
     setupSkuMapping(ctx);
+    setupFxFetch(ctx, ctx.config.fxFetch, () => earning);
   },
 });
 

@@ -9,6 +9,15 @@ import type { Actions } from './$types';
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
 
 export const actions: Actions = {
+	/** Fetch a configured source now (the scheduled fetch's day starts again); the card shows its new status. */
+	fetchNow: async (event) => {
+		const form = await readForm(event);
+		const source = form.text('source');
+		const result = await callApi(event, (api) => api.POST('/api/v1/earning/fx-fetches/{source}/run', { params: { path: { source } } }));
+		if (!result.ok) return fail(result.status, { action: 'fetchNow', problem: result.state.message ?? Object.values(result.state.errors ?? {})[0] ?? null });
+		return { action: 'fetchNow', done: 'fetched' as const, source };
+	},
+
 	/**
 	 * Import a rates file, uploaded or pasted: an NBP table A (JSON or XML) or the ECB's daily XML. The format is told
 	 * from the content unless chosen. The API's problem (a file it cannot read) is shown on the field the content came

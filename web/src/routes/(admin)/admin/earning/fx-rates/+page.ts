@@ -1,5 +1,5 @@
 import { createApiClient } from '#lib/api/client.ts';
-import { loadFromApi } from '#lib/api/load.ts';
+import { loadFromApi, loadOptional } from '#lib/api/load.ts';
 import type { PageLoad } from './$types';
 
 const CURRENCY = /^[A-Z]{3}$/;
@@ -12,10 +12,14 @@ export const load: PageLoad = async ({ fetch, url }) => {
 		return CURRENCY.test(value) ? value : undefined;
 	};
 	const filters = { currency: param('currency'), quote: param('quote') };
-	const rates = await loadFromApi(url, () =>
-		api.GET('/api/v1/earning/fx-rates', {
-			params: { query: { limit: 500, ...(filters.currency ? { currency: filters.currency } : {}), ...(filters.quote ? { quote: filters.quote } : {}) } }
-		})
-	);
-	return { rates, filters };
+	const [rates, fetches] = await Promise.all([
+		loadFromApi(url, () =>
+			api.GET('/api/v1/earning/fx-rates', {
+				params: { query: { limit: 500, ...(filters.currency ? { currency: filters.currency } : {}), ...(filters.quote ? { quote: filters.quote } : {}) } }
+			})
+		),
+		// The scheduled fetch's status per source (null when it cannot be read: the page still shows the rates).
+		loadOptional(() => api.GET('/api/v1/earning/fx-fetches'))
+	]);
+	return { rates, filters, fetches };
 };
