@@ -20,6 +20,7 @@ import { buildRequestValidator } from './platform/validation.ts';
 import { coreModules } from './modules/index.ts';
 import { mailSettingsRef, type CaughtMailbox } from './modules/mail/index.ts';
 import { catalogueSettingsRef } from './modules/catalogue/index.ts';
+import { adminUiRef, checkAdminPageRoutes, createAdminUi, type RouteTable } from './platform/admin-ui.ts';
 
 export interface BuildAppOptions {
   /** Third-party plugins installed alongside the core modules. */
@@ -126,6 +127,9 @@ export async function buildApp(config: LaurelConfig, options: BuildAppOptions = 
   host.providePlatform(temporalGatewayRef, temporal);
   host.providePlatform(mailSettingsRef, { ...config.mail, caught: options.mailCatcher ?? null });
   host.providePlatform(catalogueSettingsRef, { voucherKey: config.catalogue.voucherKey });
+  // Plugin routes as registered (method, full path, body schema): admin pages are checked against them.
+  const pluginRoutes: RouteTable = new Map();
+  host.providePlatform(adminUiRef, createAdminUi(host, pluginRoutes));
   await host.setupAll(app.log);
   const translator = new Translator(host.localeNamespaces);
   host.setTranslator(translator);
@@ -307,6 +311,10 @@ export async function buildApp(config: LaurelConfig, options: BuildAppOptions = 
     return reply.type(metrics.registry.contentType).send(text);
   });
 
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/v1/')) return;
+    for (const method of [route.method].flat()) pluginRoutes.set(`${method} ${route.url}`, { body: route.schema?.body });
+  });
   // Every enabled plugin's routes, encapsulated under /api/v1/<id>.
   for (const { pluginId, register } of host.routes) {
     await app.register(
@@ -316,6 +324,8 @@ export async function buildApp(config: LaurelConfig, options: BuildAppOptions = 
       { prefix: `/api/v1/${pluginId}` },
     );
   }
+
+  checkAdminPageRoutes(host, pluginRoutes);
 
   const web = await loadWebHandler(config.web.dir);
   await app.register(async (scope) => {

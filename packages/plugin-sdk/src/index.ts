@@ -55,6 +55,24 @@ export type { FulfilmentOrderLine, FulfilmentOutcome, FulfilmentProvider, Fulfil
 export { earningRuleExtensionsRef } from './earning-rules.ts';
 export type { EarningEffectResult, EarningEffectType, EarningEvaluationContext, EarningOperator, EarningRuleExtensions } from './earning-rules.ts';
 export { tierMetricsRef } from './tiers.ts';
+export { ADMIN_ICONS, routeParams, validateAdminPage } from './ui.ts';
+export type {
+  AdminAction,
+  AdminColumn,
+  AdminDetail,
+  AdminDetailPart,
+  AdminFormField,
+  AdminFormSection,
+  AdminIcon,
+  AdminPage,
+  AdminSection,
+  AdminTableSection,
+  AdminTone,
+  AdminUploadSection,
+  AdminValue,
+  AdminValueFormat,
+  PluginUi,
+} from './ui.ts';
 export type { TierMetric, TierMetricQuery, TierMetricRegistry, TierMetricUnit } from './tiers.ts';
 // The canonical business events of the earning inbox (TypeBox schemas and their types): CanonicalEvents.InvoiceIssued …
 export * as CanonicalEvents from './canonical-events.ts';

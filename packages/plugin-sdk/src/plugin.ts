@@ -4,6 +4,7 @@ import type { Static, TSchema } from 'typebox';
 import type { EntitySchema } from '@mikro-orm/core';
 import type { DeliveredEvent, EventName, FilterName, FilterValue, ListenerOptions } from './hooks.ts';
 import type { Logger, Permission, RequestContext, Role } from './context.ts';
+import type { PluginUi } from './ui.ts';
 
 /** The Fastify instance a plugin's routes are registered on: encapsulated, typed with TypeBox. */
 export type PluginRouter = FastifyInstance<
@@ -73,6 +74,8 @@ export interface PluginSetupContext<TConfig> {
   workflows(contribution: WorkflowContribution): void;
   /** i18n resources of this plugin's namespace (en, pl and ru are all required). */
   locales(resources: { en: object; pl: object; ru: object }): void;
+  /** UI contributions: declarative admin pages bound to this plugin's routes (see `AdminPage`). */
+  readonly ui: PluginUi;
   /** The permission registry as granted by every enabled plugin (complete once start-up is done). */
   readonly permissions: { of(roles: readonly Role[]): string[]; forApiKeys(): string[] };
   /** Grant a permission (declared in `LaurelPermissions`) to roles; API keys may then be scoped to it. */

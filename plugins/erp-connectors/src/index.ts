@@ -1,5 +1,6 @@
 import { auditTrailRef, definePlugin, earningInboxRef, partnerDirectoryRef } from '@laurel/plugin-sdk';
 import { ErpConnectorsConfig, setupWebhooks, withWebhookLocales } from './webhooks/index.ts';
+import { documentsPage } from './admin-pages.ts';
 import { documentRoutes } from './documents.routes.ts';
 import { createDocumentService } from './documents.service.ts';
 import { migration as m0001 } from './migrations/0001_documents.ts';
@@ -45,6 +46,7 @@ export default definePlugin({
     const csv = createCsvService({ inbox: ctx.inject(earningInboxRef), audit: ctx.inject(auditTrailRef) });
     ctx.routes(csvRoutes(() => csv));
     ctx.every('csv-imports', 1000, async (taskCtx) => void (await csv.runPending(taskCtx)));
+    ctx.ui.adminPage(documentsPage);
     // A payment or correction refused while its invoice waited (unmatched partner, sent out of order) follows it.
     ctx.on(
       'earning.event.processed',

@@ -21,6 +21,8 @@ import {
   type Role,
   type ServiceRef,
   type WorkflowContribution,
+  type AdminPage,
+  validateAdminPage,
 } from '@laurel/plugin-sdk';
 import type { LaurelConfig } from '../config/config.ts';
 import { CORE_VERSION } from '../version.ts';
@@ -183,6 +185,8 @@ export class PluginHost {
   readonly routes: { pluginId: string; register: (router: PluginRouter) => void | Promise<void> }[] = [];
   readonly workflowContributions: { pluginId: string; contribution: WorkflowContribution }[] = [];
   readonly localeNamespaces: Record<string, { en: object; pl: object; ru: object }> = {};
+  /** Admin pages of the enabled plugins, in setup order (a disabled plugin's setup never runs: it adds none). */
+  readonly adminPages: { pluginId: string; page: AdminPage }[] = [];
   private readonly listeners = new Map<string, RegisteredListener[]>();
   private readonly listenersByKey = new Map<string, RegisteredListener>();
   private readonly filters = new Map<string, { pluginId: string; handler: FilterHandler<FilterName> }[]>();
@@ -214,6 +218,7 @@ export class PluginHost {
       const def = plugin.definition;
       const pluginId = def.id;
       const listenerCounts = new Map<string, number>();
+      const pages: AdminPage[] = [];
       await def.setup?.({
         id: pluginId,
         config: plugin.options as never,
@@ -258,6 +263,12 @@ export class PluginHost {
         locales: (resources) => {
           this.localeNamespaces[pluginId] = resources;
         },
+        ui: {
+          adminPage: (page) => {
+            if (pages.some((p) => p.id === page.id)) throw new PluginError(`Plugin "${pluginId}" adds admin page "${page.id}" twice`);
+            pages.push(structuredClone(page));
+          },
+        },
         permissions: {
           of: (roles) => this.permissionsOf(roles),
           forApiKeys: () => this.apiKeyPermissions(),
@@ -286,6 +297,14 @@ export class PluginHost {
           this.closeHooks.unshift(hook);
         },
       });
+      // Checked once the plugin's setup is done, so that its locales may be registered after its pages.
+      for (const page of pages) {
+        const locales = this.localeNamespaces[pluginId];
+        if (!locales) throw new PluginError(`Plugin "${pluginId}" adds admin page "${page.id}" but registers no locales (ctx.locales) for its text`);
+        const problems = validateAdminPage(page, locales);
+        if (problems.length > 0) throw new PluginError(`Plugin "${pluginId}": admin ${problems.join('; ')}`);
+        this.adminPages.push({ pluginId, page });
+      }
     }
     for (const { pluginId, ref } of this.injections) {
       const service = this.services.get(ref.id);

@@ -13591,6 +13591,81 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/system/admin-pages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The enabled plugins' admin pages the caller may open, with their strings
+         * @description Nav entries and pages that plugins contribute with ctx.ui.adminPage; a disabled plugin, or a page whose permission the caller lacks, is not listed. `locale` (en, pl, ru) picks the strings; by default the caller’s language.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    locale?: "en" | "pl" | "ru";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            pages: {
+                                description?: string;
+                                detail?: {
+                                    [key: string]: unknown;
+                                };
+                                id: string;
+                                nav: {
+                                    icon?: string;
+                                    label: string;
+                                    order?: number;
+                                    permission: string;
+                                };
+                                pluginId: string;
+                                sections: {
+                                    [key: string]: unknown;
+                                }[];
+                                title: string;
+                            }[];
+                            /** @description Each plugin's i18n namespace in the asked locale */
+                            strings: {
+                                [key: string]: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/system/approvals": {
         parameters: {
             query?: never;

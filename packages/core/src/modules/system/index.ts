@@ -9,6 +9,7 @@ declare module '@laurel/plugin-sdk' {
 import { CORE_VERSION } from '../../version.ts';
 import { OutboxDelivery, OutboxEvent } from '../../platform/outbox.entity.ts';
 import { temporalGatewayRef } from '../../platform/temporal.ts';
+import { adminUiRef } from '../../platform/admin-ui.ts';
 import { auditServiceRef } from '../audit/index.ts';
 import { ApprovalRequest } from './approval.entity.ts';
 import { approvalServiceRef, createApprovalService } from './approval.service.ts';
@@ -40,7 +41,7 @@ export const systemModule = definePlugin({
     const temporal = ctx.inject(temporalGatewayRef);
     const approvals = createApprovalService(audit);
     ctx.provide(approvalServiceRef, approvals);
-    ctx.routes(systemRoutes(createDeadLetterService(audit), () => approvals));
+    ctx.routes(systemRoutes(createDeadLetterService(audit), () => approvals, ctx.inject(adminUiRef)));
 
     ctx.seed(async (seedCtx) => {
       // A pending approval request to try the approval workflow with (approve it through the API).

@@ -1,6 +1,7 @@
 import { Type, type PluginRouter } from '@laurel/plugin-sdk';
 import type { createDeadLetterService } from './dead-letter.service.ts';
 import type { ApprovalService } from './approval.service.ts';
+import type { AdminUi } from '../../platform/admin-ui.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
 
@@ -32,8 +33,42 @@ const ApprovalSchema = Type.Object(
   },
 );
 
-export function systemRoutes(deadLetters: ReturnType<typeof createDeadLetterService>, approvals: () => ApprovalService) {
+const Loose = Type.Record(Type.String(), Type.Unknown());
+const AdminPagesSchema = Type.Object({
+  pages: Type.Array(
+    Type.Object(
+      {
+        pluginId: Type.String(),
+        id: Type.String(),
+        nav: Type.Object({ label: Type.String(), icon: Type.Optional(Type.String()), permission: Type.String(), order: Type.Optional(Type.Integer()) }),
+        title: Type.String(),
+        description: Type.Optional(Type.String()),
+        sections: Type.Array(Loose),
+        detail: Type.Optional(Loose),
+      },
+      { description: 'A declarative admin page (see AdminPage in @laurel/plugin-sdk); texts are i18n keys of the plugin namespace' },
+    ),
+  ),
+  strings: Type.Record(Type.String(), Loose, { description: "Each plugin's i18n namespace in the asked locale" }),
+});
+
+export function systemRoutes(deadLetters: ReturnType<typeof createDeadLetterService>, approvals: () => ApprovalService, adminUi: () => AdminUi) {
   return (router: PluginRouter): void => {
+    router.get(
+      '/admin-pages',
+      {
+        config: { access: 'signed-in' },
+        schema: {
+          tags: ['system'],
+          summary: "The enabled plugins' admin pages the caller may open, with their strings",
+          description: 'Nav entries and pages that plugins contribute with ctx.ui.adminPage; a disabled plugin, or a page whose permission the caller lacks, is not listed. `locale` (en, pl, ru) picks the strings; by default the caller’s language.',
+          querystring: Type.Object({ locale: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('pl'), Type.Literal('ru')])) }),
+          response: { 200: AdminPagesSchema },
+        },
+      },
+      async (request) => adminUi().manifest(request.ctx.actor, request.query.locale ?? request.ctx.locale) as never,
+    );
+
     router.get(
       '/dead-letters',
       {
