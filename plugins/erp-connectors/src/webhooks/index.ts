@@ -1,4 +1,5 @@
 import { auditTrailRef, earningInboxRef, Type, type PluginSetupContext, type Static } from '@laurel/plugin-sdk';
+import { webhookDeliveriesPage, webhookSourcesPage } from './admin-pages.ts';
 import { webhookRoutes } from './routes.ts';
 import { createWebhookSourceService } from './sources.service.ts';
 import en from './locales/en.json' with { type: 'json' };
@@ -33,6 +34,8 @@ export function setupWebhooks(ctx: PluginSetupContext<ErpConnectorsOptions>): vo
   ctx.grant('erp:webhooks', ['admin']);
   const sources = createWebhookSourceService({ inbox: ctx.inject(earningInboxRef), audit: ctx.inject(auditTrailRef), secretKey: ctx.config.webhookSecretKey });
   ctx.routes(webhookRoutes(() => sources));
+  ctx.ui.adminPage(webhookSourcesPage);
+  ctx.ui.adminPage(webhookDeliveriesPage);
   ctx.every('prune-webhook-deliveries', 3_600_000, async (taskCtx) => {
     const removed = await sources.prune(taskCtx, ctx.config.webhookDeliveryRetentionDays);
     if (removed > 0) taskCtx.log.info({ removed }, 'old webhook deliveries removed');
