@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, type Page } from 'playwright-core';
 import { recordingTemporalGateway, startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
 import erpConnectors from '../plugins/erp-connectors/src/index.ts';
+import template from '../plugins/template/src/index.ts';
 import { createTestDatabase } from './database.ts';
 import { haveChromium, launchChromium, listen, plain, WEB_DIR } from './browser.ts';
 
@@ -12,7 +13,9 @@ import { haveChromium, launchChromium, listen, plain, WEB_DIR } from './browser.
  * invoice from the plugin's fixtures and reads the parse result (format, number, seller and buyer, lines, net total,
  * status), finds it in the list, opens it and reads the lines, the events sent and the raw XML; a document that is not
  * well-formed is refused with the reason and the line, and nothing is listed for it as posted. A Polish admin reads the
- * page in Polish; someone without erp:read has no nav entry and gets a 404. Checked at 375 px too.
+ * page in Polish; someone without erp:read has no nav entry and gets a 404. Checked at 375 px too. The template
+ * plugin's Kudos page: a form whose fields come from the route's body schema (an empty message is refused next to its
+ * field), the kudos listed, and an approval asked for with a confirmation.
  */
 
 const FIXTURES = new URL('../plugins/erp-connectors/test/fixtures/', import.meta.url);
@@ -22,10 +25,12 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: a plugin admin page 
   let t: TestApp;
   let browser: Browser;
   let base = '';
+  let partnerId = '';
+  const temporal = recordingTemporalGateway();
 
   beforeAll(async () => {
     expect(existsSync(`${WEB_DIR}/handler.js`), 'web/build is missing: run pnpm build').toBe(true);
-    t = await startTestApp({ databaseUrl: await createTestDatabase(), temporal: recordingTemporalGateway(), plugins: [erpConnectors], env: { LAUREL_WEB_DIR: WEB_DIR } });
+    t = await startTestApp({ databaseUrl: await createTestDatabase(), temporal, plugins: [erpConnectors, template], env: { LAUREL_WEB_DIR: WEB_DIR } });
     base = await listen(t);
     const program = await t.app.inject({
       method: 'POST',
@@ -39,6 +44,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: a plugin admin page 
     // The buyer of FA_3_Przyklad_1 (NIP 1111111111) is a partner of the program.
     const partner = await t.app.inject({ method: 'POST', url: '/api/v1/partners', headers: t.adminHeaders, payload: { programId, legalName: 'F.H.U. Jan Kowalski', nip: '1111111111', type: 'wholesaler', region: 'mazowieckie' } });
     expect(partner.statusCode, partner.body).toBe(201);
+    partnerId = partner.json().id as string;
     browser = await launchChromium();
   }, 120_000);
 
@@ -140,5 +146,45 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: a plugin admin page 
     const response = await page2.goto(`${base}/admin/plugins/erp-connectors/documents`);
     expect(response?.status()).toBe(404);
     await other.close();
+  });
+
+  it('gives kudos through a form derived from the route, shows a refused field next to it, lists them and asks for the approval', async () => {
+    const admin = await t.signInAs(['admin'], { locale: 'en' });
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await signIn(page, admin.email);
+    await page.locator('.app-header nav a', { hasText: 'Kudos' }).click();
+    await page.waitForURL(/\/admin\/plugins\/template\/kudos$/);
+    expect(await page.locator('main').innerText()).toContain('No kudos given yet.');
+    const give = page.locator('main form[data-plugin-section="give"]');
+    // The fields come from POST /kudos's body: partnerId, message (a textarea: up to 500 characters), level (a select).
+    expect(await give.locator('label').allInnerTexts()).toEqual(expect.arrayContaining([expect.stringContaining('Partner id'), expect.stringContaining('Message'), expect.stringContaining('Level')]));
+    expect(await give.locator('select[name="level"] option').allInnerTexts()).toEqual(expect.arrayContaining(['Thanks', 'Great work', 'Outstanding']));
+
+    // No message: the empty field is not sent, and the API names it.
+    await give.locator('input[name="partnerId"]').fill(partnerId);
+    await give.locator('select[name="level"]').selectOption('outstanding');
+    await give.locator('button[type="submit"]').click();
+    const fieldError = give.locator('textarea[name="message"][aria-invalid="true"]');
+    await expect.poll(() => fieldError.count(), { timeout: 15_000 }).toBe(1);
+    expect(await give.locator('.field--invalid').innerText()).toMatch(/message/i);
+    expect(await give.locator('input[name="partnerId"]').inputValue()).toBe(partnerId);
+
+    await give.locator('textarea[name="message"]').fill('Best quarter ever');
+    await give.locator('button[type="submit"]').click();
+    await expect.poll(async () => page.locator('main').innerText(), { timeout: 15_000 }).toContain(`Kudos given to partner ${partnerId}.`);
+    const row = page.locator('main table tbody tr', { hasText: 'Best quarter ever' });
+    await expect.poll(() => row.count()).toBe(1);
+    expect(plain(await row.innerText())).toContain('Awaiting approval');
+    expect(plain(await row.innerText())).toContain('Outstanding');
+
+    // Approve: asked first, then sent; the workflow gets the decision.
+    await row.locator('summary', { hasText: 'Approve' }).click();
+    expect(await row.innerText()).toContain('Approve these kudos?');
+    await row.locator('form button[type="submit"]', { hasText: 'Approve' }).click();
+    await expect.poll(async () => page.locator('main').innerText(), { timeout: 15_000 }).toContain('Kudos approved.');
+    await t.outbox.drainUntilIdle();
+    expect(temporal.signals.map((s) => s.args)).toContainEqual([{ decision: 'approve', reason: null }]);
+    await context.close();
   });
 });

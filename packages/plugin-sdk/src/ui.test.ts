@@ -86,6 +86,13 @@ describe('admin page validation', () => {
     expect(problems).toMatch(/sections\[1\]\.id must be kebab-case and unique/);
   });
 
+  it('takes a fixed action body of plain values only', () => {
+    const withBody = (body: unknown) =>
+      validateAdminPage(page({ sections: [{ kind: 'table', id: 'list', route: '/kudos', columns: [{ key: 'number', label: 'ui.number' }], actions: [{ id: 'revoke', label: 'ui.revoke', route: '/kudos/:id/revoke', confirm: 'ui.sure', body: body as never }] }] }), locales);
+    expect(withBody({ decision: 'approve', notify: true, reason: null })).toEqual([]);
+    expect(withBody({ nested: { no: 1 } })).toEqual(['page "kudos": sections[0].actions[0].body must be an object of plain values']);
+  });
+
   it('reads path parameters of a route', () => {
     expect(routeParams('/documents/:id/raw')).toEqual(['id']);
     expect(routeParams('/documents')).toEqual([]);

@@ -62,6 +62,8 @@ export interface AdminAction {
   /** The plugin's route, Fastify syntax, relative to `/api/v1/<plugin id>`: `/kudos/:id/revoke`. Path parameters come from the record's fields of the same name. */
   route: string;
   method?: 'POST' | 'PUT' | 'DELETE';
+  /** The JSON body sent (fixed values, e.g. `{ decision: 'approve' }`); `{}` when left out. */
+  body?: Record<string, string | number | boolean | null>;
   /** i18n key of the question asked before (required: actions change things). */
   confirm: string;
   /** i18n key of the message shown after it succeeded. */
@@ -297,6 +299,9 @@ export function validateAdminPage(page: AdminPage, locales?: { en: object; pl: o
       route(a.route, `${here}.route`);
       if (a.method !== undefined && !['POST', 'PUT', 'DELETE'].includes(a.method)) problems.push(`${where}: ${here}.method must be POST, PUT or DELETE`);
       if (a.when !== undefined) path(a.when.key, `${here}.when.key`);
+      if (a.body !== undefined && (a.body === null || typeof a.body !== 'object' || Array.isArray(a.body) || Object.values(a.body).some((v) => v !== null && typeof v === 'object'))) {
+        problems.push(`${where}: ${here}.body must be an object of plain values`);
+      }
     });
   };
   const statusKeys = (list: unknown): void => {

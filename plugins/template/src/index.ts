@@ -13,6 +13,7 @@ import { createKudosService, kudosServiceRef } from './kudos.service.ts';
 import { migration as m0001 } from './migrations/0001_kudos.ts';
 import { Settings } from './settings.ts';
 import { createKudosActivities } from './workflows/kudos.activities.ts';
+import { kudosPage } from './admin-pages.ts';
 import en from './locales/en.json' with { type: 'json' };
 import pl from './locales/pl.json' with { type: 'json' };
 import ru from './locales/ru.json' with { type: 'json' };
@@ -40,6 +41,8 @@ export default definePlugin({
     });
     ctx.provide(kudosServiceRef, kudos);
     ctx.routes(kudosRoutes(() => kudos));
+    // An admin page, declared as data: the admin panel renders it (docs/plugins.md, 3.12).
+    ctx.ui.adminPage(kudosPage);
 
     // After commit, at least once: `count` is idempotent (it counts each kudos once however often it runs).
     ctx.on('template.kudos.given', (event, listenerCtx) => kudos.count(listenerCtx, event), { name: 'count', maxAttempts: 8 });

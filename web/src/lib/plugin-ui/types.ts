@@ -25,6 +25,7 @@ export interface PluginAction {
 	label: string;
 	route: string;
 	method?: 'POST' | 'PUT' | 'DELETE';
+	body?: Record<string, string | number | boolean | null>;
 	confirm: string;
 	success?: string;
 	tone?: 'default' | 'danger';

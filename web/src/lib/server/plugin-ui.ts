@@ -1,7 +1,7 @@
 import { error, fail, redirect, type RequestEvent } from '@sveltejs/kit';
 import { fieldErrorsOf, isProblem } from '#lib/api/problem.ts';
 import type { FormState } from '#lib/forms.ts';
-import { actionApplies, fillRoute, pluginApiPath, pluginText, valueAt } from '#lib/plugin-ui/render.ts';
+import { fillRoute, pluginApiPath, pluginText, valueAt } from '#lib/plugin-ui/render.ts';
 import type { PluginAction, PluginFormField, PluginPage, PluginPages, PluginTableSection } from '#lib/plugin-ui/types.ts';
 import { clearSessionCookie } from './api.ts';
 import { translatorOf } from './i18n.ts';
@@ -192,8 +192,8 @@ export function pluginActions(find: (event: RequestEvent) => Promise<{ page: Plu
 			for (const [name, value] of data) if (name.startsWith('p.') && typeof value === 'string') record[name.slice(2)] = value;
 			const target = typeof data.get('target') === 'string' ? String(data.get('target')) : '';
 			const path = fillRoute(found.route, record);
-			if (!path || !actionApplies({}, record)) error(400, 'Bad request');
-			const response = await pluginFetch(event, page.pluginId, path, { method: found.method ?? 'POST', json: {} });
+			if (!path) error(400, 'Bad request');
+			const response = await pluginFetch(event, page.pluginId, path, { method: found.method ?? 'POST', json: found.body ?? {} });
 			const answer = await bodyOf(response);
 			const action = `action:${found.id}`;
 			if (!response.ok) return fail(response.status, { ...problemState(event, response.status, answer), action, target } satisfies PluginFormState);
