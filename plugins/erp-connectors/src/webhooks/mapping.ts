@@ -260,10 +260,42 @@ function convert(value: unknown, as: Conversion): { value: unknown; money?: unde
 /* ------------------------------------------------------------------------------------------------------------ */
 /* Checking a mapping an admin saves: known type, known fields, pointers, everything the event needs.            */
 
+/** What is wrong with a part of a mapping, in English (the locales' `webhooks.mapping.<key>` say it in en, pl, ru). */
+const ISSUES = {
+  "notObject": "must be an object with type and fields",
+  "unknownPart": "is not a part of a mapping (type, when, fields)",
+  "type": "must be one of {{types}} or custom.<name>",
+  "when": "must be a list of at most 20 conditions",
+  "conditionPointer": "must be a JSON Pointer such as /properties/dealstage",
+  "conditionValues": "must list 1 to 50 values (strings, numbers, booleans)",
+  "conditionParts": "takes pointer and in only",
+  "fields": "must be an object: canonical field → rule",
+  "tooMany": "has more than 100 fields",
+  "setBySource": "{{name}} is set by the source, not mapped",
+  "notAField": "is not a field of {{type}}",
+  "rule": "must be a rule: { pointer, as }, { value }, { template } or { each, fields }",
+  "ruleKind": "must have exactly one of pointer, value, template, each",
+  "rulePart": "is not a part of a {{kind}} rule",
+  "boolean": "must be true or false",
+  "pointer": "must be a JSON Pointer (RFC 6901) such as /properties/amount",
+  "conversion": "must be one of {{conversions}}",
+  "value": "must be a string, number or boolean",
+  "template": "must be text with at least one {JSON Pointer}, e.g. deal:{/id}",
+  "each": "must be a JSON Pointer to an array",
+  "notAList": "is not a list field",
+  "itemFields": "must be an object: field of an item → rule",
+  "mustMap": "must map {{field}}",
+  "currency": "maps an amount with minor-units: map currency too"
+} as const;
+export type MappingIssueKey = keyof typeof ISSUES;
+
 export interface MappingIssue {
   /** JSON Pointer into the mapping (`/fields/amount/as`). */
   at: string;
   code: 'ERP_WEBHOOK_MAPPING_INVALID';
+  key: MappingIssueKey;
+  params: Record<string, string>;
+  /** In English. */
   reason: string;
 }
 
@@ -287,76 +319,80 @@ const SET_BY_SOURCE = new Set(['type', 'source', 'programId']);
 /** Check a mapping; the issues name where in the mapping (empty: it can be saved). */
 export function checkMapping(input: unknown): MappingIssue[] {
   const issues: MappingIssue[] = [];
-  const issue = (at: string, reason: string) => issues.push({ at, code: 'ERP_WEBHOOK_MAPPING_INVALID', reason });
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return [{ at: '', code: 'ERP_WEBHOOK_MAPPING_INVALID', reason: 'must be an object with type and fields' }];
+  const issue = (at: string, key: MappingIssueKey, params: Record<string, string> = {}) =>
+    issues.push({ at, code: 'ERP_WEBHOOK_MAPPING_INVALID', key, params, reason: ISSUES[key].replace(/\{\{(\w+)\}\}/g, (_m, n: string) => params[n] ?? '') });
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    issue('', 'notObject');
+    return issues;
+  }
   const m = input as Record<string, unknown>;
-  for (const key of Object.keys(m)) if (!['type', 'when', 'fields'].includes(key)) issue(`/${escapeSegment(key)}`, 'is not a part of a mapping (type, when, fields)');
+  for (const key of Object.keys(m)) if (!['type', 'when', 'fields'].includes(key)) issue(`/${escapeSegment(key)}`, 'unknownPart');
   const schema = typeof m.type === 'string' ? schemaOf(m.type) : null;
   if (!schema) {
-    issue('/type', `must be one of ${CanonicalEvents.EVENT_TYPES.join(', ')} or custom.<name>`);
+    issue('/type', 'type', { types: CanonicalEvents.EVENT_TYPES.join(', ') });
     return issues;
   }
   if (m.when !== undefined) {
-    if (!Array.isArray(m.when) || m.when.length > 20) issue('/when', 'must be a list of at most 20 conditions');
+    if (!Array.isArray(m.when) || m.when.length > 20) issue('/when', 'when');
     else
       m.when.forEach((c: unknown, i) => {
         const cond = c as Record<string, unknown> | null;
-        if (!cond || typeof cond !== 'object' || !isPointer(cond.pointer)) issue(`/when/${i}/pointer`, 'must be a JSON Pointer such as /properties/dealstage');
-        else if (!Array.isArray(cond.in) || cond.in.length === 0 || cond.in.length > 50 || !cond.in.every((v) => ['string', 'number', 'boolean'].includes(typeof v))) issue(`/when/${i}/in`, 'must list 1 to 50 values (strings, numbers, booleans)');
-        else if (Object.keys(cond).some((k) => k !== 'pointer' && k !== 'in')) issue(`/when/${i}`, 'takes pointer and in only');
+        if (!cond || typeof cond !== 'object' || !isPointer(cond.pointer)) issue(`/when/${i}/pointer`, 'conditionPointer');
+        else if (!Array.isArray(cond.in) || cond.in.length === 0 || cond.in.length > 50 || !cond.in.every((v) => ['string', 'number', 'boolean'].includes(typeof v))) issue(`/when/${i}/in`, 'conditionValues');
+        else if (Object.keys(cond).some((k) => k !== 'pointer' && k !== 'in')) issue(`/when/${i}`, 'conditionParts');
       });
   }
   if (typeof m.fields !== 'object' || m.fields === null || Array.isArray(m.fields)) {
-    issue('/fields', 'must be an object: canonical field → rule');
+    issue('/fields', 'fields');
     return issues;
   }
   let usesMoney = false;
   const checkFields = (fields: Record<string, unknown>, s: Schema, at: string, depth: number) => {
     const names = Object.keys(fields);
-    if (names.length > 100) issue(at, 'has more than 100 fields');
+    if (names.length > 100) issue(at, 'tooMany');
     for (const name of names) {
       const where = `${at}/${escapeSegment(name)}`;
       const rule = fields[name] as Record<string, unknown> | null;
       if (depth === 0 && SET_BY_SOURCE.has(name)) {
-        issue(where, `${name} is set by the source, not mapped`);
+        issue(where, 'setBySource', { name });
         continue;
       }
       let target: Schema | 'any' | null = s;
       for (const part of name.split('.')) target = target === 'any' ? 'any' : target ? child(target, part) : null;
       if (!target) {
-        issue(where, `is not a field of ${m.type as string}`);
+        issue(where, 'notAField', { type: m.type as string });
         continue;
       }
       if (!rule || typeof rule !== 'object' || Array.isArray(rule)) {
-        issue(where, 'must be a rule: { pointer, as }, { value }, { template } or { each, fields }');
+        issue(where, 'rule');
         continue;
       }
       const kinds = ['pointer', 'value', 'template', 'each'].filter((k) => k in rule);
       if (kinds.length !== 1) {
-        issue(where, 'must have exactly one of pointer, value, template, each');
+        issue(where, 'ruleKind');
         continue;
       }
       const allowed = { pointer: ['pointer', 'as', 'optional'], value: ['value'], template: ['template', 'optional'], each: ['each', 'fields', 'optional'] }[kinds[0] as 'pointer'];
-      for (const k of Object.keys(rule)) if (!allowed.includes(k)) issue(`${where}/${escapeSegment(k)}`, `is not a part of a ${kinds[0]} rule`);
-      if ('optional' in rule && typeof rule.optional !== 'boolean') issue(`${where}/optional`, 'must be true or false');
+      for (const k of Object.keys(rule)) if (!allowed.includes(k)) issue(`${where}/${escapeSegment(k)}`, 'rulePart', { kind: kinds[0]! });
+      if ('optional' in rule && typeof rule.optional !== 'boolean') issue(`${where}/optional`, 'boolean');
       if (kinds[0] === 'pointer') {
-        if (!isPointer(rule.pointer)) issue(`${where}/pointer`, 'must be a JSON Pointer (RFC 6901) such as /properties/amount');
-        if (rule.as !== undefined && !CONVERSIONS.includes(rule.as as Conversion)) issue(`${where}/as`, `must be one of ${CONVERSIONS.join(', ')}`);
+        if (!isPointer(rule.pointer)) issue(`${where}/pointer`, 'pointer');
+        if (rule.as !== undefined && !CONVERSIONS.includes(rule.as as Conversion)) issue(`${where}/as`, 'conversion', { conversions: CONVERSIONS.join(', ') });
         if (rule.as === 'minor-units') usesMoney = true;
       } else if (kinds[0] === 'value') {
-        if (!['string', 'number', 'boolean'].includes(typeof rule.value) || (typeof rule.value === 'string' && rule.value.length > 1000)) issue(`${where}/value`, 'must be a string, number or boolean');
+        if (!['string', 'number', 'boolean'].includes(typeof rule.value) || (typeof rule.value === 'string' && rule.value.length > 1000)) issue(`${where}/value`, 'value');
       } else if (kinds[0] === 'template') {
         const tpl = rule.template;
         const parts = typeof tpl === 'string' ? [...tpl.matchAll(/\{([^{}]*)\}/g)].map((x) => x[1]) : [];
-        if (typeof tpl !== 'string' || tpl.length > 500 || parts.length === 0 || !parts.every(isPointer)) issue(`${where}/template`, 'must be text with at least one {JSON Pointer}, e.g. deal:{/id}');
+        if (typeof tpl !== 'string' || tpl.length > 500 || parts.length === 0 || !parts.every(isPointer)) issue(`${where}/template`, 'template');
       } else {
         const items = target === 'any' ? null : target.items;
-        if (!isPointer(rule.each)) issue(`${where}/each`, 'must be a JSON Pointer to an array');
-        if (depth > 0 || !items?.properties) issue(where, 'is not a list field');
-        else if (typeof rule.fields !== 'object' || rule.fields === null || Array.isArray(rule.fields)) issue(`${where}/fields`, 'must be an object: field of an item → rule');
+        if (!isPointer(rule.each)) issue(`${where}/each`, 'each');
+        if (depth > 0 || !items?.properties) issue(where, 'notAList');
+        else if (typeof rule.fields !== 'object' || rule.fields === null || Array.isArray(rule.fields)) issue(`${where}/fields`, 'itemFields');
         else {
           checkFields(rule.fields as Record<string, unknown>, items, `${where}/fields`, depth + 1);
-          for (const req of items.required ?? []) if (!Object.hasOwn(rule.fields, req)) issue(`${where}/fields`, `must map ${req}`);
+          for (const req of items.required ?? []) if (!Object.hasOwn(rule.fields, req)) issue(`${where}/fields`, 'mustMap', { field: req });
         }
       }
     }
@@ -365,9 +401,9 @@ export function checkMapping(input: unknown): MappingIssue[] {
   for (const req of schema.required ?? []) {
     if (SET_BY_SOURCE.has(req)) continue;
     const mapped = Object.keys(m.fields).some((k) => k === req || k.startsWith(`${req}.`));
-    if (!mapped) issue('/fields', `must map ${req}`);
+    if (!mapped) issue('/fields', 'mustMap', { field: req });
   }
-  if (usesMoney && !Object.hasOwn(m.fields, 'currency')) issue('/fields', 'maps an amount with minor-units: map currency too');
+  if (usesMoney && !Object.hasOwn(m.fields, 'currency')) issue('/fields', 'currency');
   return issues;
 }
 

@@ -217,12 +217,13 @@ export function createWebhookSourceService(deps: { inbox: () => EarningInbox; au
     return row;
   }
 
-  function checkedMapping(mapping: unknown, at: string): Mapping {
+  function checkedMapping(ctx: RequestContext, mapping: unknown, at: string): Mapping {
     const issues = checkMapping(mapping);
     if (issues.length > 0) {
+      const say = (i: (typeof issues)[number]) => ctx.t(`erp-connectors:webhooks.mapping.${i.key}`, { ...i.params, interpolation: { escapeValue: false } });
       throw new AppError('ERP_WEBHOOK_MAPPING_INVALID', 400, {
-        params: { reason: issues[0]!.reason },
-        fields: issues.slice(0, 20).map((i) => ({ field: `${at}${i.at}`, messageKey: 'errors.ERP_WEBHOOK_MAPPING_FIELD', params: { reason: i.reason } })),
+        params: { reason: say(issues[0]!), part: `${at}${issues[0]!.at}` },
+        fields: issues.slice(0, 20).map((i) => ({ field: `${at}${i.at}`, messageKey: 'errors.ERP_WEBHOOK_MAPPING_FIELD', params: { reason: say(i) } })),
       });
     }
     return mapping as Mapping;
@@ -295,7 +296,7 @@ export function createWebhookSourceService(deps: { inbox: () => EarningInbox; au
         mapping ??= structuredClone(p.mapping);
       }
       if (mapping === undefined) throw field('ERP_WEBHOOK_MAPPING_REQUIRED', '/body/mapping');
-      const checked = checkedMapping(mapping, '/body/mapping');
+      const checked = checkedMapping(ctx, mapping, '/body/mapping');
       const scope = scopeOf(ctx);
       if (scope && !scope.includes(input.programId)) throw field('ERP_WEBHOOK_PROGRAM_OUT_OF_SCOPE', '/body/programId', {}, 403);
       const secret = generateWebhookSecret();
@@ -337,7 +338,7 @@ export function createWebhookSourceService(deps: { inbox: () => EarningInbox; au
         values.push((changed.eventSource = checkEventSource(patch.eventSource, '/body/eventSource')));
       }
       if (patch.mapping !== undefined) {
-        const m = checkedMapping(patch.mapping, '/body/mapping');
+        const m = checkedMapping(ctx, patch.mapping, '/body/mapping');
         sets.push('mapping = ?::jsonb');
         values.push(json(m));
         changed.mapping = m;

@@ -93,6 +93,12 @@ describe('webhook sources', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe('ERP_WEBHOOK_MAPPING_INVALID');
     expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['/body/mapping/fields/externalId/pointer', '/body/mapping/fields']));
+    // In the admin's language, each part of the mapping with its own reason.
+    const polish = await t.signInAs(['admin'], { locale: 'pl' });
+    const pl = await t.post('/api/v1/erp-connectors/webhook-sources', { programId, name: 'bad', eventSource: 'crm-test', mapping: { type: 'deal.won', fields: { externalId: { pointer: '/id' }, occurredAt: { pointer: '/at', as: 'date' }, 'partner.nip': { pointer: '/p' } } } }, { as: polish });
+    expect(pl.status).toBe(400);
+    expect(pl.body.detail).toBe('Nie można zapisać mapowania: musi być jednym z string, uppercase, number, integer, minor-units, date-time, boolean.');
+    expect(pl.body.errors).toEqual([{ field: '/body/mapping/fields/occurredAt/as', message: 'Ta część mapowania jest błędna: musi być jednym z string, uppercase, number, integer, minor-units, date-time, boolean.' }]);
     const support = await t.signInAs(['support']);
     expect((await t.get('/api/v1/erp-connectors/webhook-sources', { as: support })).status).toBe(200);
     expect((await t.post('/api/v1/erp-connectors/webhook-sources', { programId, name: 'x', eventSource: 'crm', preset: 'hubspot-deal-won' }, { as: support })).status).toBe(403);
