@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyMapping, checkMapping, PRESETS, readPointer, toInstant, type Mapping } from './mapping.ts';
 
@@ -70,5 +71,30 @@ describe('webhook mappings', () => {
     expect(issues.map((i) => i.reason)).toContain('maps an amount with minor-units: map currency too');
     expect(checkMapping({ type: 'deal.won', fields: { externalId: { pointer: '/id' }, occurredAt: { pointer: '/d' } } }).map((i) => i.reason)).toEqual(['must map partner']);
     expect(checkMapping({ type: 'custom.visit', fields: { externalId: { pointer: '/id' }, occurredAt: { pointer: '/at' }, 'partner.nip': { pointer: '/nip' }, 'data.anything': { pointer: '/x' } } })).toEqual([]);
+  });
+
+  it('fuzz: any JSON through every preset, and any value as a mapping, never throws', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 5 }), fc.constantFrom(...PRESETS), (body, preset) => {
+        const r = applyMapping(preset.mapping, body);
+        expect(['event', 'ignored', 'failed']).toContain(r.kind);
+        if (r.kind === 'failed') expect(r.problems.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 2000, seed: 11 },
+    );
+    // Bodies shaped like the examples, with their values replaced: never a thrown error, money never fractional.
+    const example = fc.constantFrom(...PRESETS.map((p, i) => ({ i, body: p.example })));
+    fc.assert(
+      fc.property(example, fc.jsonValue({ maxDepth: 2 }), fc.nat(), ({ i, body }, value, at) => {
+        const copy = structuredClone(body) as Record<string, unknown>;
+        const props = (copy.properties ?? copy.data) as Record<string, unknown>;
+        const keys = Object.keys(props);
+        props[keys[at % keys.length]!] = value;
+        const r = applyMapping(PRESETS[i]!.mapping, copy);
+        if (r.kind === 'event' && 'amount' in r.event) expect(Number.isSafeInteger(r.event.amount)).toBe(true);
+      }),
+      { numRuns: 2000, seed: 12 },
+    );
+    fc.assert(fc.property(fc.anything(), (m) => void checkMapping(m)), { numRuns: 1000, seed: 13 });
   });
 });
