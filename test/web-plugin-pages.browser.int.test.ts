@@ -114,6 +114,9 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: a plugin admin page 
     const refusal = plain(await alert.first().innerText());
     expect(refusal).toContain('is not well-formed XML');
     expect(refusal).toMatch(/\(line \d+\)/);
+    // …and next to the file it is about.
+    expect(await upload.locator('input[type="file"]').getAttribute('aria-invalid')).toBe('true');
+    expect(plain(await upload.locator('.file .error').innerText())).toMatch(/line \d+/);
     expect(await page.locator('main [data-plugin-result="upload"]').count()).toBe(0);
     await page.reload();
     const rejected = page.locator('main table tbody tr', { hasText: 'broken.xml' });

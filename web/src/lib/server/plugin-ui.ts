@@ -159,7 +159,13 @@ export function pluginActions(find: (event: RequestEvent) => Promise<{ page: Plu
 			body.set(fileField, file, file.name);
 			const response = await pluginFetch(event, page.pluginId, section.route, { method: 'POST', body });
 			const answer = await bodyOf(response);
-			if (!response.ok) return fail(response.status, { ...problemState(event, response.status, answer), action, values } satisfies PluginFormState);
+			if (!response.ok) {
+				const state = problemState(event, response.status, answer);
+				// A problem inside the file (`/body/document/Fa/P_2`) is shown at the file's control.
+				const inFile = Object.entries(state.errors ?? {}).find(([key]) => key.startsWith(`${fileField}.`));
+				if (inFile && !state.errors?.[fileField]) state.errors = { ...state.errors, [fileField]: inFile[1] };
+				return fail(response.status, { ...state, action, values } satisfies PluginFormState);
+			}
 			const result = (answer && typeof answer === 'object' ? answer : {}) as Record<string, unknown>;
 			return { action, result, success: pluginText(strings, section.result.message, result) } satisfies PluginFormState;
 		},
