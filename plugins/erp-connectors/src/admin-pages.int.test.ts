@@ -90,4 +90,21 @@ describe('an admin page naming a route of no plugin', () => {
     });
     await expect(startLaurel({ plugins: [broken] })).rejects.toThrow('Plugin "broken-ui": admin page "things" section things names GET /earning-events, which is not a route of the plugin');
   }, 180_000);
+
+  it('stops start-up when a form derived from a route lacks the labels of its fields', async () => {
+    const strings = { nav: 'Notes', title: 'Notes', submit: 'Send', done: 'Sent', fields: { text: 'Text' } };
+    const missing = definePlugin({
+      id: 'derived-ui',
+      version: '0.1.0',
+      compatibility: '^0.1.0',
+      setup(ctx) {
+        ctx.locales({ en: strings, pl: strings, ru: strings });
+        ctx.routes((router) => {
+          router.post('/notes', { config: { access: 'system:operate' }, schema: { body: Type.Object({ text: Type.String({ maxLength: 100 }), kind: Type.Union([Type.Literal('a'), Type.Literal('b')]) }) } }, async () => ({}));
+        });
+        ctx.ui.adminPage({ id: 'notes', nav: { label: 'nav', permission: 'system:operate' }, title: 'title', sections: [{ kind: 'form', id: 'note', route: '/notes', submit: 'submit', success: 'done' }] });
+      },
+    });
+    await expect(startLaurel({ plugins: [missing] })).rejects.toThrow('Plugin "derived-ui": admin page "notes": the en strings lack fields.kind, fields.kindOptions.a, fields.kindOptions.b');
+  }, 180_000);
 });

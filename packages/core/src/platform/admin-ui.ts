@@ -6,6 +6,7 @@ import {
   type AdminPage,
   type AdminSection,
   type Locale,
+  validateAdminPage,
 } from '@laurel/plugin-sdk';
 import type { PluginHost } from './host.ts';
 import { PluginError } from './host.ts';
@@ -57,6 +58,15 @@ export function checkAdminPageRoutes(host: PluginHost, routes: RouteTable): void
       if (!routes.has(routeKey(method, pluginId, route))) {
         throw new PluginError(`Plugin "${pluginId}": admin page "${page.id}" ${what} names ${method} ${route}, which is not a route of the plugin`);
       }
+    }
+    // Form fields derived from a route's body need their labels (and option labels) in every language too.
+    if (page.sections.some((s) => s.kind === 'form' && !s.fields)) {
+      const derived: AdminPage = {
+        ...page,
+        sections: page.sections.map((s) => (s.kind === 'form' && !s.fields ? { ...s, fields: fieldsFromSchema(routes.get(routeKey(s.method ?? 'POST', pluginId, s.route))?.body, s.labelPrefix ?? 'fields') } : s)),
+      };
+      const problems = validateAdminPage(derived, host.localeNamespaces[pluginId]);
+      if (problems.length > 0) throw new PluginError(`Plugin "${pluginId}": admin ${problems.join('; ')} (form fields derived from the route's body)`);
     }
   }
 }
