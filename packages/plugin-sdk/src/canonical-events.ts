@@ -53,6 +53,18 @@ export const InvoiceIssued = Type.Object(
     repEmail: Type.Optional(Type.String({ format: 'email', maxLength: 254, description: "The selling rep (one of the partner's people) by e-mail" })),
     repUserId: Type.Optional(Type.String({ format: 'uuid', description: 'The selling rep by user id' })),
     number: Type.String({ minLength: 1, maxLength: 100, description: 'The invoice number as printed' }),
+    buyer: Type.Optional(
+      Type.Object(
+        {
+          partnerId: Type.Optional(Type.String({ format: 'uuid', description: "Laurel's id, when the buyer is a partner too" })),
+          nip: Type.Optional(Type.String({ minLength: 1, maxLength: 20, description: 'Polish tax id (NIP); separators and a PL prefix are ignored' })),
+          euVat: Type.Optional(Type.String({ minLength: 1, maxLength: 20, description: 'EU VAT number with its country prefix' })),
+          regon: Type.Optional(Type.String({ minLength: 1, maxLength: 20 })),
+          name: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+        },
+        { additionalProperties: false, description: "Who the partner sold to (the invoice's buyer): a sale to the partner itself, a company it declared related or a partner of its capital group is held for review" },
+      ),
+    ),
     seller: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: "The seller as the source names it (e.g. PL5270103391): its item codes are its own, so SKU mappings may be scoped to it" })),
     currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217; for now the program currency (other currencies are refused until FX rates exist)' }),
     lines: Type.Array(InvoiceLine, { minItems: 1, maxItems: 1000 }),

@@ -5040,6 +5040,20 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description Who the partner sold to (the invoice's buyer): a sale to the partner itself, a company it declared related or a partner of its capital group is held for review */
+                        buyer?: {
+                            /** @description EU VAT number with its country prefix */
+                            euVat?: string;
+                            name?: string;
+                            /** @description Polish tax id (NIP); separators and a PL prefix are ignored */
+                            nip?: string;
+                            /**
+                             * Format: uuid
+                             * @description Laurel's id, when the buyer is a partner too
+                             */
+                            partnerId?: string;
+                            regon?: string;
+                        };
                         /** @description ISO 4217; for now the program currency (other currencies are refused until FX rates exist) */
                         currency: string;
                         /** @description The event's id in the sending system: a replay of (source, externalId) returns the first result */
@@ -6106,6 +6120,158 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/earning/partners/{partnerId}/related-companies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Companies a partner declared related: an invoice it issues to one of them (or to itself, or to a partner of its capital group) goes to review */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description Normalized: NIP and REGON digits, an EU VAT number compact and upper case (a Polish one is stored as its NIP) */
+                                identifier: string;
+                                kind: "nip" | "euVat" | "regon";
+                                name: string;
+                                note: string | null;
+                                /** Format: uuid */
+                                partnerId: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Declare a company related to the partner, by NIP, EU VAT number or REGON (checked); audited */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        identifier: string;
+                        kind: "nip" | "euVat" | "regon";
+                        name: string;
+                        note?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @description Normalized: NIP and REGON digits, an EU VAT number compact and upper case (a Polish one is stored as its NIP) */
+                            identifier: string;
+                            kind: "nip" | "euVat" | "regon";
+                            name: string;
+                            note: string | null;
+                            /** Format: uuid */
+                            partnerId: string;
+                        };
+                    };
+                };
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/earning/partners/{partnerId}/related-companies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a declared related company; audited */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Error (RFC 9457 problem details, localized by Accept-Language) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/earning/programs/{programId}/dispute-policy": {
         parameters: {
             query?: never;
@@ -6253,19 +6419,35 @@ export interface paths {
                                 reasons: {
                                     alreadyGranted?: number;
                                     average?: number;
+                                    buyer?: {
+                                        euVat?: string;
+                                        name?: string;
+                                        nip?: string;
+                                        partnerId?: string;
+                                        regon?: string;
+                                    };
                                     cap?: "event" | "period" | "budget";
                                     code?: string;
                                     factor?: number;
                                     grantedNow?: number;
                                     invoices?: number;
-                                    kind: "document-number" | "volume" | "cap";
+                                    kind: "document-number" | "volume" | "cap" | "related-company";
                                     limit?: number;
+                                    /** @description related-company: the identifier that matched (`nip 5250007738`) */
+                                    matched?: string;
+                                    name?: string;
                                     netTotal?: number;
                                     number?: string;
                                     /** Format: uuid */
                                     otherEventId?: string;
                                     /** Format: uuid */
                                     otherPartnerId?: string;
+                                    /** Format: uuid */
+                                    relatedCompanyId?: string;
+                                    /** Format: uuid */
+                                    relatedPartnerId?: string;
+                                    /** @description related-company: the buyer is the partner itself, a company it declared related, or a partner of its capital group */
+                                    relation?: "self" | "declared" | "group";
                                     uncapped?: number;
                                 }[];
                                 result: {
@@ -6347,19 +6529,35 @@ export interface paths {
                             reasons: {
                                 alreadyGranted?: number;
                                 average?: number;
+                                buyer?: {
+                                    euVat?: string;
+                                    name?: string;
+                                    nip?: string;
+                                    partnerId?: string;
+                                    regon?: string;
+                                };
                                 cap?: "event" | "period" | "budget";
                                 code?: string;
                                 factor?: number;
                                 grantedNow?: number;
                                 invoices?: number;
-                                kind: "document-number" | "volume" | "cap";
+                                kind: "document-number" | "volume" | "cap" | "related-company";
                                 limit?: number;
+                                /** @description related-company: the identifier that matched (`nip 5250007738`) */
+                                matched?: string;
+                                name?: string;
                                 netTotal?: number;
                                 number?: string;
                                 /** Format: uuid */
                                 otherEventId?: string;
                                 /** Format: uuid */
                                 otherPartnerId?: string;
+                                /** Format: uuid */
+                                relatedCompanyId?: string;
+                                /** Format: uuid */
+                                relatedPartnerId?: string;
+                                /** @description related-company: the buyer is the partner itself, a company it declared related, or a partner of its capital group */
+                                relation?: "self" | "declared" | "group";
                                 uncapped?: number;
                             }[];
                             result: {
@@ -6448,19 +6646,35 @@ export interface paths {
                             reasons: {
                                 alreadyGranted?: number;
                                 average?: number;
+                                buyer?: {
+                                    euVat?: string;
+                                    name?: string;
+                                    nip?: string;
+                                    partnerId?: string;
+                                    regon?: string;
+                                };
                                 cap?: "event" | "period" | "budget";
                                 code?: string;
                                 factor?: number;
                                 grantedNow?: number;
                                 invoices?: number;
-                                kind: "document-number" | "volume" | "cap";
+                                kind: "document-number" | "volume" | "cap" | "related-company";
                                 limit?: number;
+                                /** @description related-company: the identifier that matched (`nip 5250007738`) */
+                                matched?: string;
+                                name?: string;
                                 netTotal?: number;
                                 number?: string;
                                 /** Format: uuid */
                                 otherEventId?: string;
                                 /** Format: uuid */
                                 otherPartnerId?: string;
+                                /** Format: uuid */
+                                relatedCompanyId?: string;
+                                /** Format: uuid */
+                                relatedPartnerId?: string;
+                                /** @description related-company: the buyer is the partner itself, a company it declared related, or a partner of its capital group */
+                                relation?: "self" | "declared" | "group";
                                 uncapped?: number;
                             }[];
                             result: {
@@ -6548,19 +6762,35 @@ export interface paths {
                             reasons: {
                                 alreadyGranted?: number;
                                 average?: number;
+                                buyer?: {
+                                    euVat?: string;
+                                    name?: string;
+                                    nip?: string;
+                                    partnerId?: string;
+                                    regon?: string;
+                                };
                                 cap?: "event" | "period" | "budget";
                                 code?: string;
                                 factor?: number;
                                 grantedNow?: number;
                                 invoices?: number;
-                                kind: "document-number" | "volume" | "cap";
+                                kind: "document-number" | "volume" | "cap" | "related-company";
                                 limit?: number;
+                                /** @description related-company: the identifier that matched (`nip 5250007738`) */
+                                matched?: string;
+                                name?: string;
                                 netTotal?: number;
                                 number?: string;
                                 /** Format: uuid */
                                 otherEventId?: string;
                                 /** Format: uuid */
                                 otherPartnerId?: string;
+                                /** Format: uuid */
+                                relatedCompanyId?: string;
+                                /** Format: uuid */
+                                relatedPartnerId?: string;
+                                /** @description related-company: the buyer is the partner itself, a company it declared related, or a partner of its capital group */
+                                relation?: "self" | "declared" | "group";
                                 uncapped?: number;
                             }[];
                             result: {
@@ -7830,6 +8060,20 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description Who the partner sold to (the invoice's buyer): a sale to the partner itself, a company it declared related or a partner of its capital group is held for review */
+                        buyer?: {
+                            /** @description EU VAT number with its country prefix */
+                            euVat?: string;
+                            name?: string;
+                            /** @description Polish tax id (NIP); separators and a PL prefix are ignored */
+                            nip?: string;
+                            /**
+                             * Format: uuid
+                             * @description Laurel's id, when the buyer is a partner too
+                             */
+                            partnerId?: string;
+                            regon?: string;
+                        };
                         /** @description ISO 4217; for now the program currency (other currencies are refused until FX rates exist) */
                         currency: string;
                         /** @description The event's id in the sending system: a replay of (source, externalId) returns the first result */
@@ -8382,19 +8626,35 @@ export interface paths {
                             guardrails?: {
                                 alreadyGranted?: number;
                                 average?: number;
+                                buyer?: {
+                                    euVat?: string;
+                                    name?: string;
+                                    nip?: string;
+                                    partnerId?: string;
+                                    regon?: string;
+                                };
                                 cap?: "event" | "period" | "budget";
                                 code?: string;
                                 factor?: number;
                                 grantedNow?: number;
                                 invoices?: number;
-                                kind: "document-number" | "volume" | "cap";
+                                kind: "document-number" | "volume" | "cap" | "related-company";
                                 limit?: number;
+                                /** @description related-company: the identifier that matched (`nip 5250007738`) */
+                                matched?: string;
+                                name?: string;
                                 netTotal?: number;
                                 number?: string;
                                 /** Format: uuid */
                                 otherEventId?: string;
                                 /** Format: uuid */
                                 otherPartnerId?: string;
+                                /** Format: uuid */
+                                relatedCompanyId?: string;
+                                /** Format: uuid */
+                                relatedPartnerId?: string;
+                                /** @description related-company: the buyer is the partner itself, a company it declared related, or a partner of its capital group */
+                                relation?: "self" | "declared" | "group";
                                 uncapped?: number;
                             }[];
                             lines: {
@@ -8773,19 +9033,35 @@ export interface paths {
                             guardrails?: {
                                 alreadyGranted?: number;
                                 average?: number;
+                                buyer?: {
+                                    euVat?: string;
+                                    name?: string;
+                                    nip?: string;
+                                    partnerId?: string;
+                                    regon?: string;
+                                };
                                 cap?: "event" | "period" | "budget";
                                 code?: string;
                                 factor?: number;
                                 grantedNow?: number;
                                 invoices?: number;
-                                kind: "document-number" | "volume" | "cap";
+                                kind: "document-number" | "volume" | "cap" | "related-company";
                                 limit?: number;
+                                /** @description related-company: the identifier that matched (`nip 5250007738`) */
+                                matched?: string;
+                                name?: string;
                                 netTotal?: number;
                                 number?: string;
                                 /** Format: uuid */
                                 otherEventId?: string;
                                 /** Format: uuid */
                                 otherPartnerId?: string;
+                                /** Format: uuid */
+                                relatedCompanyId?: string;
+                                /** Format: uuid */
+                                relatedPartnerId?: string;
+                                /** @description related-company: the buyer is the partner itself, a company it declared related, or a partner of its capital group */
+                                relation?: "self" | "declared" | "group";
                                 uncapped?: number;
                             }[];
                             lines: {

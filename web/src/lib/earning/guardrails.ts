@@ -129,6 +129,11 @@ export function reasonText(i18n: I18nContext, reason: ReviewReason, currency: st
 				now: points(reason.grantedNow),
 				uncapped: points(reason.uncapped)
 			});
+		case 'related-company': {
+			const buyer = reason.buyer?.name ?? reason.matched ?? '—';
+			const related = reason.relatedPartnerId ? (partnerNames[reason.relatedPartnerId] ?? reason.name ?? reason.relatedPartnerId) : (reason.name ?? '—');
+			return t(`earning:reviews.reasons.related.${reason.relation ?? 'declared'}`, { buyer, matched: reason.matched ?? '—', related });
+		}
 		default:
 			return String((reason as { kind: string }).kind);
 	}

@@ -159,7 +159,7 @@ const CapSummary = Type.Object({
 });
 const ReviewReasonSchema = Type.Object(
   {
-    kind: Type.Union([Type.Literal('document-number'), Type.Literal('volume'), Type.Literal('cap')]),
+    kind: Type.Union([Type.Literal('document-number'), Type.Literal('volume'), Type.Literal('cap'), Type.Literal('related-company')]),
     number: Type.Optional(Type.String()),
     otherEventId: Type.Optional(Uuid),
     otherPartnerId: Type.Optional(Uuid),
@@ -173,6 +173,12 @@ const ReviewReasonSchema = Type.Object(
     alreadyGranted: Type.Optional(Type.Integer()),
     grantedNow: Type.Optional(Type.Integer()),
     uncapped: Type.Optional(Type.Integer()),
+    relation: Type.Optional(Type.Union([Type.Literal('self'), Type.Literal('declared'), Type.Literal('group')], { description: 'related-company: the buyer is the partner itself, a company it declared related, or a partner of its capital group' })),
+    buyer: Type.Optional(Type.Object({ partnerId: Type.Optional(Type.String()), nip: Type.Optional(Type.String()), euVat: Type.Optional(Type.String()), regon: Type.Optional(Type.String()), name: Type.Optional(Type.String()) })),
+    matched: Type.Optional(Type.String({ description: 'related-company: the identifier that matched (`nip 5250007738`)' })),
+    name: Type.Optional(Type.String()),
+    relatedPartnerId: Type.Optional(Uuid),
+    relatedCompanyId: Type.Optional(Uuid),
   },
   { description: 'document-number: already credited to another partner; volume: net value above factor × the partner’s 12-month average invoice; cap: a rule’s cap reached (onCap: review)' },
 );

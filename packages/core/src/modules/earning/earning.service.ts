@@ -10,6 +10,7 @@ import type { ProgramService, ProgramView } from '../programs/index.ts';
 import { EarningEvent, EarningRule, type EventStatus, type RuleStatus } from './earning.entity.ts';
 import { convertMinor, parseRates, rateText, FxParseError, type FxFormat } from './earning.fx.ts';
 import { checkRuleExtensions } from './earning.extensions.ts';
+import type { RelatedCompanies, RelatedCompanyReason } from './earning.related.ts';
 import { computeInvoice, currencyScale, explanationLines, grantKey, isCurrency, periodsOf, unknownOperatorOf, type CapState, type ComputeOptions, type Computation, type Grant, type PartnerFacts, type RuleCaps, type RuleEffect, type RuleForEvaluation, type Stacking } from './earning.rules.ts';
 import { alignChanges, createSkuApplier } from './earning.sku.ts';
 import { isActivity, type ActivityEvent, type EarningEventInput, type InvoiceCorrectedEvent, type InvoiceIssuedEvent, type InvoicePaidEvent, type OrderReturnedEvent } from './earning.schemas.ts';
@@ -111,7 +112,8 @@ export type TierMultiplier = (ctx: RequestContext, partner: PartnerView) => numb
 export type ReviewReason =
   | { kind: 'document-number'; number: string; otherEventId: string; otherPartnerId: string }
   | { kind: 'volume'; netTotal: number; average: number; factor: number; invoices: number }
-  | { kind: 'cap'; code: string; cap: 'event' | 'period' | 'budget'; limit: number; alreadyGranted: number; grantedNow: number; uncapped: number };
+  | { kind: 'cap'; code: string; cap: 'event' | 'period' | 'budget'; limit: number; alreadyGranted: number; grantedNow: number; uncapped: number }
+  | RelatedCompanyReason;
 
 export interface ReviewView {
   id: string;
@@ -139,6 +141,8 @@ export interface EarningDeps {
   ledger: () => LedgerService;
   access: () => AccessService;
   audit: () => AuditService;
+  /** Sales between related companies (earning.related.ts). */
+  related?: () => RelatedCompanies;
 }
 
 interface EventRecord {
@@ -547,6 +551,8 @@ export function createEarningService(deps: EarningDeps) {
       [partner.programId, event.number, partner.id, eventId],
     );
     if (other) reasons.push({ kind: 'document-number', number: event.number, otherEventId: other.id, otherPartnerId: other.partner_id });
+    const related = await deps.related?.().reasonFor(ctx, partner, event.buyer);
+    if (related) reasons.push(related);
     const settings = await settingsIn(ctx, cache, partner.programId);
     if (settings.volumeFactor !== null) {
       const netTotal = computation.lines.reduce((sum, l) => sum + l.netAmount, 0);
@@ -1103,7 +1109,8 @@ export function createEarningService(deps: EarningDeps) {
       const event = item.row.payload;
       if (plan.computation.grants.length || capReasons(plan.computation).length) serial.add(k);
       else if (plan.computation.points > 0 && event.type === 'invoice.issued') {
-        if ((await settingsIn(ctx, cache, plan.base.programId)).volumeFactor !== null) serial.add(k);
+        // A named buyer may be a related company (looked up one by one), as the volume check needs the history.
+        if (event.buyer || (await settingsIn(ctx, cache, plan.base.programId)).volumeFactor !== null) serial.add(k);
         else {
           let list = numbers.get(plan.base.programId);
           if (!list) numbers.set(plan.base.programId, (list = []));

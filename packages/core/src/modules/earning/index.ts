@@ -13,6 +13,7 @@ import { setupRuleExtensions } from './earning.extensions.routes.ts';
 import { setupSkuMapping } from './earning.sku.routes.ts';
 import { FxFetchConfig } from './earning.fx-fetch.ts';
 import { setupFxFetch } from './earning.fx-fetch.routes.ts';
+import { setupRelatedCompanies } from './earning.related.routes.ts';
 import { createEarningInbox } from './earning.inbox.ts';
 import { earningRoutes } from './earning.routes.ts';
 import { createEarningService, earningServiceRef } from './earning.service.ts';
@@ -24,6 +25,7 @@ import { migration as m0010 } from './migrations/0010_disputes.ts';
 import { migration as m0020 } from './migrations/0020_backtest.ts';
 import { migration as m0021 } from './migrations/0021_sku_mapping.ts';
 import { migration as m0030 } from './migrations/0030_fx_fetch.ts';
+import { migration as m0031 } from './migrations/0031_related_companies.ts';
 import en from './locales/en.json' with { type: 'json' };
 import pl from './locales/pl.json' with { type: 'json' };
 import ru from './locales/ru.json' with { type: 'json' };
@@ -44,18 +46,20 @@ export const earningModule = definePlugin({
   compatibility: `^${CORE_VERSION}`,
   dependsOn: ['audit', 'access', 'programs', 'partners', 'ledger'],
   entities: [EarningEvent, EarningRule, EarningDispute],
-  migrations: [m0001, m0002, m0003, m0004, m0010, m0020, m0021, m0030],
+  migrations: [m0001, m0002, m0003, m0004, m0010, m0020, m0021, m0030, m0031],
   config: Type.Object({ fxFetch: FxFetchConfig }, { additionalProperties: false, default: {} }),
   setup(ctx) {
     ctx.grant('events:write', ['admin'], { apiKeys: true });
     ctx.grant('earning:manage', ['admin', 'program-manager']);
     ctx.locales({ en, pl, ru });
+    const related = setupRelatedCompanies(ctx);
     const earning = createEarningService({
       partners: ctx.inject(partnerServiceRef),
       programs: ctx.inject(programServiceRef),
       ledger: ctx.inject(ledgerServiceRef),
       access: ctx.inject(accessServiceRef),
       audit: ctx.inject(auditServiceRef),
+      related: () => related,
     });
     ctx.provide(earningServiceRef, earning);
     // The public inbox of the plugin SDK: what connector plugins send canonical events to.
