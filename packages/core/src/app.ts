@@ -422,6 +422,8 @@ export function unstorableText(value: unknown, path: string, depth = 0): string 
   const bad = (text: string) => text.includes('\u0000') || !text.isWellFormed();
   if (typeof value === 'string') return bad(value) ? path : null;
   if (depth > 64 || value === null || typeof value !== 'object') return null;
+  // Bytes (an upload read as a Buffer) are not text: walking them entry by entry took seconds for a few megabytes.
+  if (ArrayBuffer.isView(value)) return null;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i += 1) {
       const found = unstorableText(value[i], `${path}/${i}`, depth + 1);
