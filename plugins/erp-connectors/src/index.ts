@@ -8,6 +8,7 @@ import { migration as m0002wh } from './migrations/0002_webhook_sources.ts';
 import { csvRoutes } from './csv/csv.routes.ts';
 import { createCsvService } from './csv/csv.service.ts';
 import { withCsvLocales } from './csv/locales.ts';
+import { csvImportsPage, csvSourcesPage } from './csv/admin-pages.ts';
 import { migration as csvMigration } from './csv/migration.ts';
 import en from './locales/en.json' with { type: 'json' };
 import pl from './locales/pl.json' with { type: 'json' };
@@ -46,6 +47,8 @@ export default definePlugin({
     const csv = createCsvService({ inbox: ctx.inject(earningInboxRef), audit: ctx.inject(auditTrailRef) });
     ctx.routes(csvRoutes(() => csv));
     ctx.every('csv-imports', 1000, async (taskCtx) => void (await csv.runPending(taskCtx)));
+    ctx.ui.adminPage(csvSourcesPage);
+    ctx.ui.adminPage(csvImportsPage);
     ctx.ui.adminPage(documentsPage);
     // A payment or correction refused while its invoice waited (unmatched partner, sent out of order) follows it.
     ctx.on(

@@ -270,6 +270,38 @@ describe('CSV imports', () => {
     expect((await events('crm-export')).find((e) => e.external_id === 'inv:INV-300')).toMatchObject({ status: 'processed', payload: { lines: [{ sku: 'SKU-A', quantity: 1, netAmount: 123450 }] } });
   });
 
+  it('admin pages: CSV sources (list, mapping form) and CSV imports (upload, progress, report) through their routes', async () => {
+    const manifest = await t.get('/api/v1/system/admin-pages', { query: { locale: 'pl' } });
+    const ids = manifest.body.pages.filter((p: { pluginId: string }) => p.pluginId === 'erp-connectors').map((p: { id: string }) => p.id);
+    expect(ids).toEqual(expect.arrayContaining(['csv-sources', 'csv-imports']));
+    expect(manifest.body.strings['erp-connectors'].ui.csv.sources.nav).toBe('Źródła CSV');
+    // The form as the panel sends it: flat fields; a problem is named at the form's field.
+    const form = { programId, code: 'erp-form', name: 'Z formularza', delimiter: 'semicolon', decimalSeparator: 'comma', thousandsSeparator: 'space', encoding: 'windows-1250', dateFormat: 'DD.MM.YYYY', invoiceNumber: 'Nr faktury', issueDate: 'Data wystawienia', nip: 'NIP nabywcy', sku: 'Indeks', quantity: 'Ilość', currency: 'Waluta', paymentsInvoiceNumber: 'Nr faktury', paymentsPaymentDate: 'Data zapłaty' };
+    const missing = await t.post('/api/v1/erp-connectors/csv/source-forms', form, { as: await t.signInAs(['admin'], { locale: 'pl' }) });
+    expect(missing.status).toBe(400);
+    expect(missing.body.errors).toEqual([{ field: '/body/netAmount', message: 'Wymagane.' }]);
+    const created = await t.post('/api/v1/erp-connectors/csv/source-forms', { ...form, netAmount: 'Wartość netto' });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body.mapping).toMatchObject({ delimiter: ';', decimalSeparator: ',', thousandsSeparator: ' ', paymentColumns: { paymentDate: 'Data zapłaty' } });
+    // The upload section posts multipart with sourceId and kind; the detail view shows progress and the report.
+    const boundary = 'panel';
+    const payload = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="sourceId"\r\n\r\n${created.body.id}\r\n--${boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\npayments\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="zaplaty.csv"\r\nContent-Type: text/csv\r\n\r\n`),
+      fixture('zaplaty-cp1250.csv'),
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const up = await t.app.inject({ method: 'POST', url: '/api/v1/erp-connectors/csv/imports', headers: { ...t.admin, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload });
+    expect(up.statusCode, up.body).toBe(202);
+    await t.runScheduled(TASK);
+    const detail = await t.get(`/api/v1/erp-connectors/csv/import-reports/${JSON.parse(up.body).id}`, { as: await t.signInAs(['support'], { locale: 'ru' }) });
+    // Payments of invoices this source never sent: the inbox refuses them, and the report says so in Russian.
+    expect(detail.body).toMatchObject({ status: 'done', kind: 'payments', progress: { eventsRefused: 2 } });
+    expect(detail.body.report[0].message).toContain('входящая очередь начислений отклонила оплату счёта-фактуры FV/2026/03/001');
+    const noSource = await t.app.inject({ method: 'POST', url: '/api/v1/erp-connectors/csv/imports', headers: { ...t.admin, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\nx\r\n--${boundary}--\r\n`) });
+    expect(noSource.statusCode).toBe(400);
+    expect(JSON.parse(noSource.body).errors[0].field).toBe('/body/sourceId');
+  });
+
   it('50,000 rows (10,000 invoices) run in the background while the status is polled, progress going up to done', async () => {
     const bulk = await createSource('erp-bulk', polishMapping);
     const nips = ['526-025-09-95', '5250007738', 'PL7740001454'];

@@ -104,7 +104,7 @@ function kindOf(value: unknown, field: string): ImportKind {
 }
 
 /** The upload as a file: a multipart form (file in `file`, field `kind`) or the CSV as the body (`?kind=&fileName=`). */
-function uploadOf(body: unknown, contentType: string, query: { kind?: string; fileName?: string }): UploadInput {
+function uploadOf(body: unknown, contentType: string, query: { kind?: string; fileName?: string }): UploadInput & { sourceId?: string } {
   if (!Buffer.isBuffer(body)) throw new AppError('ERP_CSV_FILE_REQUIRED', 400, { fields: [{ field: '/body', messageKey: 'errors.ERP_CSV_FILE_REQUIRED' }] });
   if (/^multipart\/form-data/i.test(contentType)) {
     const boundary = boundaryOf(contentType);
@@ -114,11 +114,33 @@ function uploadOf(body: unknown, contentType: string, query: { kind?: string; fi
     if (!file || file.data.length === 0) throw new AppError('ERP_CSV_FILE_REQUIRED', 400, { fields: [{ field: '/body/file', messageKey: 'errors.ERP_CSV_FILE_REQUIRED' }] });
     const kind = parts.find((p) => p.name === 'kind' && p.fileName === null)?.data.toString('utf8').trim();
     const fileName = file.fileName ? cleanName(file.fileName) : undefined;
-    return { bytes: file.data, kind: kindOf(kind ?? query.kind, '/body/kind'), fileField: '/body/file', ...(fileName ? { fileName } : {}) };
+    const sourceId = parts.find((p) => p.name === 'sourceId' && p.fileName === null)?.data.toString('utf8').trim();
+    return { bytes: file.data, kind: kindOf(kind ?? query.kind, '/body/kind'), fileField: '/body/file', ...(fileName ? { fileName } : {}), ...(sourceId ? { sourceId } : {}) };
   }
   const fileName = query.fileName ? cleanName(query.fileName) : undefined;
   return { bytes: body, kind: kindOf(query.kind, '/querystring/kind'), fileField: '/body', ...(fileName ? { fileName } : {}) };
 }
+
+const FORM_DELIMITERS = { comma: ',', semicolon: ';', tab: '\t', pipe: '|' } as const;
+const FORM_DECIMALS = { point: '.', comma: ',' } as const;
+const FORM_THOUSANDS = { none: '', space: ' ', point: '.', comma: ',', apostrophe: "'" } as const;
+const words = <T extends string>(values: T[]) => Type.Union(values.map((v) => Type.Literal(v))) as unknown as ReturnType<typeof Type.Unsafe<T>>;
+const header = (description: string) => Type.Optional(Type.String({ maxLength: 100, description }));
+/** The mapping as a flat form (the admin panel's forms have top-level fields only); the files have a header row. */
+const SourceForm = Type.Object({
+  programId: Uuid,
+  code: Type.String({ maxLength: 100 }),
+  name: Type.String({ maxLength: 200 }),
+  delimiter: words(Object.keys(FORM_DELIMITERS) as (keyof typeof FORM_DELIMITERS)[]),
+  decimalSeparator: words(Object.keys(FORM_DECIMALS) as (keyof typeof FORM_DECIMALS)[]),
+  thousandsSeparator: words(Object.keys(FORM_THOUSANDS) as (keyof typeof FORM_THOUSANDS)[]),
+  encoding: words(['utf-8', 'windows-1250']),
+  dateFormat: Type.String({ maxLength: 20, description: DATE_FORMATS.join(', ') }),
+  defaultCurrency: Type.Optional(Type.String({ maxLength: 3 })),
+  ...Object.fromEntries(INVOICE_FIELDS.map((f) => [f, header(`The header of the ${f} column`)])),
+  paymentsInvoiceNumber: header('Payments files: the header of the invoice number column'),
+  paymentsPaymentDate: header('Payments files: the header of the payment date column'),
+});
 
 export function csvRoutes(csv: () => CsvService) {
   return (router: PluginRouter): void => {
@@ -148,6 +170,66 @@ export function csvRoutes(csv: () => CsvService) {
         },
       },
       async (request, reply) => reply.status(201).send(await csv().createSource(request.ctx, request.body)),
+    );
+
+    router.post(
+      '/csv/source-forms',
+      {
+        config: { access: 'erp:write' },
+        schema: {
+          tags: ['erp-connectors'],
+          summary: 'Create a CSV source from a flat form (the admin panel): the mapping’s settings and column headers as fields',
+          description: 'The same source as POST /csv/sources with a header row; a problem names the form’s field (/body/netAmount, /body/dateFormat …).',
+          body: SourceForm,
+          response: { 201: SourceSchema },
+        },
+      },
+      async (request, reply) => {
+        const b = request.body as Record<string, string | undefined>;
+        const filled = (v: string | undefined) => (v && v.trim() ? v.trim() : undefined);
+        const columns = Object.fromEntries(INVOICE_FIELDS.map((f) => [f, filled(b[f])]).filter(([, v]) => v));
+        const payments = { invoiceNumber: filled(b.paymentsInvoiceNumber), paymentDate: filled(b.paymentsPaymentDate) };
+        const mapping = {
+          delimiter: FORM_DELIMITERS[b.delimiter as keyof typeof FORM_DELIMITERS],
+          decimalSeparator: FORM_DECIMALS[b.decimalSeparator as keyof typeof FORM_DECIMALS],
+          thousandsSeparator: FORM_THOUSANDS[b.thousandsSeparator as keyof typeof FORM_THOUSANDS],
+          encoding: b.encoding,
+          headerRow: true,
+          dateFormat: b.dateFormat,
+          ...(filled(b.defaultCurrency) ? { defaultCurrency: filled(b.defaultCurrency)!.toUpperCase() } : {}),
+          columns,
+          ...(payments.invoiceNumber || payments.paymentDate ? { paymentColumns: payments } : {}),
+        };
+        try {
+          return reply.status(201).send(await csv().createSource(request.ctx, { programId: b.programId, code: b.code, name: b.name, mapping }));
+        } catch (error) {
+          // The mapping's fields are the form's: /body/mapping/columns/netAmount → /body/netAmount.
+          if (error instanceof AppError && error.code === 'ERP_CSV_MAPPING_INVALID') {
+            const field = (f: string) => f.replace(/^\/body\/mapping\/paymentColumns\/(\w)/, (_m, c: string) => `/body/payments${c.toUpperCase()}`).replace(/^\/body\/mapping\/columns\//, '/body/').replace(/^\/body\/mapping\//, '/body/');
+            throw new AppError(error.code, error.status, { params: error.params, fields: error.fields.map((x) => ({ ...x, field: field(x.field) })) });
+          }
+          throw error;
+        }
+      },
+    );
+
+    router.post(
+      '/csv/imports',
+      {
+        config: { access: 'erp:write' },
+        bodyLimit,
+        schema: {
+          tags: ['erp-connectors'],
+          summary: 'Upload a CSV file from the admin panel: multipart with sourceId, kind and the file',
+          response: { 202: ImportSchema },
+        },
+      },
+      async (request, reply) => {
+        const input = uploadOf(request.body, String(request.headers['content-type'] ?? ''), {});
+        const id = input.sourceId ?? '';
+        if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new AppError('ERP_CSV_SOURCE_REQUIRED', 400, { fields: [{ field: '/body/sourceId', messageKey: 'errors.ERP_CSV_SOURCE_REQUIRED' }] });
+        return reply.status(202).send(await csv().upload(request.ctx, id.toLowerCase(), input));
+      },
     );
 
     router.get(
@@ -213,6 +295,20 @@ export function csvRoutes(csv: () => CsvService) {
       '/csv/imports/:id',
       { config: { access: 'erp:read' }, schema: { tags: ['erp-connectors'], summary: 'A CSV import’s status and progress (poll it while it runs)', params: Type.Object({ id: Uuid }), response: { 200: ImportSchema } } },
       async (request) => csv().getImport(request.ctx, request.params.id),
+    );
+
+    router.get(
+      '/csv/import-reports/:id',
+      {
+        config: { access: 'erp:read' },
+        schema: {
+          tags: ['erp-connectors'],
+          summary: 'A CSV import with the first 200 lines of its validation report (the admin panel’s detail view)',
+          params: Type.Object({ id: Uuid }),
+          response: { 200: Type.Object({ ...ImportSchema.properties, report: ReportSchema.properties.items }) },
+        },
+      },
+      async (request) => ({ ...(await csv().getImport(request.ctx, request.params.id)), report: (await csv().report(request.ctx, request.params.id, { limit: 200 })).items }),
     );
 
     router.get(
