@@ -113,6 +113,36 @@ describe('earning inbox and partner directory as SDK services, used by a plugin'
     expect(await balances(partner.id!)).toMatchObject({ pending: before.pending + 30 });
   });
 
+  it('an event’s processed status and its outbox event are committed together: when the outbox write fails, the event is not left processed and unannounced, and a retry announces it once', async () => {
+    const em = t.orm.em.fork();
+    await em.execute(`create table test_fail_outbox (on_name text)`);
+    await em.execute(`create function test_fail_outbox() returns trigger language plpgsql as $$
+      begin if exists (select 1 from test_fail_outbox where on_name = new.name) then raise exception 'outbox write failed (injected)'; end if; return new; end $$`);
+    await em.execute(`create trigger test_fail_outbox before insert on laurel_outbox_event for each row execute function test_fail_outbox()`);
+    try {
+      await em.execute(`insert into test_fail_outbox values ('earning.event.processed')`);
+      const event = { type: 'invoice.issued', source: 'atomic', externalId: 'A/1', occurredAt: '2025-07-03T10:00:00Z', programId, partner: { nip: '5260250995' }, number: 'A/1', currency: 'PLN', lines: [{ sku: 'X', quantity: 1, netAmount: 4_200 }] };
+      const before = await balances(partner.id!);
+      const failed = await inject('POST', '/api/v1/earning/events', event, key);
+      expect(failed.statusCode, failed.body).toBe(500);
+      const stored = async () => (await em.execute<{ id: string; status: string }[]>(`select id, status from earning_event where source = 'atomic' and external_id = 'A/1'`))[0]!;
+      const announced = async (id: string) => Number((await em.execute<{ n: string }[]>(`select count(*) as n from laurel_outbox_event where name = 'earning.event.processed' and payload->>'eventId' = ?`, [id]))[0]!.n);
+      const row = await stored();
+      expect(row.status).toBe('received'); // not "processed" with nobody told
+      expect(await announced(row.id)).toBe(0);
+      await em.execute(`delete from test_fail_outbox`);
+      const retried = await inject('POST', '/api/v1/earning/events', event, key);
+      expect(retried.statusCode, retried.body).toBe(201);
+      expect(retried.json()).toMatchObject({ status: 'processed', points: 42 });
+      expect((await stored()).status).toBe('processed');
+      expect(await announced(row.id)).toBe(1);
+      // the ledger entry made before the failure is the one the retry answers with: points counted once
+      expect(await balances(partner.id!)).toMatchObject({ pending: before.pending + 42 });
+    } finally {
+      await em.execute(`drop trigger test_fail_outbox on laurel_outbox_event; drop function test_fail_outbox(); drop table test_fail_outbox`);
+    }
+  });
+
   it('the partner directory finds the partner by NIP, REGON, EU VAT, PartnerID and id, and nothing in another program', async () => {
     for (const q of ['nip=526-025-09-95', 'regon=012100784', 'euVat=pl5260250995', `partnerCode=${partner.partnerCode}`, `partnerId=${partner.id}`]) {
       const res = await inject('GET', `/api/v1/mini-connector/partners?programId=${programId}&${q}`, undefined, key);

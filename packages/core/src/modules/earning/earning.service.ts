@@ -795,6 +795,29 @@ export function createEarningService(deps: EarningDeps) {
     if (any) await ctx.em.flush();
   }
 
+  /**
+   * The events' new status and their `earning.event.processed` outbox events, committed together: a crash between the
+   * two would leave an event processed that no listener (tiers, webhooks, plugins) ever hears of, since a replay answers
+   * from the stored status without announcing again. One commit instead of two, too.
+   */
+  async function settle<T>(ctx: RequestContext, write: () => Promise<T>, processed: (written: T) => { row: EventRecord | undefined; done: Done }[]): Promise<T> {
+    if (ctx.em.isInTransaction()) {
+      const written = await write();
+      await announce(ctx, processed(written));
+      return written;
+    }
+    await ctx.em.begin();
+    try {
+      const written = await write();
+      await announce(ctx, processed(written));
+      await ctx.em.commit();
+      return written;
+    } catch (error) {
+      await ctx.em.rollback();
+      throw error;
+    }
+  }
+
   /** Process a stored event (again): idempotent, since every ledger entry's key derives from the event. */
   async function process(ctx: RequestContext, row: EventRecord, prefix: string): Promise<EventOutcome> {
     try {
@@ -805,8 +828,7 @@ export function createEarningService(deps: EarningDeps) {
           : event.type === 'invoice.paid'
             ? await processPaid(ctx, row, event, prefix)
             : await processCorrection(ctx, row, event, prefix);
-      const updated = await update(ctx, row.id, done.status, done);
-      await announce(ctx, [{ row: updated, done }]);
+      const updated = await settle(ctx, () => update(ctx, row.id, done.status, done), (written) => [{ row: written, done }]);
       return outcomeOf(updated, false);
     } catch (error) {
       if (isAppError(error) && error.status < 500) await update(ctx, row.id, 'refused', refusal(error));
@@ -1164,8 +1186,11 @@ export function createEarningService(deps: EarningDeps) {
         fail(item.i, error);
       } else done.push({ i: item.i, id: item.row.id, done: item.plan!.done(entries.sort((a, b) => (a.target === b.target ? 0 : a.target === 'pending' ? -1 : 1))) });
     });
-    const updated = await updateMany(ctx, done.map(({ id, done: d }) => ({ id, done: d })), new Map(rows.map((r) => [r.id, r])));
-    await announce(ctx, done.filter((d) => !answers[d.i]).map((d) => ({ row: updated.get(d.id), done: d.done })));
+    const updated = await settle(
+      ctx,
+      () => updateMany(ctx, done.map(({ id, done: d }) => ({ id, done: d })), new Map(rows.map((r) => [r.id, r]))),
+      (written) => done.filter((d) => !answers[d.i]).map((d) => ({ row: written.get(d.id), done: d.done })),
+    );
     for (const d of done) {
       if (answers[d.i]) continue; // refused: the problem is the answer
       const row = updated.get(d.id);
