@@ -4,8 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
-import type { TestApp } from '@laurel/core/testing';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const WEB_DIR = fileURLToPath(new URL('../web/build', import.meta.url));
@@ -25,6 +25,15 @@ export function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+}
+
+/** Sign in through the sign-in page as a person would (the password every test user has), and wait for `landing`. */
+export async function signInOnPage(page: Page, base: string, email: string, landing: RegExp = /\/admin$/): Promise<void> {
+  await page.goto(`${base}/sign-in`);
+  await page.locator('main input[name="email"]').fill(email);
+  await page.locator('main input[name="password"]').fill(TEST_PASSWORD);
+  await page.locator('main form button[type="submit"]').click();
+  await page.waitForURL(landing);
 }
 
 /** A NIP with a valid check digit (weights 6,5,7,2,3,4,5,6,7), built from a 9-digit base. */

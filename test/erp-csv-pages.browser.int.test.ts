@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, type Page } from 'playwright-core';
-import { recordingTemporalGateway, startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
+import { recordingTemporalGateway, startTestApp, type TestApp } from '@laurel/core/testing';
 import erpConnectors from '../plugins/erp-connectors/src/index.ts';
 import { createTestDatabase } from './database.ts';
-import { haveChromium, launchChromium, listen, plain, WEB_DIR } from './browser.ts';
+import { haveChromium, launchChromium, listen, plain, WEB_DIR, signInOnPage } from './browser.ts';
 
 /**
  * The ERP connectors' "CSV sources" and "CSV imports" admin pages (declarative plugin pages) in a real browser, in
@@ -41,13 +41,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: CSV import pages', (
     await t?.close();
   });
 
-  async function signIn(page: Page, email: string): Promise<void> {
-    await page.goto(`${base}/sign-in`);
-    await page.locator('main input[name="email"]').fill(email);
-    await page.locator('main input[name="password"]').fill(TEST_PASSWORD);
-    await page.locator('main form button[type="submit"]').click();
-    await page.waitForURL(/\/admin$/);
-  }
+  const signIn = (page: Page, email: string) => signInOnPage(page, base, email);
 
   it('lets a Polish admin create a source from the mapping form, upload a file and read its progress and report', async () => {
     const admin = await t.signInAs(['admin'], { locale: 'pl' });

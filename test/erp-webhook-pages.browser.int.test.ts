@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, type Page } from 'playwright-core';
 import { signWebhook } from '@laurel/plugin-sdk';
-import { recordingTemporalGateway, startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
+import { recordingTemporalGateway, startTestApp, type TestApp } from '@laurel/core/testing';
 import erpConnectors from '../plugins/erp-connectors/src/index.ts';
 import { createTestDatabase } from './database.ts';
-import { haveChromium, launchChromium, listen, plain, WEB_DIR } from './browser.ts';
+import { haveChromium, launchChromium, listen, plain, WEB_DIR, signInOnPage } from './browser.ts';
 
 /**
  * The ERP connectors' "Webhook sources" and "Webhook deliveries" admin pages (declarative plugin pages) in a real
@@ -41,13 +41,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: webhook sources page
     await t?.close();
   });
 
-  async function signIn(page: Page, email: string): Promise<void> {
-    await page.goto(`${base}/sign-in`);
-    await page.locator('main input[name="email"]').fill(email);
-    await page.locator('main input[name="password"]').fill(TEST_PASSWORD);
-    await page.locator('main form button[type="submit"]').click();
-    await page.waitForURL(/\/admin$/);
-  }
+  const signIn = (page: Page, email: string) => signInOnPage(page, base, email);
 
   const deliver = async (sourceId: string, secret: string) => {
     const body = JSON.stringify({ id: String(Date.now()), properties: { dealstage: 'closedwon', amount: '2500.00', deal_currency_code: 'PLN', closedate: '2026-11-20T10:15:00.000Z', partner_nip: '1111111111' } });

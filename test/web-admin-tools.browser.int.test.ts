@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, type Page } from 'playwright-core';
-import { startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
+import { startTestApp, type TestApp } from '@laurel/core/testing';
 import { createTestDatabase } from './database.ts';
-import { haveChromium, launchChromium, listen, validNip, WEB_DIR } from './browser.ts';
+import { haveChromium, launchChromium, listen, validNip, WEB_DIR, signInOnPage } from './browser.ts';
 
 /**
  * The admin tools in a real browser: importing partners from a CSV file (check, report of bad rows, import of the
@@ -44,13 +44,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: partner import and c
   });
 
   /** Signs in through the sign-in page and waits for the admin panel. */
-  async function signInThroughPage(page: Page, email: string): Promise<void> {
-    await page.goto(`${base}/sign-in`);
-    await page.locator('main input[name="email"]').fill(email);
-    await page.locator('main input[name="password"]').fill(TEST_PASSWORD);
-    await page.locator('main form button[type="submit"]').click();
-    await page.waitForURL(/\/admin$/);
-  }
+  const signInThroughPage = (page: Page, email: string) => signInOnPage(page, base, email);
 
   const h1 = (page: Page) => page.locator('main h1').first().innerText();
   const stat = (page: Page, name: string) => page.locator(`main [data-stat="${name}"]`).innerText();

@@ -4,7 +4,7 @@ import { type Browser, type Page } from 'playwright-core';
 import { ledgerServiceRef } from '@laurel/core';
 import { startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
 import { createTestDatabase } from './database.ts';
-import { haveChromium, launchChromium, listen, validNip, WEB_DIR } from './browser.ts';
+import { haveChromium, launchChromium, listen, validNip, WEB_DIR, signInOnPage } from './browser.ts';
 
 /**
  * The partner's cart in a real browser (Polish): two rewards added from the catalogue, a quantity changed, a delivery
@@ -59,13 +59,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: the partner’s cart
     await t?.close();
   });
 
-  async function signIn(page: Page, email: string): Promise<void> {
-    await page.goto(`${base}/sign-in`);
-    await page.locator('main input[name="email"]').fill(email);
-    await page.locator('main input[name="password"]').fill(TEST_PASSWORD);
-    await page.locator('main form button[type="submit"]').click();
-    await page.waitForURL(/\/portal$/);
-  }
+  const signIn = (page: Page, email: string) => signInOnPage(page, base, email, /\/portal$/);
 
   async function fitsPhone(page: Page): Promise<void> {
     await page.setViewportSize({ width: 375, height: 800 });

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Page } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 import { ledgerServiceRef } from '@laurel/core';
-import { recordingTemporalGateway, startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
+import { recordingTemporalGateway, startTestApp, type TestApp } from '@laurel/core/testing';
 import { createTestDatabase } from './database.ts';
-import { haveChromium, launchChromium, listen, validNip, WEB_DIR } from './browser.ts';
+import { haveChromium, launchChromium, listen, validNip, WEB_DIR, signInOnPage } from './browser.ts';
 
 /**
  * One delivery address per checkout, in a real browser (Russian): a cart with two physical goods and a voucher asks for
@@ -49,13 +49,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: one delivery address
     await t?.close();
   });
 
-  async function signIn(page: Page, email: string): Promise<void> {
-    await page.goto(`${base}/sign-in`);
-    await page.locator('main input[name="email"]').fill(email);
-    await page.locator('main input[name="password"]').fill(TEST_PASSWORD);
-    await page.locator('main form button[type="submit"]').click();
-    await page.waitForURL(/\/portal/);
-  }
+  const signIn = (page: Page, email: string) => signInOnPage(page, base, email, /\/portal/);
 
   const add = async (page: Page, sku: string) => {
     await page.goto(`${base}/portal/rewards`);

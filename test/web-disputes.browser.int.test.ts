@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, type Page } from 'playwright-core';
 import { ledgerServiceRef } from '@laurel/core';
-import { startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
+import { startTestApp, type TestApp } from '@laurel/core/testing';
 import { createTestDatabase } from './database.ts';
-import { haveChromium, launchChromium, listen, plain, validNip, WEB_DIR } from './browser.ts';
+import { haveChromium, launchChromium, listen, plain, validNip, WEB_DIR, signInOnPage } from './browser.ts';
 
 /**
  * Disputes in a real browser: a partner user (Polish) disputes a statement line from the points page with a text
@@ -86,13 +86,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: disputes in the part
     await t?.close();
   });
 
-  async function signInThroughPage(page: Page, email: string, landing: RegExp): Promise<void> {
-    await page.goto(`${base}/sign-in`);
-    await page.locator('main input[name="email"]').fill(email);
-    await page.locator('main input[name="password"]').fill(TEST_PASSWORD);
-    await page.locator('main form button[type="submit"]').click();
-    await page.waitForURL(landing);
-  }
+  const signInThroughPage = (page: Page, email: string, landing: RegExp) => signInOnPage(page, base, email, landing);
 
   /** The page at a desktop width and at a 375 px phone width: nothing wider than the viewport. */
   async function expectNoOverflow(page: Page, what: string): Promise<void> {

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, type Page } from 'playwright-core';
-import { startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
+import { startTestApp, type TestApp } from '@laurel/core/testing';
 import { createTestDatabase } from './database.ts';
-import { haveChromium, launchChromium, listen, plain, validNip, WEB_DIR } from './browser.ts';
+import { haveChromium, launchChromium, listen, plain, validNip, WEB_DIR, signInOnPage } from './browser.ts';
 
 /**
  * Draft rules in a real browser (Polish): the rule editor simulates the rule as it is typed against an event picked
@@ -46,13 +46,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: live simulation of a
     await t?.close();
   });
 
-  async function signIn(page: Page, email: string) {
-    await page.goto(`${base}/sign-in`);
-    await page.locator('main input[name="email"]').fill(email);
-    await page.locator('main input[name="password"]').fill(TEST_PASSWORD);
-    await page.locator('main form button[type="submit"]').click();
-    await page.waitForURL(/\/admin$/);
-  }
+  const signIn = (page: Page, email: string) => signInOnPage(page, base, email);
   const balance = async () => (await api('GET', `/api/v1/ledger/partners/${partnerId}/balances`)) as { pending: number; available: number };
 
   it('simulates the new version as it is typed against a recent event, live, posting nothing (pl)', async () => {

@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, type Page } from 'playwright-core';
-import { startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
+import { startTestApp, type TestApp } from '@laurel/core/testing';
 import { createTestDatabase } from './database.ts';
-import { haveChromium, launchChromium, listen, plain, validNip, WEB_DIR } from './browser.ts';
+import { haveChromium, launchChromium, listen, plain, validNip, WEB_DIR, signInOnPage } from './browser.ts';
 
 /**
  * The earning guardrails in a real browser: an admin (pl) sets the volume guardrail through the settings page (a factor
@@ -69,13 +69,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: guardrail settings, 
     await t?.close();
   });
 
-  async function signInThroughPage(page: Page, email: string, landing: RegExp): Promise<void> {
-    await page.goto(`${base}/sign-in`);
-    await page.locator('main input[name="email"]').fill(email);
-    await page.locator('main input[name="password"]').fill(TEST_PASSWORD);
-    await page.locator('main form button[type="submit"]').click();
-    await page.waitForURL(landing);
-  }
+  const signInThroughPage = (page: Page, email: string, landing: RegExp) => signInOnPage(page, base, email, landing);
 
   const invoice = (externalId: string, number: string, netAmount: number) => ({
     type: 'invoice.issued',

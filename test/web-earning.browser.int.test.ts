@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, type Page } from 'playwright-core';
-import { startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
+import { startTestApp, type TestApp } from '@laurel/core/testing';
 import { createTestDatabase } from './database.ts';
-import { haveChromium, launchChromium, listen, plain, validNip, WEB_DIR } from './browser.ts';
+import { haveChromium, launchChromium, listen, plain, validNip, WEB_DIR, signInOnPage } from './browser.ts';
 
 /**
  * Earning in a real browser (Polish, and the unmatched queue in Russian): an admin creates an earning rule through the
@@ -56,13 +56,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: earning rules, simul
     await t?.close();
   });
 
-  async function signInThroughPage(page: Page, email: string, landing: RegExp): Promise<void> {
-    await page.goto(`${base}/sign-in`);
-    await page.locator('main input[name="email"]').fill(email);
-    await page.locator('main input[name="password"]').fill(TEST_PASSWORD);
-    await page.locator('main form button[type="submit"]').click();
-    await page.waitForURL(landing);
-  }
+  const signInThroughPage = (page: Page, email: string, landing: RegExp) => signInOnPage(page, base, email, landing);
 
   const invoice = (externalId: string, number: string, who: Record<string, string>, lines: { sku: string; quantity: number; netAmount: number; category?: string }[]) => ({
     type: 'invoice.issued',

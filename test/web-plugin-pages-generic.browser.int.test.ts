@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, type Page } from 'playwright-core';
 import { AppError, definePlugin, Type } from '@laurel/plugin-sdk';
-import { recordingTemporalGateway, startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
+import { recordingTemporalGateway, startTestApp, type TestApp } from '@laurel/core/testing';
 import { createTestDatabase } from './database.ts';
-import { haveChromium, launchChromium, listen, plain, WEB_DIR } from './browser.ts';
+import { haveChromium, launchChromium, listen, plain, WEB_DIR, signInOnPage } from './browser.ts';
 
 /**
  * The generic renderer of declarative plugin admin pages, with a small plugin of the test's own: a table read page by
@@ -124,13 +124,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: the generic renderer
     await t?.close();
   });
 
-  async function signIn(page: Page, email: string): Promise<void> {
-    await page.goto(`${base}/sign-in`);
-    await page.locator('main input[name="email"]').fill(email);
-    await page.locator('main input[name="password"]').fill(TEST_PASSWORD);
-    await page.locator('main form button[type="submit"]').click();
-    await page.waitForURL(/\/admin$/);
-  }
+  const signIn = (page: Page, email: string) => signInOnPage(page, base, email);
 
   it('pages through a table, filters it, opens a record with its parts and runs its action after asking', async () => {
     const admin = await t.signInAs(['admin'], { locale: 'en' });

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, type Page } from 'playwright-core';
-import { recordingTemporalGateway, startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
+import { recordingTemporalGateway, startTestApp, type TestApp } from '@laurel/core/testing';
 import erpConnectors from '../plugins/erp-connectors/src/index.ts';
 import template from '../plugins/template/src/index.ts';
 import { createTestDatabase } from './database.ts';
-import { haveChromium, launchChromium, listen, plain, WEB_DIR } from './browser.ts';
+import { haveChromium, launchChromium, listen, plain, WEB_DIR, signInOnPage } from './browser.ts';
 
 /**
  * A plugin's declarative admin page in a real browser: the ERP connectors plugin's "ERP documents" page (declared with
@@ -53,13 +53,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: a plugin admin page 
     await t?.close();
   });
 
-  async function signIn(page: Page, email: string): Promise<void> {
-    await page.goto(`${base}/sign-in`);
-    await page.locator('main input[name="email"]').fill(email);
-    await page.locator('main input[name="password"]').fill(TEST_PASSWORD);
-    await page.locator('main form button[type="submit"]').click();
-    await page.waitForURL(/\/admin$/);
-  }
+  const signIn = (page: Page, email: string) => signInOnPage(page, base, email);
 
   it('lets an admin upload a real KSeF invoice, read what was read from it, open it with its raw XML, and see a broken one refused with its line', async () => {
     const admin = await t.signInAs(['admin'], { locale: 'en' });

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, type Page } from 'playwright-core';
-import { startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
+import { startTestApp, type TestApp } from '@laurel/core/testing';
 import { createTestDatabase } from './database.ts';
-import { haveChromium, launchChromium, listen, plain, validNip, WEB_DIR } from './browser.ts';
+import { haveChromium, launchChromium, listen, plain, validNip, WEB_DIR, signInOnPage } from './browser.ts';
 
 /**
  * The SKU mapping page in a real browser: an invoice sent by a system with a seller code nobody mapped earns nothing on
@@ -59,13 +59,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: SKU mapping', () => 
     await t?.close();
   });
 
-  async function signIn(page: Page, email: string): Promise<void> {
-    await page.goto(`${base}/sign-in`);
-    await page.locator('main input[name="email"]').fill(email);
-    await page.locator('main input[name="password"]').fill(TEST_PASSWORD);
-    await page.locator('main form button[type="submit"]').click();
-    await page.waitForURL(/\/admin$/);
-  }
+  const signIn = (page: Page, email: string) => signInOnPage(page, base, email);
 
   it('lists an unmapped code, maps it in one step, adds and searches mappings, imports a list (pl)', async () => {
     const first = await api('POST', '/api/v1/earning/events', invoice(1), key);

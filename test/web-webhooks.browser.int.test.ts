@@ -3,10 +3,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, type Page } from 'playwright-core';
-import { startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
+import { startTestApp, type TestApp } from '@laurel/core/testing';
 import { verifyWebhook, webhookServiceRef } from '@laurel/core';
 import { createTestDatabase } from './database.ts';
-import { haveChromium, launchChromium, listen, WEB_DIR } from './browser.ts';
+import { haveChromium, launchChromium, listen, WEB_DIR, signInOnPage } from './browser.ts';
 
 /**
  * Outbound webhooks in a real browser: an admin (pl) adds a subscription for a receiver this test runs on loopback,
@@ -51,13 +51,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: webhooks in Chromium
     await new Promise((resolve) => receiver.close(resolve));
   });
 
-  async function signInThroughPage(page: Page, email: string): Promise<void> {
-    await page.goto(`${base}/sign-in`);
-    await page.locator('main input[name="email"]').fill(email);
-    await page.locator('main input[name="password"]').fill(TEST_PASSWORD);
-    await page.locator('main form button[type="submit"]').click();
-    await page.waitForURL(/\/admin$/);
-  }
+  const signInThroughPage = (page: Page, email: string) => signInOnPage(page, base, email);
 
   /** An event the way a module emits it, then what the server's loops do: the outbox fan-out and the webhook worker. */
   async function eventHappens(): Promise<void> {

@@ -270,11 +270,11 @@ export function createSkuApplier() {
      * each mapped event for `apply`. Not awaited by the caller: its failures surface in `apply`.
      */
     prepare(ctx: RequestContext, items: readonly { programId: string; row: { id: string; payload: EarningEventInput } }[]): void {
-      const todo = items.filter(({ row }) => hasCodes(row.payload) && !prepared.has(row.payload));
-      if (todo.length === 0) return;
-      const all = run(ctx, todo.map(({ programId, row }) => ({ programId, eventId: row.id, event: row.payload as InvoiceIssuedEvent })), true);
+      const unresolved = items.filter(({ row }) => hasCodes(row.payload) && !prepared.has(row.payload));
+      if (unresolved.length === 0) return;
+      const all = run(ctx, unresolved.map(({ programId, row }) => ({ programId, eventId: row.id, event: row.payload as InvoiceIssuedEvent })), true);
       all.catch(() => {}); // answered through apply
-      todo.forEach(({ row }, i) => prepared.set(row.payload, all.then((events) => events[i]!)));
+      unresolved.forEach(({ row }, i) => prepared.set(row.payload, all.then((events) => events[i]!)));
     },
 
     /** The event with its lines mapped (as prepared, or resolved now); `eventId` null records nothing (a simulation). */
