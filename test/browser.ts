@@ -36,6 +36,12 @@ export async function signInOnPage(page: Page, base: string, email: string, land
   await page.waitForURL(landing);
 }
 
+/** Open a page and wait until the web app has hydrated (the root layout marks `<html data-hydrated>`). */
+export async function gotoHydrated(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.waitForSelector('html[data-hydrated]', { state: 'attached' });
+}
+
 /** A NIP with a valid check digit (weights 6,5,7,2,3,4,5,6,7), built from a 9-digit base. */
 export function validNip(base: number): string {
   const weights = [6, 5, 7, 2, 3, 4, 5, 6, 7];

@@ -8,7 +8,7 @@ import { isAppError } from '@laurel/plugin-sdk';
 import { catalogueServiceRef, ledgerServiceRef } from '@laurel/core';
 import { recordingTemporalGateway, startTestApp, TEST_PASSWORD, type TestApp } from '@laurel/core/testing';
 import { createTestDatabase } from './database.ts';
-import { haveChromium, launchChromium, listen, plain, validNip, WEB_DIR } from './browser.ts';
+import { haveChromium, launchChromium, listen, plain, validNip, WEB_DIR, gotoHydrated } from './browser.ts';
 
 /**
  * Fulfilment by a supplier in a real browser: an admin (en) adds a supplier on this machine and sees its signing secret
@@ -184,7 +184,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web app: suppliers that fulfi
     expect(actions).toContain('catalogue.supplier.secret-rotated');
 
     // ---- A reward fulfilled by Giftco. The fulfilment follows the type until chosen (vouchers: the code pool).
-    await page.goto(`${base}/admin/rewards/new`);
+    await gotoHydrated(page, `${base}/admin/rewards/new`); // the fulfilment follows the type only once hydrated
     const form = page.locator('main form[method="POST"]');
     expect(await form.locator('select[name="fulfilment"]').inputValue()).toBe('manual');
     await form.locator('select[name="type"]').selectOption('voucher');
